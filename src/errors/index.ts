@@ -1,0 +1,3 @@
+// Public surface of the error taxonomy.
+export * from "./errors.js";
+export * from "./netlink-error.js";

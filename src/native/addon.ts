@@ -1,0 +1,57 @@
+// Typed facade over the nsnl addon (native-src/nsnl.c): the only door to syscalls Node lacks.
+
+import { createRequire } from "node:module";
+
+/** An opaque handle returned by `watch`. */
+export interface WatchHandle { readonly __watch: unique symbol }
+
+/** Errors thrown by the addon look like Node's system errors. */
+export interface NativeError extends Error {
+  readonly code: string;
+  /** Negative errno, as in Node's own system errors. */
+  readonly errno: number;
+  readonly syscall: string;
+}
+
+export interface NativeAddon {
+  /** socket() inside the netns of `nsFd` (-1: the caller's netns); close-on-exec and non-blocking. */
+  socketAt(nsFd: number, domain: number, type: number, protocol: number): number;
+  setsockoptInt(fd: number, level: number, name: number, value: number): void;
+  /** bind() with raw sockaddr bytes. */
+  bind(fd: number, sockaddr: Buffer): void;
+  /** send() the whole buffer (for netlink: to the kernel). Returns bytes sent. */
+  send(fd: number, data: Buffer): number;
+  /** Every datagram queued now, concatenated, or null if none. Never blocks. */
+  recv(fd: number): Buffer | null;
+  close(fd: number): void;
+  /** Calls `onReadable(status)` from the event loop whenever `fd` is readable. */
+  watch(fd: number, onReadable: (status: number) => void): WatchHandle;
+  unwatch(handle: WatchHandle): void;
+  /** mkdir + make the directory a shared mount (what `ip netns add` does once). */
+  netnsPrepareDir(dir: string): void;
+  /** Creates a new netns bind-mounted at `path`; the file must not exist. */
+  netnsCreate(path: string): void;
+  /** Detaches the bind mount at `path` and removes the file. */
+  netnsDelete(path: string): void;
+  /** open() inside the netns of `nsFd`; the fd stays bound to that netns (used for /proc/sys/net). */
+  openAt(nsFd: number, path: string, flags: number): number;
+  /** A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`. */
+  listenAt(nsFd: number, family: number, type: number, ip: string, port: number): number;
+}
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+
+/** Loads the compiled addon (build/Release/nsnl.node, built by `npm install`). */
+export function loadNative(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  // dist/src/native/addon.js → package root is three levels up.
+  return require("../../../build/Release/nsnl.node") as NativeAddon;
+}
+
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as Partial<NativeError>).syscall === "string";
+}

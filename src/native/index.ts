@@ -1,0 +1,2 @@
+// Public surface of the native facade.
+export * from "./addon.js";

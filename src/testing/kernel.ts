@@ -1,0 +1,33 @@
+// Helpers for root integration tests: skip reasons, unique scratch names, and independent oracles (`ip -j`).
+
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+
+export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+/** Pass as test options: `test("x", rootOnly, async () => …)`; prints why it skipped. */
+export const rootOnly: { skip: string | false } = {
+  skip: isRoot ? false : "needs root (creates network namespaces and links)",
+};
+
+/** A short unique name for scratch objects, e.g. "tnl3f9a2c" (fits IFNAMSIZ with a 4-char suffix). */
+export function uniqueName(prefix = "t"): string {
+  return `${prefix}${randomBytes(3).toString("hex")}`;
+}
+
+/** Runs a command synchronously and returns stdout; throws with stderr on failure. */
+export function run(cmd: string, args: readonly string[]): string {
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Runs a command and returns undefined instead of throwing (for cleanup). */
+export function tryRun(cmd: string, args: readonly string[]): string | undefined {
+  try { return run(cmd, args); } catch { return undefined; }
+}
+
+/** `ip -j [-n NS] ARGS` parsed, the independent oracle for kernel state. */
+export function ipJson<T = unknown>(args: readonly string[], netns?: string): T {
+  const nsArgs = netns === undefined ? [] : ["-n", netns];
+  const out = run("ip", ["-j", ...nsArgs, ...args]);
+  return (out.trim() === "" ? [] : JSON.parse(out)) as T;
+}

@@ -1,0 +1,4 @@
+// Public surface of the value types.
+export * from "./ip.js";
+export * from "./mac.js";
+export * from "./ifname.js";

@@ -1,0 +1,22 @@
+// MAC addresses: parsing, formatting and Docker's 02:42:<IPv4> derivation.
+
+import { invalidArgument } from "../errors/index.js";
+import type { IpAddress } from "./ip.js";
+
+export function parseMac(text: string): Buffer {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text)) {
+    throw invalidArgument("ERR_INVALID_MAC", `invalid MAC address: ${JSON.stringify(text)}`);
+  }
+  return Buffer.from(text.split(":").map((h) => parseInt(h, 16)));
+}
+
+export function formatMac(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Docker's MAC for an IPv4 endpoint: 02:42 followed by the four address bytes. */
+export function macFromIPv4(ip: IpAddress): string {
+  const v = Number(ip.value);
+  const bytes = [0x02, 0x42, (v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+  return formatMac(Uint8Array.from(bytes));
+}
