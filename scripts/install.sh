@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything dnet needs to build, run and be tested on Debian 12 (run as root):
+# the Debian packages used at run time and by the tests, the npm dependencies (which builds the
+# nsnl addon through node-gyp), and the compiled TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(iproute2 nftables iptables iputils-ping dnsutils curl python3 make g++ strace)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install: Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci runs the package's install script, which builds native-src/ with node-gyp against /usr headers.
+npm ci --no-audit --no-fund
+npm run build

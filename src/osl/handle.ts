@@ -1,0 +1,114 @@
+// One handle per network namespace: its fd, a NETLINK_ROUTE socket and (lazily) a NETLINK_NETFILTER socket.
+
+import { internal } from "../errors/index.js";
+import type { NativeAddon } from "../native/index.js";
+import { NETLINK_NETFILTER, NETLINK_ROUTE } from "../netlink/constants.js";
+import { NetlinkSocket } from "../netlink/socket.js";
+import { closeFd, openNetnsFd } from "./namespace.js";
+import { readSysctl, writeSysctl } from "./sysctl.js";
+
+export class NetnsHandle {
+  /** The netns file, or undefined for the namespace this process runs in. */
+  readonly path: string | undefined;
+  /** An open fd of the netns (-1 for the process's own netns). */
+  readonly nsFd: number;
+  readonly native: NativeAddon;
+  readonly route: NetlinkSocket;
+  #netfilter: NetlinkSocket | undefined;
+  #closed = false;
+
+  private constructor(native: NativeAddon, path: string | undefined, nsFd: number, route: NetlinkSocket) {
+    this.native = native;
+    this.path = path;
+    this.nsFd = nsFd;
+    this.route = route;
+  }
+
+  /** Opens a handle on the netns at `path`, or on the process's own netns when path is undefined. */
+  static open(native: NativeAddon, path?: string): NetnsHandle {
+    const nsFd = path === undefined ? -1 : openNetnsFd(path);
+    try {
+      const route = NetlinkSocket.open(native, { protocol: NETLINK_ROUTE, nsFd });
+      return new NetnsHandle(native, path, nsFd, route);
+    } catch (err) {
+      if (nsFd >= 0) closeFd(nsFd);
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The nfnetlink socket of this netns, opened on first use. */
+  netfilter(): NetlinkSocket {
+    this.#assertOpen();
+    this.#netfilter ??= NetlinkSocket.open(this.native, { protocol: NETLINK_NETFILTER, nsFd: this.nsFd });
+    return this.#netfilter;
+  }
+
+  readSysctl(key: string): string {
+    this.#assertOpen();
+    return readSysctl(this.native, this.nsFd, key);
+  }
+
+  writeSysctl(key: string, value: string): void {
+    this.#assertOpen();
+    writeSysctl(this.native, this.nsFd, key, value);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.route.close();
+    this.#netfilter?.close();
+    if (this.nsFd >= 0) closeFd(this.nsFd);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw internal("ERR_HANDLE_CLOSED", `netns handle ${this.path ?? "(host)"} is closed`);
+  }
+}
+
+/** Handles cached by netns path; closed when their namespace goes away or the cache is closed. */
+export class HandleCache {
+  readonly #native: NativeAddon;
+  readonly #handles = new Map<string, NetnsHandle>();
+  #host: NetnsHandle | undefined;
+
+  constructor(native: NativeAddon) {
+    this.#native = native;
+  }
+
+  /** The handle of the process's own netns. */
+  host(): NetnsHandle {
+    this.#host ??= NetnsHandle.open(this.#native);
+    return this.#host;
+  }
+
+  get(path: string): NetnsHandle {
+    let handle = this.#handles.get(path);
+    if (handle === undefined) {
+      handle = NetnsHandle.open(this.#native, path);
+      this.#handles.set(path, handle);
+    }
+    return handle;
+  }
+
+  /** Closes the cached handle of `path` (call before deleting that namespace). */
+  release(path: string): void {
+    this.#handles.get(path)?.close();
+    this.#handles.delete(path);
+  }
+
+  get size(): number {
+    return this.#handles.size + (this.#host === undefined ? 0 : 1);
+  }
+
+  closeAll(): void {
+    for (const handle of this.#handles.values()) handle.close();
+    this.#handles.clear();
+    this.#host?.close();
+    this.#host = undefined;
+  }
+}

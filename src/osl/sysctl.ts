@@ -1,0 +1,52 @@
+// Sysctls of one network namespace (/proc/sys/net is bound to the netns of whoever opens the file).
+
+import { closeSync, constants, readSync, writeSync } from "node:fs";
+import { internal, invalidArgument, notFound } from "../errors/index.js";
+import { isNativeError, type NativeAddon } from "../native/index.js";
+
+/** "net.ipv4.conf.eth0.forwarding" → "/proc/sys/net/ipv4/conf/eth0/forwarding". Only net.* is per-netns. */
+export function sysctlPath(key: string): string {
+  const parts = key.split(".");
+  // Interface names may contain dots, so also accept the slash form "net/ipv4/conf/br.10/forwarding".
+  const segments = key.includes("/") ? key.split("/") : parts;
+  const valid = segments.length >= 2 && segments[0] === "net" &&
+    segments.every((s) => s !== "" && s !== "." && s !== ".." && /^[A-Za-z0-9_.:@-]+$/.test(s));
+  if (!valid) {
+    throw invalidArgument("ERR_INVALID_SYSCTL", `invalid network sysctl ${JSON.stringify(key)} (expected net.…)`);
+  }
+  return `/proc/sys/${segments.join("/")}`;
+}
+
+function openSysctl(native: NativeAddon, nsFd: number, key: string, flags: number): number {
+  const path = sysctlPath(key);
+  try {
+    return native.openAt(nsFd, path, flags);
+  } catch (err) {
+    if (isNativeError(err) && err.code === "ENOENT") throw notFound("ERR_SYSCTL_NOT_FOUND", `sysctl ${key} does not exist`, err);
+    throw internal("ERR_SYSCTL", `cannot open sysctl ${key}: ${String(err)}`, err);
+  }
+}
+
+export function readSysctl(native: NativeAddon, nsFd: number, key: string): string {
+  const fd = openSysctl(native, nsFd, key, constants.O_RDONLY);
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString("utf8").trim();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeSysctl(native: NativeAddon, nsFd: number, key: string, value: string): void {
+  if (/[\n\0]/.test(value)) throw invalidArgument("ERR_INVALID_SYSCTL", `invalid value for sysctl ${key}`);
+  const fd = openSysctl(native, nsFd, key, constants.O_WRONLY);
+  try {
+    // Position 0: with kernel.sysctl_writes_strict, writes at an offset are ignored.
+    writeSync(fd, `${value}\n`, 0);
+  } catch (err) {
+    throw invalidArgument("ERR_INVALID_SYSCTL", `cannot set sysctl ${key}=${value}: ${String(err)}`, err);
+  } finally {
+    closeSync(fd);
+  }
+}
