@@ -1,0 +1,2 @@
+// Public surface of the null IPAM.
+export * from "./null-ipam.js";
