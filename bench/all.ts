@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark of the project, one after another, in one process.
+
+import { runIpamBench } from "./ipam.js";
+import { runKernelBench } from "./kernel.js";
+import { runStoreBench } from "./store.js";
+
+async function main(): Promise<void> {
+  console.log(`# dnet benchmarks — ${new Date().toISOString()}, node ${process.version}, ${process.arch}`);
+  await runKernelBench();
+  await runIpamBench();
+  await runStoreBench();
+}
+
+await main();
