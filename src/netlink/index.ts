@@ -15,3 +15,4 @@ export * from "./schemas/bridge.js";
 export * from "./schemas/vxlan.js";
 export * from "./schemas/macvlan.js";
 export * from "./schemas/ipvlan.js";
+export * from "./socket.js";

@@ -1,0 +1,212 @@
+// The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, written atomically, plus the hash.
+
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { forbidden, internal, invalidArgument, type LibnetworkError } from "../errors/index.js";
+
+/** iproute2's `ip netns exec NAME` bind-mounts every file of `/etc/netns/NAME/` over `/etc/`. */
+export const DEFAULT_ETC_NETNS_DIR = "/etc/netns";
+const FILE_MODE = 0o644;
+const DIR_MODE = 0o755;
+// The hash file name must leave room for ".<name>.resolv.conf.hash" within NAME_MAX (255).
+const MAX_SANDBOX_NAME_BYTES = 200;
+
+export interface SandboxDnsPaths {
+  readonly dir: string;
+  readonly resolvConf: string;
+  readonly hosts: string;
+  /**
+   * Docker's `resolv.conf.hash` (`sha256:<hex>` of what we last wrote). It lives beside the directory
+   * (`<etcNetnsDir>/.<sandbox>.resolv.conf.hash`), not in it: `ip netns exec` bind-mounts every file in
+   * the directory onto /etc and prints "Bind … failed" for each one /etc lacks.
+   */
+  readonly resolvConfHash: string;
+}
+
+export interface SandboxDnsFiles {
+  readonly resolvConf?: string;
+  readonly hosts?: string;
+}
+
+export interface WriteSandboxDnsOptions {
+  /** Leave resolv.conf alone when the user edited it since we last wrote it (Docker's updateDNS). */
+  readonly keepUserEdits?: boolean;
+}
+
+export interface WriteSandboxDnsResult {
+  readonly resolvConfWritten: boolean;
+  readonly hostsWritten: boolean;
+}
+
+/** A sandbox name becomes a directory name (and an `ip netns` name), so it must be one path component. */
+export function validateSandboxName(name: string): string {
+  const bad = (why: string): never => {
+    throw invalidArgument("ERR_INVALID_SANDBOX_NAME", `invalid sandbox name ${JSON.stringify(name)}: ${why}`);
+  };
+  if (name === "") bad("it is empty");
+  if (name === "." || name === "..") bad("it is a path component");
+  if (name.includes("/")) bad("it contains '/'");
+  if (/[\x00-\x1f\x7f]/.test(name)) bad("it contains control characters");
+  if (Buffer.byteLength(name, "utf8") > MAX_SANDBOX_NAME_BYTES) bad(`it is longer than ${MAX_SANDBOX_NAME_BYTES} bytes`);
+  return name;
+}
+
+/** The paths of one sandbox's DNS files under a directory such as `/etc/netns/<sandbox>`. */
+export function dnsPathsOfDir(dir: string): SandboxDnsPaths {
+  return Object.freeze({
+    dir,
+    resolvConf: join(dir, "resolv.conf"),
+    hosts: join(dir, "hosts"),
+    resolvConfHash: join(dirname(dir), `.${basename(dir)}.resolv.conf.hash`),
+  });
+}
+
+export function sandboxDnsPaths(sandboxName: string, etcNetnsDir: string = DEFAULT_ETC_NETNS_DIR): SandboxDnsPaths {
+  return dnsPathsOfDir(join(etcNetnsDir, validateSandboxName(sandboxName)));
+}
+
+/** Docker's ioutils.HashData format. */
+export function contentHash(content: string): string {
+  return `sha256:${createHash("sha256").update(content, "utf8").digest("hex")}`;
+}
+
+function fsError(what: string, err: unknown): LibnetworkError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return forbidden("ERR_DNS_FILES_FORBIDDEN", message, err);
+  return internal("ERR_DNS_FILES", message, err);
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fsError(`cannot read ${path}`, err);
+  }
+}
+
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.dnet-`;
+}
+
+/** Write to a temp file in the same directory, fsync, rename: readers see the old or the new file, whole. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString("hex")}.tmp`);
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(tmp, "wx", FILE_MODE);
+    await fh.writeFile(content, "utf8");
+    await fh.chmod(FILE_MODE); // the umask may have narrowed it; the sandbox's processes must read it
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw fsError(`cannot write ${path}`, err);
+  }
+}
+
+/** Makes the renames themselves durable. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r").catch((err: unknown) => { throw fsError(`cannot open ${dir}`, err); });
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * True when resolv.conf no longer has the content we last wrote (Docker's hash check). A missing file
+ * or a missing hash counts as not edited: there is nothing of the user's to keep.
+ */
+export async function wasEditedByUser(dir: string): Promise<boolean> {
+  const paths = dnsPathsOfDir(dir);
+  const [current, hash] = await Promise.all([readIfExists(paths.resolvConf), readIfExists(paths.resolvConfHash)]);
+  if (current === undefined || hash === undefined) return false;
+  return hash.trim() !== contentHash(current);
+}
+
+async function shouldWriteResolvConf(paths: SandboxDnsPaths, content: string, keepUserEdits: boolean): Promise<boolean> {
+  if (!keepUserEdits) return true;
+  // Same content: (re)write, which also repairs a hash lost to a crash between the two renames.
+  if ((await readIfExists(paths.resolvConf)) === content) return true;
+  return !(await wasEditedByUser(paths.dir));
+}
+
+/** Creates the directory (0755) and writes the given files atomically; resolv.conf also gets its hash. */
+export async function writeSandboxDnsFiles(
+  paths: SandboxDnsPaths,
+  files: SandboxDnsFiles,
+  options: WriteSandboxDnsOptions = {},
+): Promise<WriteSandboxDnsResult> {
+  try {
+    await mkdir(paths.dir, { recursive: true, mode: DIR_MODE });
+    await chmod(paths.dir, DIR_MODE);
+  } catch (err) {
+    throw fsError(`cannot create ${paths.dir}`, err);
+  }
+  let resolvConfWritten = false;
+  if (files.resolvConf !== undefined && await shouldWriteResolvConf(paths, files.resolvConf, options.keepUserEdits ?? false)) {
+    await writeAtomic(paths.resolvConf, files.resolvConf);
+    await writeAtomic(paths.resolvConfHash, contentHash(files.resolvConf));
+    resolvConfWritten = true;
+  }
+  if (files.hosts !== undefined) await writeAtomic(paths.hosts, files.hosts);
+  await syncDir(paths.dir);
+  if (resolvConfWritten) await syncDir(dirname(paths.resolvConfHash));
+  return { resolvConfWritten, hostsWritten: files.hosts !== undefined };
+}
+
+async function unlinkIfExists(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fsError(`cannot remove ${path}`, err);
+  }
+}
+
+/** Our temp files left in `dir` by a crash in the middle of writeAtomic. */
+async function leftoverTemps(dir: string, targets: readonly string[]): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw fsError(`cannot list ${dir}`, err);
+  }
+  const prefixes = targets.map(tempPrefix);
+  return names.filter((n) => n.endsWith(".tmp") && prefixes.some((p) => n.startsWith(p))).map((n) => join(dir, n));
+}
+
+/**
+ * Removes the files we write and then the directory; already-gone is fine. Best-effort: tries every
+ * file and reports all failures. Files someone else put in the directory are left, and so is the
+ * directory then: returns whether it is gone.
+ */
+export async function removeSandboxDnsFiles(paths: SandboxDnsPaths): Promise<boolean> {
+  const errors: unknown[] = [];
+  const temps = await Promise.all([
+    leftoverTemps(paths.dir, [paths.resolvConf, paths.hosts]),
+    leftoverTemps(dirname(paths.resolvConfHash), [paths.resolvConfHash]),
+  ]).catch((err: unknown) => { errors.push(err); return []; });
+  for (const p of [paths.resolvConf, paths.hosts, paths.resolvConfHash, ...temps.flat()]) {
+    await unlinkIfExists(p).catch((err: unknown) => errors.push(err));
+  }
+  let gone = false;
+  try {
+    await rmdir(paths.dir);
+    gone = true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") gone = true;
+    else if (code !== "ENOTEMPTY" && code !== "EEXIST") errors.push(fsError(`cannot remove ${paths.dir}`, err));
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `removing the DNS files of ${paths.dir} failed ${errors.length} times`);
+  return gone;
+}

@@ -1,0 +1,146 @@
+// The driver contract: what the controller asks of a network driver, by IDs only (never names).
+
+import type { IpAddress, IpPrefix } from "../types/index.js";
+
+export type DataScope = "local" | "global";
+
+export interface Capability {
+  /** Where the driver's network state lives: one host ("local") or the cluster store ("global"). */
+  readonly dataScope: DataScope;
+  /** Whether endpoints on different hosts can reach each other; "" when not applicable (null driver). */
+  readonly connectivityScope: DataScope | "";
+}
+
+/** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */
+export interface IpamData {
+  readonly addressSpace: string;
+  readonly pool: IpPrefix;
+  /** Gateway address with the pool's prefix length, e.g. 10.0.0.1/24. */
+  readonly gateway?: IpPrefix;
+  readonly auxAddresses: ReadonlyMap<string, IpPrefix>;
+}
+
+export interface CreateNetworkRequest {
+  readonly networkId: string;
+  /** Driver options (`docker network create -o`), unparsed; the driver parses them once. */
+  readonly options: ReadonlyMap<string, string>;
+  readonly ipv4: readonly IpamData[];
+  readonly ipv6: readonly IpamData[];
+  readonly internal: boolean;
+  readonly enableIPv6: boolean;
+}
+
+export type PortProtocol = "tcp" | "udp" | "sctp";
+
+export interface PortBinding {
+  readonly proto: PortProtocol;
+  /** Container port. */
+  readonly port: number;
+  /** Host address to bind; undefined = the network's default binding address. */
+  readonly hostIp?: IpAddress;
+  /** First host port (0 = dynamic). */
+  readonly hostPort: number;
+  /** Last host port of a range (= hostPort for a single port). */
+  readonly hostPortEnd: number;
+}
+
+/** The interface of an endpoint: what IPAM gave it; a driver may fill in what is missing (MAC). */
+export interface EndpointInterface {
+  readonly address?: IpPrefix;
+  readonly addressIPv6?: IpPrefix;
+  readonly macAddress?: string;
+}
+
+export interface CreateEndpointRequest {
+  readonly networkId: string;
+  readonly endpointId: string;
+  readonly iface: EndpointInterface;
+  readonly portBindings: readonly PortBinding[];
+  /** Generic endpoint options, unparsed (`com.docker.network.endpoint.*`). */
+  readonly options: ReadonlyMap<string, string>;
+}
+
+export interface CreateEndpointResult {
+  /** Only fields the request left empty; setting one that was given is an error. */
+  readonly iface?: EndpointInterface;
+}
+
+export interface JoinRequest {
+  readonly networkId: string;
+  readonly endpointId: string;
+  /** Path of the sandbox's network namespace. */
+  readonly sandboxKey: string;
+  /** Final interface name inside the sandbox (`eth0`, `eth1` …); drivers create it there directly. */
+  readonly ifname: string;
+  readonly options: ReadonlyMap<string, string>;
+}
+
+export type StaticRouteType = "nexthop" | "connected";
+
+export interface StaticRoute {
+  readonly destination: IpPrefix;
+  readonly type: StaticRouteType;
+  readonly nextHop?: IpAddress;
+}
+
+export interface JoinResult {
+  readonly gateway?: IpAddress;
+  readonly gatewayIPv6?: IpAddress;
+  readonly staticRoutes: readonly StaticRoute[];
+  /** The driver provides no default route and wants none from a gateway network either. */
+  readonly disableGatewayService: boolean;
+  /**
+   * Set by drivers that could only create the interface in the host namespace (remote plugins):
+   * the controller moves it into the sandbox and renames it to the requested name.
+   */
+  readonly hostInterface?: string;
+  /** Whether the controller should configure the addresses (false: the driver already did). */
+  readonly controllerConfiguresAddresses: boolean;
+}
+
+/** Every network driver implements this. Optional abilities are separate interfaces below. */
+export interface NetworkDriver {
+  readonly name: string;
+  capability(): Capability;
+  createNetwork(req: CreateNetworkRequest): Promise<void>;
+  deleteNetwork(networkId: string): Promise<void>;
+  createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult>;
+  deleteEndpoint(networkId: string, endpointId: string): Promise<void>;
+  join(req: JoinRequest): Promise<JoinResult>;
+  leave(networkId: string, endpointId: string): Promise<void>;
+}
+
+/** Drivers that program reachability from outside (port publishing, NAT) on the gateway endpoint. */
+export interface ExternalConnectivity {
+  programExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
+  revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
+}
+
+/** Operational data of an endpoint for `DriverInfo()` (port map, MAC …), keyed by Docker's labels. */
+export interface OperationalInfo {
+  endpointOperInfo(networkId: string, endpointId: string): ReadonlyMap<string, unknown>;
+}
+
+/** Drivers that own kernel objects and can check them against what they should be after a restart. */
+export interface Restorable {
+  /** Re-creates missing kernel objects for the networks and endpoints the controller still has. */
+  restore(state: RestoreState): Promise<void>;
+}
+
+export interface RestoreState {
+  readonly networks: readonly CreateNetworkRequest[];
+  readonly endpoints: ReadonlyArray<CreateEndpointRequest & { readonly result?: CreateEndpointResult }>;
+}
+
+export function hasExternalConnectivity(d: NetworkDriver): d is NetworkDriver & ExternalConnectivity {
+  const c = d as Partial<ExternalConnectivity>;
+  return typeof c.programExternalConnectivity === "function" && typeof c.revokeExternalConnectivity === "function";
+}
+
+export function hasOperationalInfo(d: NetworkDriver): d is NetworkDriver & OperationalInfo {
+  return typeof (d as Partial<OperationalInfo>).endpointOperInfo === "function";
+}
+
+export function isRestorable(d: NetworkDriver): d is NetworkDriver & Restorable {
+  return typeof (d as Partial<Restorable>).restore === "function";
+}

@@ -1,0 +1,158 @@
+// Link creation per kind (veth with its peer born in the target netns, bridge, vxlan, macvlan, ipvlan).
+
+import { invalidArgument } from "../errors/index.js";
+import {
+  IFF_UP, IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
+  MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit,
+  type NetlinkRequest,
+} from "../netlink/index.js";
+import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
+import type { NetnsHandle } from "./handle.js";
+import { checkGroup, linkIndex, linkRequest, setLink, type LinkRef } from "./link.js";
+
+/** What every kind shares. */
+export interface CommonLinkSpec {
+  readonly name: string;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly up?: boolean;
+  /** Bridge to enslave the new link to (same netns as the link). */
+  readonly master?: LinkRef;
+  /** IFLA_GROUP, so a set of links can be deleted at once. */
+  readonly group?: number;
+  /** Create the link inside this netns instead of the handle's own (no move, no rename). */
+  readonly netns?: NetnsHandle;
+}
+
+export interface VethSpec extends CommonLinkSpec {
+  readonly peer: {
+    readonly name: string;
+    /** Where the peer is born; defaults to the same netns as the link. */
+    readonly netns?: NetnsHandle;
+    readonly mac?: string;
+    readonly mtu?: number;
+    /** Brought up after creation (the kernel refuses IFF_UP on the peer at creation: ENOTCONN). */
+    readonly up?: boolean;
+  };
+}
+
+export type VxlanSpec = CommonLinkSpec & {
+  readonly vni: number;
+  /** UDP destination port (default 4789). */
+  readonly port?: number;
+  readonly local?: IpAddress;
+  readonly group?: number;
+  readonly remote?: IpAddress;
+  /** Underlay device. */
+  readonly parent?: LinkRef;
+  readonly learning?: boolean;
+  readonly proxy?: boolean;
+  readonly l2miss?: boolean;
+  readonly l3miss?: boolean;
+};
+
+export type MacvlanMode = "private" | "vepa" | "bridge" | "passthru";
+export interface MacvlanSpec extends CommonLinkSpec { readonly parent: LinkRef; readonly mode?: MacvlanMode }
+
+export type IpvlanMode = "l2" | "l3" | "l3s";
+export interface IpvlanSpec extends CommonLinkSpec { readonly parent: LinkRef; readonly mode?: IpvlanMode }
+
+type LinkInfo = NonNullable<NonNullable<LinkMessageInit["attrs"]>["linkinfo"]>;
+
+const MACVLAN_MODES: Readonly<Record<MacvlanMode, number>> = {
+  private: MACVLAN_MODE_PRIVATE, vepa: MACVLAN_MODE_VEPA, bridge: MACVLAN_MODE_BRIDGE, passthru: MACVLAN_MODE_PASSTHRU,
+};
+const IPVLAN_MODES: Readonly<Record<IpvlanMode, number>> = { l2: IPVLAN_MODE_L2, l3: IPVLAN_MODE_L3, l3s: IPVLAN_MODE_L3S };
+
+function checkMtu(mtu: number | undefined): void {
+  if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
+    throw invalidArgument("ERR_INVALID_MTU", `invalid MTU ${mtu}: must be an integer from 68 to 65535`);
+  }
+}
+
+function checkCommon(spec: CommonLinkSpec): void {
+  validateIfname(spec.name);
+  checkMtu(spec.mtu);
+  checkGroup(spec.group);
+  if (spec.mac !== undefined) parseMac(spec.mac);
+}
+
+/** Builds the RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) for a link of `kind` with IFLA_INFO_DATA `data`. */
+async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): Promise<NetlinkRequest> {
+  checkCommon(spec);
+  const master = spec.master === undefined ? undefined : await linkIndex(spec.netns ?? h, spec.master);
+  const attrs = {
+    ifname: spec.name,
+    ...(spec.mtu === undefined ? {} : { mtu: spec.mtu }),
+    ...(spec.mac === undefined ? {} : { address: spec.mac }),
+    ...(master === undefined ? {} : { master }),
+    ...(spec.group === undefined ? {} : { group: spec.group }),
+    ...(spec.netns === undefined || spec.netns === h ? {} : { netNsFd: spec.netns.nsFd }),
+    ...(extra.link === undefined ? {} : { link: extra.link }),
+    linkinfo,
+  };
+  const ifi = spec.up === true ? { flags: IFF_UP, change: IFF_UP } : {};
+  return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL);
+}
+
+/** A veth pair in one kernel call: the peer is created directly in its netns under its final name. */
+export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<void> {
+  const peer = spec.peer;
+  validateIfname(peer.name);
+  checkMtu(peer.mtu);
+  if (peer.mac !== undefined) parseMac(peer.mac);
+  const peerNetns = peer.netns ?? spec.netns;
+  const peerAttrs = {
+    ifname: peer.name,
+    ...(peer.mtu ?? spec.mtu) === undefined ? {} : { mtu: peer.mtu ?? spec.mtu },
+    ...(peer.mac === undefined ? {} : { address: peer.mac }),
+    ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
+    ...(spec.group === undefined ? {} : { group: spec.group }),
+  };
+  await h.route.request(await createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }));
+  if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
+}
+
+export async function createBridge(h: NetnsHandle, spec: CommonLinkSpec): Promise<void> {
+  await h.route.request(await createRequest(h, spec, { kind: "bridge" }));
+}
+
+function checkVxlan(spec: VxlanSpec): void {
+  if (!Number.isInteger(spec.vni) || spec.vni < 0 || spec.vni > 0xffffff) {
+    throw invalidArgument("ERR_INVALID_VNI", `invalid VXLAN id ${spec.vni}: must be 0-16777215`);
+  }
+  if (spec.port !== undefined && (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535)) {
+    throw invalidArgument("ERR_INVALID_PORT", `invalid VXLAN port ${spec.port}`);
+  }
+  if (spec.local !== undefined && spec.remote !== undefined && spec.local.family !== spec.remote.family) {
+    throw invalidArgument("ERR_INVALID_VXLAN", "VXLAN local and remote addresses must be of one family");
+  }
+}
+
+export async function createVxlan(h: NetnsHandle, spec: VxlanSpec): Promise<void> {
+  checkVxlan(spec);
+  const flag = (v: boolean | undefined): 0 | 1 | undefined => (v === undefined ? undefined : v ? 1 : 0);
+  const parent = spec.parent === undefined ? undefined : await linkIndex(h, spec.parent);
+  const local = spec.local === undefined ? {} : spec.local.family === 4 ? { local: spec.local } : { local6: spec.local };
+  const remote = spec.remote === undefined ? {} : spec.remote.family === 4 ? { group: spec.remote } : { group6: spec.remote };
+  const data = Object.fromEntries(Object.entries({
+    id: spec.vni, port: spec.port ?? 4789, link: parent, ...local, ...remote,
+    learning: flag(spec.learning), proxy: flag(spec.proxy), l2miss: flag(spec.l2miss), l3miss: flag(spec.l3miss),
+  }).filter(([, v]) => v !== undefined));
+  await h.route.request(await createRequest(h, spec, { kind: "vxlan", data } as LinkInfo));
+}
+
+export async function createMacvlan(h: NetnsHandle, spec: MacvlanSpec): Promise<void> {
+  const mode = MACVLAN_MODES[spec.mode ?? "bridge"];
+  if (mode === undefined) throw invalidArgument("ERR_INVALID_MACVLAN_MODE", `invalid macvlan mode ${JSON.stringify(spec.mode)}`);
+  const link = await linkIndex(h, spec.parent);
+  await h.route.request(await createRequest(h, spec, { kind: "macvlan", data: { mode } }, { link }));
+}
+
+/** ipvlan (the kernel here has no IPVLAN: the kernel answers EOPNOTSUPP, surfaced as not-implemented). */
+export async function createIpvlan(h: NetnsHandle, spec: IpvlanSpec): Promise<void> {
+  const mode = IPVLAN_MODES[spec.mode ?? "l2"];
+  if (mode === undefined) throw invalidArgument("ERR_INVALID_IPVLAN_MODE", `invalid ipvlan mode ${JSON.stringify(spec.mode)}`);
+  const link = await linkIndex(h, spec.parent);
+  await h.route.request(await createRequest(h, spec, { kind: "ipvlan", data: { mode } }, { link }));
+}

@@ -1,0 +1,165 @@
+// Links: read, change (up/down, MTU, MAC, master, name, group, hairpin), delete, delete by group.
+// Creation of each kind (veth, bridge, vxlan, macvlan, ipvlan) lives in link-create.ts.
+
+import { invalidArgument, notFound } from "../errors/index.js";
+import {
+  AF_BRIDGE, IFF_UP, NLM_F_ACK, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, decodeLinkMessage,
+  encodeLinkMessage, type LinkMessage, type LinkMessageInit, type NetlinkRequest,
+} from "../netlink/index.js";
+import { validateIfname } from "../types/index.js";
+import type { NetnsHandle } from "./handle.js";
+
+/** A link, by name or by ifindex. */
+export type LinkRef = string | number;
+
+export interface Link {
+  readonly index: number;
+  readonly name: string;
+  /** IFLA_INFO_KIND ("veth", "bridge" …), undefined for links without one (lo, physical NICs). */
+  readonly kind: string | undefined;
+  readonly up: boolean;
+  readonly mtu: number;
+  readonly mac: string | undefined;
+  readonly master: number | undefined;
+  readonly group: number;
+  /** ifindex of the other end/parent (IFLA_LINK), when the kernel reports one. */
+  readonly parentIndex: number | undefined;
+  /** The decoded message, for anything not summarised above. */
+  readonly raw: LinkMessage;
+}
+
+export function toLink(msg: LinkMessage): Link {
+  const a = msg.attrs;
+  return {
+    index: msg.ifi.index,
+    name: a.ifname ?? "",
+    kind: a.linkinfo?.kind,
+    up: (msg.ifi.flags & IFF_UP) !== 0,
+    mtu: a.mtu ?? 0,
+    mac: a.address,
+    master: a.master,
+    group: a.group ?? 0,
+    parentIndex: a.link,
+    raw: msg,
+  };
+}
+
+/** The identifying part of a request: ifindex, or IFLA_IFNAME (the kernel looks links up by name). */
+function target(ref: LinkRef): { index: number; ifname?: string } {
+  if (typeof ref === "number") {
+    if (!Number.isInteger(ref) || ref <= 0) throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${ref}`);
+    return { index: ref };
+  }
+  return { index: 0, ifname: validateIfname(ref) };
+}
+
+function describe(op: string, ref: LinkRef): string {
+  return `${op} ${typeof ref === "number" ? `ifindex ${ref}` : ref}`;
+}
+
+export function linkRequest(type: number, op: string, ref: LinkRef, msg: LinkMessageInit, flags = 0): NetlinkRequest {
+  return { type, flags, payload: encodeLinkMessage(msg), describe: describe(op, ref) };
+}
+
+export async function getLink(h: NetnsHandle, ref: LinkRef): Promise<Link> {
+  const t = target(ref);
+  const attrs = t.ifname === undefined ? {} : { ifname: t.ifname };
+  const [reply] = await h.route.request(linkRequest(RTM_GETLINK, "RTM_GETLINK", ref, { ifi: { index: t.index }, attrs }));
+  if (reply === undefined) throw notFound("ERR_LINK_NOT_FOUND", `${describe("RTM_GETLINK", ref)}: no reply`);
+  return toLink(decodeLinkMessage(reply.payload));
+}
+
+/** The link, or undefined when it does not exist (ENODEV). */
+export async function findLink(h: NetnsHandle, ref: LinkRef): Promise<Link | undefined> {
+  try {
+    return await getLink(h, ref);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENODEV") return undefined;
+    throw err;
+  }
+}
+
+export async function linkIndex(h: NetnsHandle, ref: LinkRef): Promise<number> {
+  return typeof ref === "number" ? ref : (await getLink(h, ref)).index;
+}
+
+export async function listLinks(h: NetnsHandle): Promise<Link[]> {
+  const replies = await h.route.request({
+    type: RTM_GETLINK, dump: true, payload: encodeLinkMessage({ attrs: {} }), describe: "RTM_GETLINK dump",
+  });
+  return replies.filter((m) => m.type === RTM_NEWLINK).map((m) => toLink(decodeLinkMessage(m.payload)));
+}
+
+export interface LinkChanges {
+  readonly up?: boolean;
+  readonly mtu?: number;
+  readonly mac?: string;
+  /** A bridge (name or index) to enslave to, or null to leave the current master. */
+  readonly master?: LinkRef | null;
+  /** New name; renaming needs the link down (the kernel refuses EBUSY otherwise). */
+  readonly name?: string;
+  readonly group?: number;
+}
+
+function checkMtu(mtu: number | undefined): void {
+  if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
+    throw invalidArgument("ERR_INVALID_MTU", `invalid MTU ${mtu}: must be an integer from 68 to 65535`);
+  }
+}
+
+export function checkGroup(group: number | undefined): void {
+  if (group !== undefined && (!Number.isInteger(group) || group < 0 || group > 0xffffffff)) {
+    throw invalidArgument("ERR_INVALID_GROUP", `invalid link group ${group}`);
+  }
+}
+
+/** Builds the RTM_NEWLINK (without NLM_F_CREATE: change only) for `changes`; all in one message. */
+export async function setLinkRequest(h: NetnsHandle, ref: LinkRef, changes: LinkChanges): Promise<NetlinkRequest> {
+  checkMtu(changes.mtu);
+  checkGroup(changes.group);
+  if (changes.name !== undefined) validateIfname(changes.name);
+  // Renaming identifies the link by index, since IFLA_IFNAME then carries the new name.
+  const t = changes.name !== undefined ? { index: await linkIndex(h, ref) } : target(ref);
+  const master = changes.master === undefined ? undefined : changes.master === null ? 0 : await linkIndex(h, changes.master);
+  const up = changes.up === undefined ? {} : { flags: changes.up ? IFF_UP : 0, change: IFF_UP };
+  const attrs = {
+    ...(t.ifname === undefined ? {} : { ifname: t.ifname }),
+    ...(changes.name === undefined ? {} : { ifname: changes.name }),
+    ...(changes.mtu === undefined ? {} : { mtu: changes.mtu }),
+    ...(changes.mac === undefined ? {} : { address: changes.mac }),
+    ...(master === undefined ? {} : { master }),
+    ...(changes.group === undefined ? {} : { group: changes.group }),
+  };
+  return linkRequest(RTM_NEWLINK, "set link", ref, { ifi: { index: t.index, ...up }, attrs });
+}
+
+export async function setLink(h: NetnsHandle, ref: LinkRef, changes: LinkChanges): Promise<void> {
+  await h.route.request(await setLinkRequest(h, ref, changes));
+}
+
+/** Hairpin mode on a bridge port: frames may leave through the port they came in on. */
+export async function setHairpin(h: NetnsHandle, ref: LinkRef, on: boolean): Promise<void> {
+  const index = await linkIndex(h, ref);
+  await h.route.request(linkRequest(RTM_SETLINK, "set hairpin", ref, {
+    ifi: { family: AF_BRIDGE, index }, attrs: { protinfo: { mode: on ? 1 : 0 } },
+  }));
+}
+
+export function deleteLinkRequest(ref: LinkRef): NetlinkRequest {
+  const t = target(ref);
+  return linkRequest(RTM_DELLINK, "RTM_DELLINK", ref, { ifi: { index: t.index }, attrs: t.ifname === undefined ? {} : { ifname: t.ifname } });
+}
+
+/** Deletes one link (for a veth, both ends). Costs ~17 ms of kernel time: prefer group or netns deletion. */
+export async function deleteLink(h: NetnsHandle, ref: LinkRef): Promise<void> {
+  await h.route.request(deleteLinkRequest(ref));
+}
+
+/** Deletes every link of `group` in one kernel batch (one RCU grace period for all of them). */
+export async function deleteLinksByGroup(h: NetnsHandle, group: number): Promise<void> {
+  checkGroup(group);
+  if (group === 0) throw invalidArgument("ERR_INVALID_GROUP", "refusing to delete link group 0 (every link is in it by default)");
+  await h.route.request({
+    type: RTM_DELLINK, flags: NLM_F_ACK, payload: encodeLinkMessage({ attrs: { group } }), describe: `RTM_DELLINK group ${group}`,
+  });
+}
