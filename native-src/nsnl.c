@@ -370,6 +370,38 @@ static napi_value netns_create(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// netnsAdopt(src, path): bind-mounts an existing netns (e.g. /proc/<pid>/ns/net) at path, which must not
+// exist, so that it outlives its process and `ip netns` sees it.
+static napi_value netns_adopt(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (get_args(env, info, 2, argv)) return NULL;
+  char *src = arg_string(env, argv[0]);
+  if (src == NULL) return NULL;
+  char *path = arg_string(env, argv[1]);
+  if (path == NULL) {
+    free(src);
+    return NULL;
+  }
+  const char *failed = NULL;
+  int err = 0;
+  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (fd < 0) {
+    failed = "open";
+    err = errno;
+  } else {
+    close(fd);
+    if (mount(src, path, "none", MS_BIND, NULL) != 0) {
+      failed = "mount";
+      err = errno;
+      unlink(path);
+    }
+  }
+  free(src);
+  free(path);
+  if (failed != NULL) return throw_errno(env, err, failed);
+  return undefined_value(env);
+}
+
 // netnsDelete(path): detach the bind mount and remove the file. The netns dies with its last user.
 static napi_value netns_delete(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -476,6 +508,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netnsPrepareDir", NULL, netns_prepare_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netnsCreate", NULL, netns_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"netnsAdopt", NULL, netns_adopt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netnsDelete", NULL, netns_delete, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openAt", NULL, open_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listenAt", NULL, listen_at, NULL, NULL, NULL, napi_enumerable, NULL},

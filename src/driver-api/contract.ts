@@ -144,3 +144,12 @@ export function hasOperationalInfo(d: NetworkDriver): d is NetworkDriver & Opera
 export function isRestorable(d: NetworkDriver): d is NetworkDriver & Restorable {
   return typeof (d as Partial<Restorable>).restore === "function";
 }
+
+/** Drivers that take driver-wide configuration (the README's `ConfigureNetworkDriver`). */
+export interface Configurable {
+  configure(options: ReadonlyMap<string, unknown>): void;
+}
+
+export function isConfigurable(d: NetworkDriver): d is NetworkDriver & Configurable {
+  return typeof (d as Partial<Configurable>).configure === "function";
+}

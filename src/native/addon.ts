@@ -31,6 +31,8 @@ export interface NativeAddon {
   netnsPrepareDir(dir: string): void;
   /** Creates a new netns bind-mounted at `path`; the file must not exist. */
   netnsCreate(path: string): void;
+  /** Bind-mounts an existing netns (e.g. /proc/<pid>/ns/net) at `path`, which must not exist. */
+  netnsAdopt(source: string, path: string): void;
   /** Detaches the bind mount at `path` and removes the file. */
   netnsDelete(path: string): void;
   /** open() inside the netns of `nsFd`; the fd stays bound to that netns (used for /proc/sys/net). */

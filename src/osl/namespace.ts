@@ -47,16 +47,34 @@ export class NetnsDirectory {
   /** Creates a new, empty netns (only `lo`, down) at `<dir>/<name>`; returns its path. */
   create(name: string): string {
     const path = this.pathOf(name);
-    if (!this.#prepared) {
-      try { this.#native.netnsPrepareDir(this.dir); } catch (err) { throw nativeToError(err, `prepare ${this.dir}`); }
-      this.#prepared = true;
-    }
+    this.#prepare();
     try {
       this.#native.netnsCreate(path);
     } catch (err) {
       throw nativeToError(err, `create network namespace ${name}`);
     }
     return path;
+  }
+
+  /**
+   * Gives an existing netns (a process's `/proc/<pid>/ns/net`, another netns file) a name here by
+   * bind-mounting it; deleting that name later leaves the netns itself to its other users.
+   */
+  adopt(name: string, source: string): string {
+    const path = this.pathOf(name);
+    this.#prepare();
+    try {
+      this.#native.netnsAdopt(source, path);
+    } catch (err) {
+      throw nativeToError(err, `adopt network namespace ${source} as ${name}`);
+    }
+    return path;
+  }
+
+  #prepare(): void {
+    if (this.#prepared) return;
+    try { this.#native.netnsPrepareDir(this.dir); } catch (err) { throw nativeToError(err, `prepare ${this.dir}`); }
+    this.#prepared = true;
   }
 
   /** Deletes the namespace file; the kernel destroys the netns (and its links) when its last user goes. */

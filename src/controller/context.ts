@@ -1,0 +1,44 @@
+// Everything an operation needs, built once by the controller and passed to each operation.
+
+import type { DriverRegistry, NetworkDriver } from "../driver-api/index.js";
+import type { Ipam } from "../ipam-api/index.js";
+import type { HandleCache, NetnsDirectory } from "../osl/index.js";
+import { errUnknownDriver, errUnknownIpam } from "./errors.js";
+import type { KeyedMutex } from "./locks.js";
+import type { ControllerState } from "./state.js";
+import type { FaultHook } from "./steps.js";
+
+export interface ControllerContext {
+  readonly state: ControllerState;
+  readonly locks: KeyedMutex;
+  readonly drivers: DriverRegistry;
+  readonly ipams: ReadonlyMap<string, Ipam>;
+  readonly handles: HandleCache;
+  readonly netns: NetnsDirectory;
+  /** Where sandbox hosts/resolv.conf go: `<etcNetnsDir>/<sandbox name>/`. */
+  readonly etcNetnsDir: string;
+  /** The host's resolv.conf (read for every sandbox's file). */
+  readonly hostResolvConf: string;
+  readonly fault: FaultHook;
+}
+
+export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {
+  const driver = await ctx.drivers.get(name);
+  if (driver === undefined) throw errUnknownDriver(name);
+  return driver;
+}
+
+export function ipamOf(ctx: ControllerContext, name: string): Ipam {
+  const ipam = ctx.ipams.get(name);
+  if (ipam === undefined) throw errUnknownIpam(name);
+  return ipam;
+}
+
+/** Lock keys: one per object, plus "names" keys guarding name uniqueness. */
+export const lockKeys = {
+  network: (id: string): string => `network:${id}`,
+  endpoint: (id: string): string => `endpoint:${id}`,
+  sandbox: (id: string): string => `sandbox:${id}`,
+  networkNames: "names:network",
+  sandboxNames: "names:sandbox",
+} as const;

@@ -1,0 +1,151 @@
+// The Controller: owns the records, the drivers and IPAMs, the netns handles, and every CNM object.
+
+import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
+import type { Ipam } from "../ipam-api/index.js";
+import type { HandleCache, NetnsDirectory } from "../osl/index.js";
+import type { KVStore } from "../store/index.js";
+import { driverOf, type ControllerContext } from "./context.js";
+import { errClosed, errSandboxNotFound } from "./errors.js";
+import { newId, resolveRef } from "./ids.js";
+import { KeyedMutex } from "./locks.js";
+import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
+import { Endpoint, Network, Sandbox } from "./objects.js";
+import { restore, type RestoreReport } from "./restore.js";
+import { createSandbox, type CreateSandboxOptions } from "./sandbox-create.js";
+import { ControllerState } from "./state.js";
+import { envFaultHook, type FaultHook } from "./steps.js";
+
+export interface ControllerDeps {
+  readonly store: KVStore;
+  readonly handles: HandleCache;
+  readonly netns: NetnsDirectory;
+  readonly drivers: DriverRegistry;
+  readonly ipams: ReadonlyMap<string, Ipam>;
+  readonly etcNetnsDir: string;
+  readonly hostResolvConf: string;
+  readonly fault?: FaultHook;
+  /** Releases what the composition root opened (store, drivers, firewall). */
+  readonly onClose?: () => Promise<void>;
+}
+
+/** Docker's predefined networks: never deleted, re-created at start when missing. */
+const PREDEFINED: readonly CreateNetworkOptions[] = [
+  { name: "none", driver: "null", predefined: true },
+  { name: "host", driver: "host", predefined: true },
+];
+
+export class NetworkController {
+  readonly id = newId();
+  readonly #ctx: ControllerContext;
+  readonly #deps: ControllerDeps;
+  #restoreReport: RestoreReport | undefined;
+  #closed = false;
+
+  private constructor(deps: ControllerDeps) {
+    this.#deps = deps;
+    this.#ctx = {
+      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
+      handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
+      hostResolvConf: deps.hostResolvConf, fault: deps.fault ?? envFaultHook(),
+    };
+  }
+
+  /** Loads the records, repairs what a crash left half done, and makes sure the predefined networks exist. */
+  static async open(deps: ControllerDeps): Promise<NetworkController> {
+    const c = new NetworkController(deps);
+    try {
+      await c.#ctx.state.load();
+      c.#restoreReport = await restore(c.#ctx);
+      for (const p of PREDEFINED) {
+        if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
+      }
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+    return c;
+  }
+
+  /** What the last start-up had to roll back, finish or repair. */
+  get restoreReport(): RestoreReport | undefined {
+    return this.#restoreReport;
+  }
+
+  async createNetwork(options: CreateNetworkOptions): Promise<Network> {
+    this.#open();
+    const r = await createNetwork(this.#ctx, { ...options, predefined: false });
+    return this.#network(r.id);
+  }
+
+  networks(): Network[] {
+    return [...this.#ctx.state.networks.values()].filter((n) => n.record.state === "ready").map((n) => this.#network(n.record.id));
+  }
+
+  /** By name, ID or unique ID prefix. */
+  network(ref: string): Network {
+    return this.#network(resolveRef("network", ref, this.networks().map((n) => n.info())).id);
+  }
+
+  async createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
+    this.#open();
+    const r = await createSandbox(this.#ctx, options);
+    return new Sandbox(this.#ctx, r.id);
+  }
+
+  sandboxes(): Sandbox[] {
+    return [...this.#ctx.state.sandboxes.values()].filter((s) => s.record.state === "ready").map((s) => new Sandbox(this.#ctx, s.record.id));
+  }
+
+  /** By name, ID, container ID or unique ID prefix. */
+  sandbox(ref: string): Sandbox {
+    const ready = this.sandboxes().map((s) => s.info());
+    const byContainer = ready.find((s) => s.containerId === ref);
+    return new Sandbox(this.#ctx, byContainer?.id ?? resolveRef("sandbox", ref, ready).id);
+  }
+
+  endpoints(): Endpoint[] {
+    return this.networks().flatMap((n) => n.endpoints());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ctx.handles.closeAll();
+    await this.#deps.onClose?.();
+  }
+
+  #network(id: string): Network {
+    return new Network(this.#ctx, id, (sb, options) => this.#resolveSandbox(sb, options));
+  }
+
+  /** A Sandbox as given, or the sandbox of a container ID (created on first use, as the README's Join does). */
+  async #resolveSandbox(sb: Sandbox | string, options: Partial<CreateSandboxOptions>): Promise<Sandbox> {
+    if (typeof sb !== "string") return sb;
+    const existing = this.sandboxes().find((s) => s.containerId === sb);
+    if (existing !== undefined) return existing;
+    if (sb.trim() === "") throw errSandboxNotFound(sb);
+    return this.createSandbox({ ...options, containerId: sb });
+  }
+
+  #open(): void {
+    if (this.#closed) throw errClosed();
+  }
+
+  // The original README's names.
+  NewNetwork(networkType: string, name: string, options: Omit<CreateNetworkOptions, "name" | "driver"> = {}): Promise<Network> {
+    return this.createNetwork({ ...options, name, driver: networkType });
+  }
+  NewSandbox(containerId: string, options: Omit<CreateSandboxOptions, "containerId"> = {}): Promise<Sandbox> {
+    return this.createSandbox({ ...options, containerId });
+  }
+  /** Driver-wide configuration before first use (`options.Generic` in Go becomes a plain object). */
+  async ConfigureNetworkDriver(networkType: string, options: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    const driver = await driverOf(this.#ctx, networkType);
+    if (isConfigurable(driver)) driver.configure(new Map(Object.entries(options)));
+  }
+  Networks(): Network[] { return this.networks(); }
+  NetworkByName(name: string): Network { return this.network(name); }
+  NetworkByID(id: string): Network { return this.network(id); }
+  SandboxByID(id: string): Sandbox { return this.sandbox(id); }
+  Stop(): Promise<void> { return this.close(); }
+}

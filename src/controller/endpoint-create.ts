@@ -1,0 +1,85 @@
+// Creating an endpoint: a name unique in its network, its addresses from IPAM, the driver's part.
+
+import type { CreateEndpointRequest } from "../driver-api/index.js";
+import { IpamLabels } from "../ipam-api/index.js";
+import { parseIp, parsePrefix } from "../types/index.js";
+import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
+import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
+import { allocateEndpointAddress } from "./endpoint-ipam.js";
+import {
+  parseAliases, parseEndpointMac, parsePortBindings, type CreateEndpointOptions,
+} from "./endpoint-options.js";
+import { newId } from "./ids.js";
+import type { EndpointRecord, NetworkRecord } from "./records.js";
+import { Rollback } from "./steps.js";
+
+export function endpointDriverRequest(e: EndpointRecord): CreateEndpointRequest {
+  return {
+    networkId: e.networkId, endpointId: e.id,
+    iface: {
+      ...(e.address === undefined ? {} : { address: parsePrefix(e.address) }),
+      ...(e.addressIPv6 === undefined ? {} : { addressIPv6: parsePrefix(e.addressIPv6) }),
+      ...(e.macAddress === undefined ? {} : { macAddress: e.macAddress }),
+    },
+    portBindings: e.portBindings.map((b) => ({
+      proto: b.proto, port: b.port, hostPort: b.hostPort, hostPortEnd: b.hostPortEnd,
+      ...(b.hostIp === undefined ? {} : { hostIp: parseIp(b.hostIp) }),
+    })),
+    options: new Map(Object.entries(e.options)),
+  };
+}
+
+export async function createEndpoint(ctx: ControllerContext, networkId: string, o: CreateEndpointOptions): Promise<EndpointRecord> {
+  if (typeof o.name !== "string" || o.name.trim() === "") throw errInvalidName(String(o.name));
+  const portBindings = parsePortBindings(o.portBindings);
+  const aliases = parseAliases(o.aliases);
+  const macAddress = parseEndpointMac(o.macAddress);
+  const ip4 = o.ip === undefined || o.ip === "" ? undefined : parseIp(o.ip, "IPv4 address");
+  const ip6 = o.ip6 === undefined || o.ip6 === "" ? undefined : parseIp(o.ip6, "IPv6 address");
+  const options = { ...(o.options ?? {}) };
+  return ctx.locks.run([lockKeys.network(networkId)], async () => {
+    const network = ctx.state.network(networkId);
+    if (network === undefined || network.state !== "ready") throw errNetworkNotFound(networkId);
+    if (ctx.state.endpointsOf(networkId).some((e) => e.name === o.name)) throw errEndpointExists(o.name, network.name);
+    const record: EndpointRecord = {
+      id: newId(), name: o.name, networkId, created: new Date().toISOString(), portBindings, aliases, options,
+      anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",
+      ...(macAddress === undefined ? {} : { macAddress }),
+    };
+    await ctx.state.putEndpoint(record);
+    ctx.fault("endpoint-create:intent");
+    return allocateAndCreate(ctx, network, record, ip4, ip6);
+  });
+}
+
+async function allocateAndCreate(
+  ctx: ControllerContext, network: NetworkRecord, record: EndpointRecord,
+  ip4: ReturnType<typeof parseIp> | undefined, ip6: ReturnType<typeof parseIp> | undefined,
+): Promise<EndpointRecord> {
+  const rollback = new Rollback();
+  rollback.push("forget endpoint record", () => ctx.state.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
+  try {
+    const ipam = ipamOf(ctx, network.ipam.driver);
+    const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
+    const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
+    const v6 = network.ipv6 ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
+    ctx.fault("endpoint-create:ipam");
+    let allocated: EndpointRecord = {
+      ...record,
+      ...(v4 === undefined ? {} : { address: v4.address, v4PoolId: v4.poolId }),
+      ...(v6 === undefined ? {} : { addressIPv6: v6.address, v6PoolId: v6.poolId }),
+    };
+    const driver = await driverOf(ctx, network.driver);
+    const result = await driver.createEndpoint(endpointDriverRequest(allocated));
+    rollback.push("driver delete endpoint", () => driver.deleteEndpoint(network.id, record.id));
+    if (result.iface?.macAddress !== undefined && allocated.macAddress === undefined) {
+      allocated = { ...allocated, macAddress: result.iface.macAddress };
+    }
+    ctx.fault("endpoint-create:driver");
+    const ready: EndpointRecord = { ...allocated, state: "ready" };
+    await ctx.state.putEndpoint(ready);
+    return ready;
+  } catch (err) {
+    return rollback.unwind(err);
+  }
+}

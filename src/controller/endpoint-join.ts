@@ -1,0 +1,121 @@
+// Joining an endpoint to a sandbox: the driver puts the interface into the sandbox under its final name
+// (eth0, eth1 …), the controller configures addresses and routes, then the gateway and the DNS files.
+
+import type { JoinResult } from "../driver-api/index.js";
+import { forbidden, invalidArgument } from "../errors/index.js";
+import {
+  addAddressRequest, addRouteRequest, linkIndex, setLinkRequest, type NetlinkRequest, type NetnsHandle,
+} from "../osl/index.js";
+import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.js";
+import { driverOf, lockKeys, type ControllerContext } from "./context.js";
+import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxNotFound } from "./errors.js";
+import { switchGateway } from "./gateway.js";
+import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
+import { writeSandboxFiles } from "./sandbox-files.js";
+import { change } from "./state.js";
+import { Rollback } from "./steps.js";
+
+export const IFACE_PREFIX_OPTION = "com.docker.network.container_iface_prefix";
+const INTERFACELESS_DRIVERS = new Set(["host", "null"]);
+
+function interfacePrefix(network: NetworkRecord): string {
+  const prefix = network.options[IFACE_PREFIX_OPTION] ?? "eth";
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,9}$/.test(prefix)) {
+    throw invalidArgument("ERR_INVALID_OPTION", `invalid ${IFACE_PREFIX_OPTION} ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
+
+export function withoutPending(ep: EndpointRecord): EndpointRecord {
+  const { pending: _pending, ...rest } = ep;
+  return rest;
+}
+
+export function joinedEndpoints(ctx: ControllerContext, sb: SandboxRecord): EndpointRecord[] {
+  return sb.endpoints.map((r) => ctx.state.endpoint(r.endpointId)).filter((e): e is EndpointRecord => e !== undefined);
+}
+
+export function sandboxHandle(ctx: ControllerContext, sb: SandboxRecord): NetnsHandle {
+  return sb.hostNetns ? ctx.handles.host() : ctx.handles.get(sb.key);
+}
+
+function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string): { ep: EndpointRecord; sb: SandboxRecord; network: NetworkRecord } {
+  const ep = ctx.state.endpoint(endpointId);
+  if (ep === undefined || ep.state !== "ready") throw errEndpointNotFound(endpointId);
+  const sb = ctx.state.sandbox(sandboxId);
+  if (sb === undefined || sb.state === "creating") throw errSandboxNotFound(sandboxId);
+  if (sb.state === "deleting") throw errSandboxDeleting(sandboxId);
+  if (ep.sandboxId !== undefined || ep.pending !== undefined) throw errEndpointJoined();
+  const network = ctx.state.network(ep.networkId);
+  if (network === undefined) throw errEndpointNotFound(endpointId);
+  if ((network.driver === "host") !== sb.hostNetns) {
+    throw forbidden("ERR_HOST_NETWORK", network.driver === "host"
+      ? "only a sandbox on the host's network namespace can join the host network"
+      : "a sandbox on the host's network namespace can only join the host network");
+  }
+  return { ep, sb, network };
+}
+
+export async function joinEndpoint(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<EndpointRecord> {
+  return ctx.locks.run([lockKeys.sandbox(sandboxId), lockKeys.endpoint(endpointId)], async () => {
+    const { ep, sb, network } = checkJoin(ctx, endpointId, sandboxId);
+    const withInterface = !INTERFACELESS_DRIVERS.has(network.driver);
+    const prefix = interfacePrefix(network);
+    const n = sb.nextInterface[prefix] ?? 0;
+    const ifname = withInterface ? validateIfname(`${prefix}${n}`) : "";
+    const sbIntent: SandboxRecord = withInterface ? { ...sb, nextInterface: { ...sb.nextInterface, [prefix]: n + 1 } } : sb;
+    const epIntent: EndpointRecord = { ...ep, pending: { op: "join", sandboxId, ifname } };
+    await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent), change.sandbox(sb.id, sbIntent)]);
+    ctx.fault("endpoint-join:intent");
+    const rollback = new Rollback();
+    rollback.push("clear join intent", () => ctx.state.putEndpoint(withoutPending(epIntent)));
+    try {
+      const driver = await driverOf(ctx, network.driver);
+      const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
+      rollback.push("driver leave", () => driver.leave(network.id, endpointId));
+      ctx.fault("endpoint-join:driver");
+      const joined = joinedRecord(epIntent, sandboxId, ifname, result);
+      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined);
+      ctx.fault("endpoint-join:configure");
+      const before = joinedEndpoints(ctx, sbIntent);
+      const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
+      await switchGateway(ctx, sbDone, before, [...before, joined]);
+      await writeSandboxFiles(ctx, sbDone, [...before, joined]);
+      ctx.fault("endpoint-join:gateway");
+      await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
+      return joined;
+    } catch (err) {
+      return rollback.unwind(err);
+    }
+  });
+}
+
+function joinedRecord(ep: EndpointRecord, sandboxId: string, ifname: string, r: JoinResult): EndpointRecord {
+  const staticRoutes: StaticRouteRecord[] = r.staticRoutes.map((s) => ({
+    destination: `${formatIp({ family: s.destination.family, value: s.destination.address })}/${s.destination.length}`,
+    type: s.type,
+    ...(s.nextHop === undefined ? {} : { nextHop: formatIp(s.nextHop) }),
+  }));
+  return {
+    ...withoutPending(ep), sandboxId, ifname, staticRoutes, disableGatewayService: r.disableGatewayService,
+    ...(r.gateway === undefined ? {} : { gateway: formatIp(r.gateway) }),
+    ...(r.gatewayIPv6 === undefined ? {} : { gatewayIPv6: formatIp(r.gatewayIPv6) }),
+  };
+}
+
+/** Addresses, link up and static routes on the in-sandbox interface, in one sendmsg. */
+async function configureInterface(h: NetnsHandle, ep: EndpointRecord): Promise<void> {
+  const ifname = ep.ifname as string;
+  const index = await linkIndex(h, ifname);
+  const requests: NetlinkRequest[] = [];
+  if (ep.address !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.address) }));
+  if (ep.addressIPv6 !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.addressIPv6), nodad: true }));
+  requests.push(await setLinkRequest(h, index, { up: true }));
+  for (const r of ep.staticRoutes) {
+    const destination = parsePrefix(r.destination);
+    requests.push(addRouteRequest(index, r.type === "connected" || r.nextHop === undefined
+      ? { destination, link: index }
+      : { destination, gateway: parseIp(r.nextHop), link: index }));
+  }
+  await h.route.batchOrThrow(requests);
+}

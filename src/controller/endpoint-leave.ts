@@ -1,0 +1,56 @@
+// Leaving a sandbox: the driver removes its interface; the IPs stay with the endpoint until it is deleted.
+
+import { deleteLink, findLink } from "../osl/index.js";
+import { driverOf, lockKeys, type ControllerContext } from "./context.js";
+import { errEndpointNotFound, errNotJoined, errSandboxNotFound, errWrongSandbox } from "./errors.js";
+import { switchGateway } from "./gateway.js";
+import { joinedEndpoints, sandboxHandle, withoutPending } from "./endpoint-join.js";
+import type { EndpointRecord, SandboxRecord } from "./records.js";
+import { writeSandboxFiles } from "./sandbox-files.js";
+import { change } from "./state.js";
+
+export async function leaveEndpoint(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<void> {
+  await ctx.locks.run([lockKeys.sandbox(sandboxId), lockKeys.endpoint(endpointId)], () => leaveLocked(ctx, endpointId, sandboxId));
+}
+
+/** Leave with the sandbox and endpoint locks already held (endpoint and sandbox deletion use it). */
+export async function leaveLocked(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<void> {
+  const ep = ctx.state.endpoint(endpointId);
+  if (ep === undefined) throw errEndpointNotFound(endpointId);
+  const sb = ctx.state.sandbox(sandboxId);
+  if (sb === undefined) throw errSandboxNotFound(sandboxId);
+  if (ep.sandboxId === undefined) throw errNotJoined();
+  if (ep.sandboxId !== sandboxId) throw errWrongSandbox(ep.sandboxId, sandboxId);
+  const intent: EndpointRecord = { ...ep, pending: { op: "leave", sandboxId, ifname: ep.ifname ?? "" } };
+  await ctx.state.putEndpoint(intent);
+  ctx.fault("endpoint-leave:intent");
+  await finishLeave(ctx, intent, sb);
+}
+
+/** Everything after the intent; also how a restart finishes an interrupted leave. Best effort throughout. */
+export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb: SandboxRecord): Promise<void> {
+  const before = joinedEndpoints(ctx, sb);
+  const after = before.filter((e) => e.id !== ep.id);
+  const sbDone: SandboxRecord = { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
+  const network = ctx.state.network(ep.networkId);
+  // The gateway moves first, so published ports are revoked before the interface goes away.
+  await switchGateway(ctx, sbDone, before, after);
+  if (network !== undefined) {
+    const driver = await driverOf(ctx, network.driver);
+    await driver.leave(network.id, ep.id);
+  }
+  ctx.fault("endpoint-leave:driver");
+  await removeLeftoverInterface(ctx, sb, ep);
+  await writeSandboxFiles(ctx, sbDone, after);
+  const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(ep);
+  const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false };
+  await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
+}
+
+/** A driver that left its interface in the sandbox (or a crash between steps) must not leave a link behind. */
+async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {
+  const ifname = ep.pending?.ifname ?? ep.ifname;
+  if (ifname === undefined || ifname === "" || sb.hostNetns || sb.state === "deleting") return;
+  const h = sandboxHandle(ctx, sb);
+  if ((await findLink(h, ifname)) !== undefined) await deleteLink(h, ifname);
+}

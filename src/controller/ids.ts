@@ -1,0 +1,35 @@
+// Object IDs (64 hex characters, as Docker's) and lookup by name, full ID or unique ID prefix.
+
+import { randomBytes } from "node:crypto";
+import { invalidArgument, notFound } from "../errors/index.js";
+
+export function newId(): string {
+  return randomBytes(32).toString("hex");
+}
+
+export function isFullId(text: string): boolean {
+  return /^[0-9a-f]{64}$/.test(text);
+}
+
+export interface Named {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * Finds one object by exact ID, then exact name, then unique ID prefix (Docker's order). A prefix that
+ * matches several objects is ambiguous and treated as not found, with a message saying so.
+ */
+export function resolveRef<T extends Named>(what: string, ref: string, items: Iterable<T>): T {
+  if (ref.trim() === "") throw invalidArgument("ERR_INVALID_ID", `invalid ${what} name or id: ${JSON.stringify(ref)}`);
+  const all = [...items];
+  const byId = all.find((i) => i.id === ref);
+  if (byId !== undefined) return byId;
+  const byName = all.find((i) => i.name === ref);
+  if (byName !== undefined) return byName;
+  const byPrefix = /^[0-9a-f]+$/.test(ref) ? all.filter((i) => i.id.startsWith(ref)) : [];
+  if (byPrefix.length === 1) return byPrefix[0] as T;
+  const code = `ERR_${what.toUpperCase()}_NOT_FOUND`;
+  if (byPrefix.length > 1) throw notFound(code, `${what} ${ref} is ambiguous (${byPrefix.length} matches)`);
+  throw notFound(code, `${what} ${ref} not found`);
+}

@@ -1,0 +1,169 @@
+// The CNM objects users hold: Network, Endpoint, Sandbox. Thin views over the controller's records,
+// with both the modern API and the original libnetwork README's (PascalCase) names.
+
+import { hasOperationalInfo } from "../driver-api/index.js";
+import type { ControllerContext } from "./context.js";
+import { createEndpoint } from "./endpoint-create.js";
+import { deleteEndpoint } from "./endpoint-delete.js";
+import { joinEndpoint } from "./endpoint-join.js";
+import { leaveEndpoint } from "./endpoint-leave.js";
+import type { CreateEndpointOptions } from "./endpoint-options.js";
+import { errEndpointNotFound, errNetworkNotFound, errSandboxNotFound } from "./errors.js";
+import { resolveRef } from "./ids.js";
+import { deleteNetwork } from "./network-delete.js";
+import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
+import { deleteSandbox } from "./sandbox-delete.js";
+import type { CreateSandboxOptions } from "./sandbox-create.js";
+
+/** Finds or creates the sandbox of a container (the README's `ep.Join("container1", …)`). */
+export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
+
+export const PORTMAP_KEY = "com.docker.network.portmap";
+export const MAC_KEY = "com.docker.network.endpoint.macaddress";
+
+export class Network {
+  readonly id: string;
+  readonly #ctx: ControllerContext;
+  readonly #sandboxes: SandboxResolver;
+
+  constructor(ctx: ControllerContext, id: string, sandboxes: SandboxResolver) {
+    this.#ctx = ctx;
+    this.id = id;
+    this.#sandboxes = sandboxes;
+  }
+
+  info(): NetworkRecord {
+    const r = this.#ctx.state.network(this.id);
+    if (r === undefined) throw errNetworkNotFound(this.id);
+    return r;
+  }
+
+  get name(): string { return this.info().name; }
+  get type(): string { return this.info().driver; }
+
+  async createEndpoint(options: CreateEndpointOptions): Promise<Endpoint> {
+    const r = await createEndpoint(this.#ctx, this.id, options);
+    return new Endpoint(this.#ctx, r.id, this.#sandboxes);
+  }
+
+  endpoints(): Endpoint[] {
+    return this.#ctx.state.endpointsOf(this.id).filter((e) => e.state === "ready").map((e) => new Endpoint(this.#ctx, e.id, this.#sandboxes));
+  }
+
+  /** By name, ID or unique ID prefix. */
+  endpoint(ref: string): Endpoint {
+    const r = resolveRef("endpoint", ref, this.#ctx.state.endpointsOf(this.id).filter((e) => e.state === "ready"));
+    return new Endpoint(this.#ctx, r.id, this.#sandboxes);
+  }
+
+  async delete(): Promise<void> {
+    await deleteNetwork(this.#ctx, this.id);
+  }
+
+  // The original README's names.
+  Name(): string { return this.name; }
+  ID(): string { return this.id; }
+  Type(): string { return this.type; }
+  CreateEndpoint(name: string, options: Omit<CreateEndpointOptions, "name"> = {}): Promise<Endpoint> {
+    return this.createEndpoint({ ...options, name });
+  }
+  Delete(): Promise<void> { return this.delete(); }
+}
+
+export class Endpoint {
+  readonly id: string;
+  readonly #ctx: ControllerContext;
+  readonly #sandboxes: SandboxResolver;
+
+  constructor(ctx: ControllerContext, id: string, sandboxes: SandboxResolver) {
+    this.#ctx = ctx;
+    this.id = id;
+    this.#sandboxes = sandboxes;
+  }
+
+  info(): EndpointRecord {
+    const r = this.#ctx.state.endpoint(this.id);
+    if (r === undefined) throw errEndpointNotFound(this.id);
+    return r;
+  }
+
+  get name(): string { return this.info().name; }
+  /** The network's name (libnetwork's Endpoint.Network()). */
+  get network(): string { return this.#ctx.state.network(this.info().networkId)?.name ?? ""; }
+
+  /** Operational data: the driver's, plus the port map and MAC under Docker's keys. */
+  driverInfo(): Record<string, unknown> {
+    const r = this.info();
+    const network = this.#ctx.state.network(r.networkId);
+    const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map(portBindingView), [MAC_KEY]: r.macAddress ?? "" };
+    const driver = network === undefined ? undefined : this.#driverSync(network.driver);
+    if (driver !== undefined && hasOperationalInfo(driver)) {
+      for (const [k, v] of driver.endpointOperInfo(r.networkId, r.id)) out[k] = v;
+    }
+    return out;
+  }
+
+  async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> = {}): Promise<void> {
+    const sb = await this.#sandboxes(sandbox, options);
+    await joinEndpoint(this.#ctx, this.id, sb.id);
+  }
+
+  async leave(sandbox: Sandbox | string): Promise<void> {
+    const id = typeof sandbox === "string" ? this.info().sandboxId ?? sandbox : sandbox.id;
+    if (typeof sandbox === "string" && this.#ctx.state.sandbox(id) === undefined) throw errSandboxNotFound(sandbox);
+    await leaveEndpoint(this.#ctx, this.id, id);
+  }
+
+  async delete(force = false): Promise<void> {
+    await deleteEndpoint(this.#ctx, this.id, force);
+  }
+
+  #driverSync(name: string): ReturnType<ControllerContext["drivers"]["peek"]> {
+    return this.#ctx.drivers.peek(name);
+  }
+
+  // The original README's names.
+  Name(): string { return this.name; }
+  ID(): string { return this.id; }
+  Network(): string { return this.network; }
+  Join(sandbox: Sandbox | string, ...options: ReadonlyArray<Partial<CreateSandboxOptions>>): Promise<void> {
+    return this.join(sandbox, Object.assign({}, ...options) as Partial<CreateSandboxOptions>);
+  }
+  Leave(sandbox: Sandbox | string): Promise<void> { return this.leave(sandbox); }
+  DriverInfo(): Record<string, unknown> { return this.driverInfo(); }
+  Delete(force = false): Promise<void> { return this.delete(force); }
+}
+
+function portBindingView(b: PortBindingRecord): Record<string, unknown> {
+  return { Proto: b.proto, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
+}
+
+export class Sandbox {
+  readonly id: string;
+  readonly #ctx: ControllerContext;
+
+  constructor(ctx: ControllerContext, id: string) {
+    this.#ctx = ctx;
+    this.id = id;
+  }
+
+  info(): SandboxRecord {
+    const r = this.#ctx.state.sandbox(this.id);
+    if (r === undefined) throw errSandboxNotFound(this.id);
+    return r;
+  }
+
+  get containerId(): string { return this.info().containerId; }
+  get name(): string { return this.info().name; }
+  /** Path of the sandbox's network namespace. */
+  get key(): string { return this.info().key; }
+
+  async delete(): Promise<void> {
+    await deleteSandbox(this.#ctx, this.id);
+  }
+
+  ID(): string { return this.id; }
+  ContainerID(): string { return this.containerId; }
+  Key(): string { return this.key; }
+  Delete(): Promise<void> { return this.delete(); }
+}

@@ -1,0 +1,175 @@
+// Start-up reconciliation: finish or roll back operations a crash interrupted, replay IPAM from the
+// records (the allocator keeps no state of its own), and re-check every sandbox against the kernel.
+
+import { isRestorable } from "../driver-api/index.js";
+import { deleteLink, findLink, setLink } from "../osl/index.js";
+import { ipOf, parsePrefix, prefixContainsIp } from "../types/index.js";
+import { driverOf, ipamOf, type ControllerContext } from "./context.js";
+import { endpointDriverRequest } from "./endpoint-create.js";
+import { finishEndpointDelete } from "./endpoint-delete.js";
+import { joinEndpoint, sandboxHandle, withoutPending } from "./endpoint-join.js";
+import { finishLeave } from "./endpoint-leave.js";
+import { driverRequest } from "./network-create.js";
+import { finishNetworkDelete } from "./network-delete.js";
+import { replayPools } from "./network-ipam.js";
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
+import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
+import { finishSandboxDelete } from "./sandbox-delete.js";
+import { bestEffort } from "./steps.js";
+
+export interface RestoreReport {
+  readonly rolledBack: string[];
+  readonly finished: string[];
+  readonly repaired: string[];
+  readonly errors: unknown[];
+}
+
+export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
+  const report: RestoreReport = { rolledBack: [], finished: [], repaired: [], errors: [] };
+  const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
+    try { await fn(); } catch (err) { report.errors.push(new Error(`${what}: ${String(err)}`, { cause: err })); }
+  };
+  for (const sb of records(ctx.state.sandboxes)) {
+    if (sb.state === "creating") await attempt(`roll back sandbox ${sb.id}`, () => rollBackSandbox(ctx, sb, report));
+  }
+  for (const n of records(ctx.state.networks)) {
+    if (n.state === "ready") await attempt(`replay network ${n.id}`, () => replayNetwork(ctx, n));
+    else await attempt(`network ${n.id}`, () => settleNetwork(ctx, n, report));
+  }
+  for (const e of records(ctx.state.endpoints)) await attempt(`endpoint ${e.id}`, () => settleEndpoint(ctx, e, report));
+  await attempt("driver restore", () => restoreDrivers(ctx));
+  for (const sb of records(ctx.state.sandboxes)) {
+    if (sb.state === "deleting") await attempt(`finish sandbox delete ${sb.id}`, async () => { await finishSandboxDelete(ctx, sb); report.finished.push(`sandbox-delete ${sb.id}`); });
+    else if (sb.state === "ready" && !sb.hostNetns && !ctx.netns.exists(sb.name)) await attempt(`recreate sandbox ${sb.id}`, () => recreateSandbox(ctx, sb, report));
+  }
+  return report;
+}
+
+function records<T>(map: ReadonlyMap<string, { record: T }>): T[] {
+  return [...map.values()].map((v) => v.record);
+}
+
+async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report: RestoreReport): Promise<void> {
+  await bestEffort([
+    ["release handle", () => ctx.handles.release(sb.key)],
+    ["delete netns", () => { if (!sb.hostNetns && ctx.netns.exists(sb.name)) ctx.netns.delete(sb.name); }],
+    ["remove files", () => removeSandboxFiles(ctx, sb)],
+  ]);
+  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
+  report.rolledBack.push(`sandbox-create ${sb.id}`);
+}
+
+async function replayNetwork(ctx: ControllerContext, n: NetworkRecord): Promise<void> {
+  const ipam = ipamOf(ctx, n.ipam.driver);
+  const space = (await ipam.getDefaultAddressSpaces())[n.scope];
+  const v4Info = await replayPools(ipam, space, 4, n.ipam.v4, n.ipam.v4Info, n.ipam.options);
+  const v6Info = await replayPools(ipam, space, 6, n.ipam.v6, n.ipam.v6Info, n.ipam.options);
+  const changed = JSON.stringify([v4Info, v6Info]) !== JSON.stringify([n.ipam.v4Info, n.ipam.v6Info]);
+  if (changed) await ctx.state.putNetwork({ ...n, ipam: { ...n.ipam, v4Info, v6Info } });
+}
+
+async function settleNetwork(ctx: ControllerContext, n: NetworkRecord, report: RestoreReport): Promise<void> {
+  if (n.state === "deleting") {
+    await finishNetworkDelete(ctx, n, false);
+    report.finished.push(`network-delete ${n.id}`);
+    return;
+  }
+  // "creating": the IPAM never saw it (nothing is replayed); undo whatever the driver did.
+  await bestEffort([["driver delete network", async () => (await driverOf(ctx, n.driver)).deleteNetwork(n.id)]]).catch(() => {});
+  await ctx.state.apply([{ kind: "network", id: n.id, record: undefined }]);
+  report.rolledBack.push(`network-create ${n.id}`);
+}
+
+async function settleEndpoint(ctx: ControllerContext, e: EndpointRecord, report: RestoreReport): Promise<void> {
+  const network = ctx.state.network(e.networkId);
+  if (e.state === "deleting" || network === undefined) {
+    await finishEndpointDelete(ctx, e, false);
+    report.finished.push(`endpoint-delete ${e.id}`);
+    return;
+  }
+  if (e.state === "creating") {
+    await (await driverOf(ctx, network.driver)).deleteEndpoint(network.id, e.id).catch(() => {});
+    await ctx.state.apply([{ kind: "endpoint", id: e.id, networkId: e.networkId, record: undefined }]);
+    report.rolledBack.push(`endpoint-create ${e.id}`);
+    return;
+  }
+  const replayed = await replayEndpointAddresses(ctx, network, e);
+  const sb = e.pending === undefined ? undefined : ctx.state.sandbox(e.pending.sandboxId);
+  if (e.pending?.op === "leave" && sb !== undefined) {
+    await finishLeave(ctx, replayed, sb);
+    report.finished.push(`endpoint-leave ${e.id}`);
+  } else if (e.pending !== undefined) {
+    await rollBackJoin(ctx, network, replayed, sb);
+    report.rolledBack.push(`endpoint-join ${e.id}`);
+  } else if (replayed !== e) {
+    await ctx.state.putEndpoint(replayed);
+  }
+}
+
+async function replayEndpointAddresses(ctx: ControllerContext, n: NetworkRecord, e: EndpointRecord): Promise<EndpointRecord> {
+  const ipam = ipamOf(ctx, n.ipam.driver);
+  const poolOf = (address: string, infos: NetworkRecord["ipam"]["v4Info"]): string | undefined =>
+    infos.find((i) => prefixContainsIp(parsePrefix(i.pool), ipOf(parsePrefix(address))))?.poolId;
+  let out = e;
+  for (const [address, infos, key] of [[e.address, n.ipam.v4Info, "v4PoolId"], [e.addressIPv6, n.ipam.v6Info, "v6PoolId"]] as const) {
+    if (address === undefined) continue;
+    const poolId = poolOf(address, infos) ?? (key === "v4PoolId" ? e.v4PoolId : e.v6PoolId);
+    if (poolId === undefined) continue;
+    const p = parsePrefix(address);
+    await ipam.requestAddress(poolId, { family: p.family, value: p.address });
+    if (poolId !== out[key]) out = { ...out, [key]: poolId };
+  }
+  return out;
+}
+
+async function rollBackJoin(ctx: ControllerContext, n: NetworkRecord, e: EndpointRecord, sb: SandboxRecord | undefined): Promise<void> {
+  const driver = await driverOf(ctx, n.driver);
+  await driver.leave(n.id, e.id).catch(() => {});
+  if (sb !== undefined && !sb.hostNetns && e.pending !== undefined && e.pending.ifname !== "" && ctx.netns.exists(sb.name)) {
+    const h = sandboxHandle(ctx, sb);
+    if ((await findLink(h, e.pending.ifname)) !== undefined) await deleteLink(h, e.pending.ifname);
+  }
+  await ctx.state.putEndpoint(withoutPending(e));
+}
+
+async function restoreDrivers(ctx: ControllerContext): Promise<void> {
+  const networks = records(ctx.state.networks).filter((n) => n.state === "ready");
+  for (const name of new Set(networks.map((n) => n.driver))) {
+    const driver = await driverOf(ctx, name);
+    if (!isRestorable(driver)) continue;
+    const mine = networks.filter((n) => n.driver === name);
+    const requests = [];
+    for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
+    const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
+    await driver.restore({ networks: requests, endpoints: endpoints.map(endpointDriverRequest) });
+  }
+}
+
+/** The netns vanished (a reboot, someone ran `ip netns del`): make a new one and join the endpoints again. */
+async function recreateSandbox(ctx: ControllerContext, sb: SandboxRecord, report: RestoreReport): Promise<void> {
+  const endpointIds = sb.endpoints.map((r) => r.endpointId);
+  let current: SandboxRecord = { ...sb, endpoints: [], nextInterface: {} };
+  for (const id of endpointIds) {
+    const e = ctx.state.endpoint(id);
+    if (e === undefined) continue;
+    const n = ctx.state.network(e.networkId);
+    if (n !== undefined) await (await driverOf(ctx, n.driver)).leave(n.id, e.id).catch(() => {});
+    const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(e);
+    await ctx.state.putEndpoint({ ...rest, staticRoutes: [], disableGatewayService: false });
+  }
+  ctx.handles.release(sb.key);
+  if (sb.external) {
+    await ctx.state.putSandbox(current);
+    report.repaired.push(`sandbox ${sb.id}: adopted netns is gone, endpoints detached`);
+    return;
+  }
+  ctx.netns.create(sb.name);
+  await setLink(ctx.handles.get(sb.key), "lo", { up: true });
+  await ctx.state.putSandbox(current);
+  await writeSandboxFiles(ctx, current, []);
+  for (const id of endpointIds) {
+    if (ctx.state.endpoint(id) !== undefined) await joinEndpoint(ctx, id, sb.id);
+  }
+  current = ctx.state.sandbox(sb.id) ?? current;
+  report.repaired.push(`sandbox ${sb.id}: netns recreated, ${current.endpoints.length} endpoint(s) joined again`);
+}

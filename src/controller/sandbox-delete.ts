@@ -1,0 +1,45 @@
+// Deleting a sandbox: every endpoint leaves and is deleted (Docker's Sandbox.Delete), then the netns goes.
+
+import { lockKeys, type ControllerContext } from "./context.js";
+import { deleteLocked } from "./endpoint-delete.js";
+import { finishLeave } from "./endpoint-leave.js";
+import { errSandboxDeleting, errSandboxNotFound } from "./errors.js";
+import type { SandboxRecord } from "./records.js";
+import { removeSandboxFiles } from "./sandbox-files.js";
+import { bestEffort } from "./steps.js";
+
+export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {
+  const current = ctx.state.sandbox(sandboxId);
+  if (current === undefined || current.state === "creating") throw errSandboxNotFound(sandboxId);
+  const keys = [lockKeys.sandboxNames, lockKeys.sandbox(sandboxId), ...current.endpoints.flatMap((r) => [lockKeys.endpoint(r.endpointId), lockKeys.network(r.networkId)])];
+  await ctx.locks.run(keys, async () => {
+    const sb = ctx.state.sandbox(sandboxId);
+    if (sb === undefined) throw errSandboxNotFound(sandboxId);
+    if (sb.state === "deleting") throw errSandboxDeleting(sandboxId);
+    const intent: SandboxRecord = { ...sb, state: "deleting" };
+    await ctx.state.putSandbox(intent);
+    ctx.fault("sandbox-delete:intent");
+    await finishSandboxDelete(ctx, intent);
+  });
+}
+
+/** Everything after the intent; also how a restart finishes an interrupted (or stale) sandbox delete. */
+export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
+  let current = sb;
+  for (const ref of sb.endpoints) {
+    const ep = ctx.state.endpoint(ref.endpointId);
+    if (ep !== undefined && ep.sandboxId === sb.id) {
+      await finishLeave(ctx, { ...ep, pending: { op: "leave", sandboxId: sb.id, ifname: ep.ifname ?? "" } }, current);
+      current = ctx.state.sandbox(sb.id) ?? current;
+      ctx.fault("sandbox-delete:leave");
+      await deleteLocked(ctx, ep.id);
+    }
+  }
+  await bestEffort([
+    ["release handle", () => ctx.handles.release(current.key)],
+    ["delete netns", () => { if (!current.hostNetns && ctx.netns.exists(current.name)) ctx.netns.delete(current.name); }],
+    ["remove files", () => removeSandboxFiles(ctx, current)],
+  ]);
+  ctx.fault("sandbox-delete:netns");
+  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
+}

@@ -1,0 +1,28 @@
+// A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
+
+import {
+  buildHosts, parseDnsUserConfig, readHostResolvConf, removeSandboxDnsFiles, sandboxDnsPaths,
+  sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
+} from "../dns/index.js";
+import type { ControllerContext } from "./context.js";
+import type { EndpointRecord, SandboxRecord } from "./records.js";
+
+export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): Promise<void> {
+  if (sb.hostNetns) return; // host networking uses the host's own files
+  const endpoints: HostsEndpoint[] = joined.map((e) => ({
+    ...(e.address === undefined ? {} : { ipv4: e.address.split("/")[0] as string }),
+    ...(e.addressIPv6 === undefined ? {} : { ipv6: e.addressIPv6.split("/")[0] as string }),
+  }));
+  const hosts = buildHosts({ hostname: sb.hostname, domainname: sb.domainname, extraHosts: sb.extraHosts, endpoints });
+  const user = parseDnsUserConfig({ dns: sb.dns, dnsSearch: sb.dnsSearch, dnsOptions: sb.dnsOptions });
+  const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
+  const host = readHostResolvConf({ path: ctx.hostResolvConf }).content;
+  const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: false });
+  const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
+  await writeSandboxDnsFiles(sandboxDnsPaths(sb.name, ctx.etcNetnsDir), { hosts, resolvConf: content }, { keepUserEdits: noUserDns });
+}
+
+export async function removeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
+  if (sb.hostNetns) return;
+  await removeSandboxDnsFiles(sandboxDnsPaths(sb.name, ctx.etcNetnsDir));
+}

@@ -1,0 +1,92 @@
+// The controller's in-memory copy of its records, written through to the store with compare-and-swap.
+
+import type { KVStore, TxnOp } from "../store/index.js";
+import { storeKeys, type EndpointRecord, type NetworkRecord, type SandboxRecord } from "./records.js";
+
+interface Versioned<T> { record: T; revision: number }
+
+type Change =
+  | { kind: "network"; record: NetworkRecord | undefined; id: string }
+  | { kind: "endpoint"; record: EndpointRecord | undefined; id: string; networkId: string }
+  | { kind: "sandbox"; record: SandboxRecord | undefined; id: string };
+
+export class ControllerState {
+  readonly networks = new Map<string, Versioned<NetworkRecord>>();
+  readonly endpoints = new Map<string, Versioned<EndpointRecord>>();
+  readonly sandboxes = new Map<string, Versioned<SandboxRecord>>();
+  readonly #store: KVStore;
+
+  constructor(store: KVStore) {
+    this.#store = store;
+  }
+
+  /** Loads every record from the store (at start). */
+  async load(): Promise<void> {
+    for (const e of await this.#store.list(storeKeys.networks)) {
+      const r = JSON.parse(e.value) as NetworkRecord;
+      this.networks.set(r.id, { record: r, revision: e.revision });
+    }
+    for (const e of await this.#store.list(storeKeys.endpoints)) {
+      const r = JSON.parse(e.value) as EndpointRecord;
+      this.endpoints.set(r.id, { record: r, revision: e.revision });
+    }
+    for (const e of await this.#store.list(storeKeys.sandboxes)) {
+      const r = JSON.parse(e.value) as SandboxRecord;
+      this.sandboxes.set(r.id, { record: r, revision: e.revision });
+    }
+  }
+
+  network(id: string): NetworkRecord | undefined { return this.networks.get(id)?.record; }
+  endpoint(id: string): EndpointRecord | undefined { return this.endpoints.get(id)?.record; }
+  sandbox(id: string): SandboxRecord | undefined { return this.sandboxes.get(id)?.record; }
+
+  endpointsOf(networkId: string): EndpointRecord[] {
+    return [...this.endpoints.values()].map((v) => v.record).filter((r) => r.networkId === networkId);
+  }
+
+  putNetwork(record: NetworkRecord): Promise<void> { return this.apply([{ kind: "network", id: record.id, record }]); }
+  putEndpoint(record: EndpointRecord): Promise<void> {
+    return this.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record }]);
+  }
+  putSandbox(record: SandboxRecord): Promise<void> { return this.apply([{ kind: "sandbox", id: record.id, record }]); }
+
+  /**
+   * Writes several records (or deletions: record undefined) in one store transaction, each guarded by the
+   * revision we last saw, then updates the in-memory copies.
+   */
+  async apply(changes: readonly Change[]): Promise<void> {
+    const ops: TxnOp[] = changes.map((c) => {
+      const key = this.#key(c);
+      const expectRevision = this.#map(c).get(c.id)?.revision ?? "absent";
+      return c.record === undefined
+        ? { op: "delete", key, expectRevision }
+        : { op: "put", key, value: JSON.stringify(c.record), expectRevision };
+    });
+    const { revision } = await this.#store.transaction(ops);
+    for (const c of changes) {
+      const map = this.#map(c) as Map<string, Versioned<unknown>>;
+      if (c.record === undefined) map.delete(c.id);
+      else map.set(c.id, { record: c.record, revision });
+    }
+  }
+
+  #key(c: Change): string {
+    if (c.kind === "network") return storeKeys.network(c.id);
+    if (c.kind === "endpoint") return storeKeys.endpoint(c.networkId, c.id);
+    return storeKeys.sandbox(c.id);
+  }
+
+  #map(c: Change): Map<string, Versioned<unknown>> {
+    if (c.kind === "network") return this.networks as Map<string, Versioned<unknown>>;
+    if (c.kind === "endpoint") return this.endpoints as Map<string, Versioned<unknown>>;
+    return this.sandboxes as Map<string, Versioned<unknown>>;
+  }
+}
+
+export type { Change };
+export const change = {
+  network: (id: string, record: NetworkRecord | undefined): Change => ({ kind: "network", id, record }),
+  endpoint: (networkId: string, id: string, record: EndpointRecord | undefined): Change =>
+    ({ kind: "endpoint", id, networkId, record }),
+  sandbox: (id: string, record: SandboxRecord | undefined): Change => ({ kind: "sandbox", id, record }),
+};

@@ -1,0 +1,3 @@
+// Public surface of the driver contract.
+export * from "./contract.js";
+export * from "./registry.js";

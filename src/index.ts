@@ -1,0 +1,7 @@
+// libnetwork for TypeScript: the public API.
+export * from "./libnetwork.js";
+export * from "./controller/index.js";
+export * from "./errors/index.js";
+export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
+export { parseIp, parsePrefix, formatIp, formatPrefix } from "./types/index.js";
+export type { NetworkDriver, Capability, JoinResult, JoinRequest, CreateNetworkRequest, CreateEndpointRequest } from "./driver-api/index.js";

@@ -1,0 +1,83 @@
+// The library's composition root: `Controller.create(options)` wires the store, the kernel layer, the
+// built-in drivers and IPAMs into a NetworkController. (INTERFACES.md: the TypeScript library.)
+
+import { mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { NetworkController, type FaultHook } from "./controller/index.js";
+import type { NetworkDriver } from "./driver-api/index.js";
+import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
+import type { AddressPoolConfig } from "./ipam/default/index.js";
+import { loadNative } from "./native/index.js";
+import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
+import { SqliteStore, type KVStore } from "./store/index.js";
+import type { IpPrefix } from "./types/index.js";
+
+export interface ControllerOptions {
+  /** State directory (SQLite database inside); default /var/lib/dnet. */
+  readonly dataDir?: string;
+  /** Where sandbox netns files go; default /run/netns (so `ip netns exec NAME` works). */
+  readonly netnsDir?: string;
+  /** Where sandbox hosts/resolv.conf go; default /etc/netns with the default netns dir, else `<netnsDir>-etc`. */
+  readonly etcNetnsDir?: string;
+  readonly firewall?: "nftables" | "iptables" | "none";
+  readonly defaultAddressPools?: readonly AddressPoolConfig[];
+  /** The host resolv.conf sandboxes' files start from; default /etc/resolv.conf. */
+  readonly hostResolvConf?: string;
+  /** A store to use instead of the SQLite database in dataDir. */
+  readonly store?: KVStore;
+  /** Extra network drivers (registered after the built-ins), built with the controller's kernel handles. */
+  readonly drivers?: (deps: DriverDeps) => readonly NetworkDriver[];
+  readonly fault?: FaultHook;
+}
+
+/** What a driver gets from the composition root. */
+export interface DriverDeps {
+  readonly handles: HandleCache;
+}
+
+export const DEFAULT_DATA_DIR = "/var/lib/dnet";
+
+function defaultEtcDir(netnsDir: string): string {
+  return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
+}
+
+async function openController(options: ControllerOptions = {}): Promise<NetworkController> {
+  const native = loadNative();
+  const netnsDir = options.netnsDir ?? DEFAULT_NETNS_DIR;
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const store = options.store ?? await SqliteStore.open({ dataDir });
+  const handles = new HandleCache(native);
+  const hostPrefixes = async (): Promise<IpPrefix[]> => {
+    const host = handles.host();
+    const routes = (await listRoutes(host, { family: 4 })).filter((r) => r.destination.length > 0).map((r) => r.destination);
+    const addrs = (await listAddresses(host, { family: 4 })).map((a) => a.address);
+    return [...routes, ...addrs];
+  };
+  const etcNetnsDir = options.etcNetnsDir ?? defaultEtcDir(netnsDir);
+  mkdirSync(etcNetnsDir, { recursive: true });
+  const driverOptions = {
+    hostPrefixes,
+    ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
+    ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
+  };
+  return NetworkController.open({
+    store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
+    drivers: builtinDrivers(driverOptions), ipams: builtinIpams(driverOptions),
+    hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
+    ...(options.fault === undefined ? {} : { fault: options.fault }),
+    onClose: async () => { if (options.store === undefined) await store.close(); },
+  });
+}
+
+/** `Controller.create(options)`, and `Controller` as the type of what it returns. */
+export const Controller = { create: openController } as const;
+export type Controller = NetworkController;
+
+/** The original README's `libnetwork.New()`. */
+export function New(options: ControllerOptions = {}): Promise<NetworkController> {
+  return openController(options);
+}
+
+/** The original README's join options: they become the sandbox's options. */
+export const JoinOptionHostname = (hostname: string): { hostname: string } => ({ hostname });
+export const JoinOptionDomainname = (domainname: string): { domainname: string } => ({ domainname });

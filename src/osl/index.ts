@@ -1,0 +1,10 @@
+// Public surface of the osl layer: namespaces, handles, sysctls, links, addresses, routes, neighbours.
+export * from "./namespace.js";
+export * from "./handle.js";
+export * from "./sysctl.js";
+export * from "./link.js";
+export * from "./link-create.js";
+export * from "./addr.js";
+export * from "./route.js";
+export * from "./neigh.js";
+export type { NetlinkRequest } from "../netlink/index.js";
