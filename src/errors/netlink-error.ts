@@ -14,6 +14,7 @@ const KIND_BY_ERRNO: Readonly<Record<string, ErrorKind>> = Object.freeze({
   EEXIST: "conflict", EBUSY: "conflict", EADDRINUSE: "conflict",
   ENOENT: "not-found", ENODEV: "not-found", ESRCH: "not-found", EADDRNOTAVAIL: "not-found",
   EINVAL: "invalid-argument", ERANGE: "invalid-argument", EAFNOSUPPORT: "invalid-argument",
+  ENETUNREACH: "invalid-argument", EHOSTUNREACH: "invalid-argument",
   EPERM: "forbidden", EACCES: "forbidden",
   EOPNOTSUPP: "not-implemented", EPROTONOSUPPORT: "not-implemented",
   ETIMEDOUT: "timeout",

@@ -118,8 +118,10 @@ export class NetlinkSocket {
   #send(requests: readonly NetlinkRequest[]): Array<Promise<RawMessage[] | NetlinkError | Interrupted>> {
     const promises: Array<Promise<RawMessage[] | NetlinkError | Interrupted>> = [];
     const frames: Buffer[] = [];
+    const seqs: number[] = [];
     for (const request of requests) {
       const seq = this.#nextSeq();
+      seqs.push(seq);
       const flags = NLM_F_REQUEST | NLM_F_ACK | (request.dump === true ? NLM_F_DUMP : 0) | (request.flags ?? 0);
       frames.push(encodeMessage({ type: request.type, flags, seq, pid: 0 }, request.payload));
       promises.push(new Promise((resolve) => {
@@ -133,8 +135,12 @@ export class NetlinkSocket {
     try {
       this.#native.send(this.#fd, frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
     } catch (err) {
-      for (const p of this.#pending.values()) p.settle(new NetlinkError(-((err as { errno?: number }).errno ?? -5), p.request.describe));
-      this.#pending.clear();
+      // Only this batch failed to go out; other requests in flight are unaffected.
+      for (const seq of seqs) {
+        const p = this.#pending.get(seq);
+        this.#pending.delete(seq);
+        p?.settle(new NetlinkError(-((err as { errno?: number }).errno ?? -5), p.request.describe));
+      }
       return promises;
     }
     // rtnetlink and nfnetlink answer inside sendmsg, so the replies are usually queued already.

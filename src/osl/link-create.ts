@@ -130,6 +130,7 @@ function checkVxlan(spec: VxlanSpec): void {
 }
 
 export async function createVxlan(h: NetnsHandle, spec: VxlanSpec): Promise<void> {
+  checkCommon(spec); // before the parent lookup: nothing reaches the kernel with a bad name
   checkVxlan(spec);
   const flag = (v: boolean | undefined): 0 | 1 | undefined => (v === undefined ? undefined : v ? 1 : 0);
   const parent = spec.parent === undefined ? undefined : await linkIndex(h, spec.parent);
@@ -145,6 +146,7 @@ export async function createVxlan(h: NetnsHandle, spec: VxlanSpec): Promise<void
 export async function createMacvlan(h: NetnsHandle, spec: MacvlanSpec): Promise<void> {
   const mode = MACVLAN_MODES[spec.mode ?? "bridge"];
   if (mode === undefined) throw invalidArgument("ERR_INVALID_MACVLAN_MODE", `invalid macvlan mode ${JSON.stringify(spec.mode)}`);
+  checkCommon(spec);
   const link = await linkIndex(h, spec.parent);
   await h.route.request(await createRequest(h, spec, { kind: "macvlan", data: { mode } }, { link }));
 }
@@ -153,6 +155,7 @@ export async function createMacvlan(h: NetnsHandle, spec: MacvlanSpec): Promise<
 export async function createIpvlan(h: NetnsHandle, spec: IpvlanSpec): Promise<void> {
   const mode = IPVLAN_MODES[spec.mode ?? "l2"];
   if (mode === undefined) throw invalidArgument("ERR_INVALID_IPVLAN_MODE", `invalid ipvlan mode ${JSON.stringify(spec.mode)}`);
+  checkCommon(spec);
   const link = await linkIndex(h, spec.parent);
   await h.route.request(await createRequest(h, spec, { kind: "ipvlan", data: { mode } }, { link }));
 }

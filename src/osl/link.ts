@@ -104,7 +104,7 @@ export interface LinkChanges {
   readonly mac?: string;
   /** A bridge (name or index) to enslave to, or null to leave the current master. */
   readonly master?: LinkRef | null;
-  /** New name; renaming needs the link down (the kernel refuses EBUSY otherwise). */
+  /** New name (older kernels refuse to rename an up link with EBUSY; 6.18 allows it). */
   readonly name?: string;
   readonly group?: number;
 }
