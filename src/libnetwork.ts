@@ -11,6 +11,10 @@ import { loadNative } from "./native/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
 import type { IpPrefix } from "./types/index.js";
+import { notImplemented } from "./errors/index.js";
+import { NftablesBackend } from "./firewall/nftables.js";
+import { NoneBackend } from "./firewall/none.js";
+import type { FirewallBackend } from "./firewall/contract.js";
 
 export interface ControllerOptions {
   /** State directory (SQLite database inside); default /var/lib/dnet. */
@@ -60,13 +64,25 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
+  const firewall = openFirewall(options.firewall ?? "nftables");
+  const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
-    drivers: builtinDrivers(driverOptions), ipams: builtinIpams(driverOptions),
+    drivers: drivers.registry, ipams: builtinIpams(driverOptions),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
-    onClose: async () => { if (options.store === undefined) await store.close(); },
+    onClose: async () => {
+      await drivers.close().catch(() => {});
+      await firewall.close();
+      if (options.store === undefined) await store.close();
+    },
   });
+}
+
+function openFirewall(kind: "nftables" | "iptables" | "none"): FirewallBackend {
+  if (kind === "nftables") return new NftablesBackend();
+  if (kind === "none") return new NoneBackend();
+  throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
 }
 
 /** `Controller.create(options)`, and `Controller` as the type of what it returns. */

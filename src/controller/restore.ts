@@ -1,13 +1,14 @@
 // Start-up reconciliation: finish or roll back operations a crash interrupted, replay IPAM from the
 // records (the allocator keeps no state of its own), and re-check every sandbox against the kernel.
 
-import { isRestorable } from "../driver-api/index.js";
+import { isRestorable, type RestoreEndpoint } from "../driver-api/index.js";
 import { deleteLink, findLink, setLink } from "../osl/index.js";
 import { ipOf, parsePrefix, prefixContainsIp } from "../types/index.js";
 import { driverOf, ipamOf, type ControllerContext } from "./context.js";
 import { endpointDriverRequest } from "./endpoint-create.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
-import { joinEndpoint, sandboxHandle, withoutPending } from "./endpoint-join.js";
+import { joinEndpoint, joinedEndpoints, sandboxHandle, withoutPending } from "./endpoint-join.js";
+import { candidates, gatewayEndpoint } from "./gateway.js";
 import { finishLeave } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
@@ -141,8 +142,19 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
     const requests = [];
     for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
     const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
-    await driver.restore({ networks: requests, endpoints: endpoints.map(endpointDriverRequest) });
+    await driver.restore({ networks: requests, endpoints: endpoints.map((e) => restoreEndpoint(ctx, e)) });
   }
+}
+
+function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndpoint {
+  const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
+  const gw = sb === undefined ? undefined : gatewayEndpoint(candidates(ctx, joinedEndpoints(ctx, sb)));
+  return {
+    ...endpointDriverRequest(e),
+    ...(sb === undefined ? {} : { sandboxKey: sb.key }),
+    ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
+    externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,
+  };
 }
 
 /** The netns vanished (a reboot, someone ran `ip netns del`): make a new one and join the endpoints again. */

@@ -127,9 +127,17 @@ export interface Restorable {
   restore(state: RestoreState): Promise<void>;
 }
 
+/** An endpoint as the controller recorded it, with where it is joined (if it is). */
+export interface RestoreEndpoint extends CreateEndpointRequest {
+  readonly sandboxKey?: string;
+  readonly ifname?: string;
+  /** It is its sandbox's gateway endpoint: its ports should be published again. */
+  readonly externalConnectivity: boolean;
+}
+
 export interface RestoreState {
   readonly networks: readonly CreateNetworkRequest[];
-  readonly endpoints: ReadonlyArray<CreateEndpointRequest & { readonly result?: CreateEndpointResult }>;
+  readonly endpoints: readonly RestoreEndpoint[];
 }
 
 export function hasExternalConnectivity(d: NetworkDriver): d is NetworkDriver & ExternalConnectivity {

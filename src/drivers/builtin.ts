@@ -6,8 +6,16 @@ import { IpamDriverNames } from "../ipam-api/index.js";
 import { DefaultIpam, parseAddressPools, type AddressPoolConfig } from "../ipam/default/index.js";
 import { NullIpam } from "../ipam/null/index.js";
 import type { IpPrefix } from "../types/index.js";
+import type { FirewallBackend } from "../firewall/contract.js";
+import type { HandleCache } from "../osl/index.js";
+import { BridgeDriver } from "./bridge/driver.js";
 import { HostDriver } from "./host/driver.js";
 import { NullDriver } from "./null/driver.js";
+
+export interface BuiltinDeps {
+  readonly handles: HandleCache;
+  readonly firewall: FirewallBackend;
+}
 
 export interface BuiltinOptions {
   /** `--default-address-pool base=CIDR,size=N`; Docker's pools when omitted. */
@@ -18,12 +26,20 @@ export interface BuiltinOptions {
   readonly extraDrivers?: readonly NetworkDriver[];
 }
 
-export function builtinDrivers(options: BuiltinOptions = {}): DriverRegistry {
+export interface BuiltinDrivers {
+  readonly registry: DriverRegistry;
+  /** Flushes deferred kernel work of the drivers that have some. */
+  readonly close: () => Promise<void>;
+}
+
+export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}): BuiltinDrivers {
   const registry = new DriverRegistry();
+  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall });
+  registry.register(bridge);
   registry.register(new NullDriver());
   registry.register(new HostDriver());
   for (const d of options.extraDrivers ?? []) registry.register(d);
-  return registry;
+  return { registry, close: () => bridge.close() };
 }
 
 export function builtinIpams(options: BuiltinOptions = {}): Map<string, Ipam> {

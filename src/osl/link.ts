@@ -167,7 +167,12 @@ export async function deleteLink(h: NetnsHandle, ref: LinkRef): Promise<void> {
 export async function deleteLinksByGroup(h: NetnsHandle, group: number): Promise<void> {
   checkGroup(group);
   if (group === 0) throw invalidArgument("ERR_INVALID_GROUP", "refusing to delete link group 0 (every link is in it by default)");
-  await h.route.request({
-    type: RTM_DELLINK, flags: NLM_F_ACK, payload: encodeLinkMessage({ attrs: { group } }), describe: `RTM_DELLINK group ${group}`,
-  });
+  try {
+    await h.route.request({
+      type: RTM_DELLINK, flags: NLM_F_ACK, payload: encodeLinkMessage({ attrs: { group } }), describe: `RTM_DELLINK group ${group}`,
+    });
+  } catch (err) {
+    // The kernel answers ENODEV when the group is empty: nothing to delete is not a failure here.
+    if ((err as { code?: string }).code !== "ENODEV") throw err;
+  }
 }

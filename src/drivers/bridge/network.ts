@@ -1,0 +1,86 @@
+// Kernel objects of one bridge network: the bridge with its gateway addresses, forwarding sysctls,
+// and the firewall's view of it. Creation rolls back what it did when a step fails.
+
+import { forbidden, invalidArgument } from "../../errors/index.js";
+import type { FirewallBackend, FirewallNetwork } from "../../firewall/contract.js";
+import {
+  addAddress, createBridge, deleteLink, findLink, setLink, type NetnsHandle,
+} from "../../osl/index.js";
+import { formatPrefix, prefixesOverlap } from "../../types/index.js";
+import type { BridgeNetworkConfig } from "./config.js";
+import { OWNED_BRIDGE_GROUP } from "./labels.js";
+
+export interface BridgeNetworkState {
+  readonly config: BridgeNetworkConfig;
+  /**
+   * We made the bridge (and delete it with the network); a pre-existing bridge is left in place. Known
+   * across restarts by the bridge's IFLA_GROUP.
+   */
+  readonly createdBridge: boolean;
+  readonly bridgeIndex: number;
+}
+
+export function firewallNetwork(c: BridgeNetworkConfig): FirewallNetwork {
+  return {
+    id: c.id, bridge: c.bridgeName, subnets4: [c.v4.pool], subnets6: c.v6 === undefined ? [] : [c.v6.pool],
+    internal: c.internal, icc: c.icc, masquerade: c.masquerade,
+    ...(c.snatSource === undefined ? {} : { snatSource: c.snatSource }),
+    ...(c.hostBindingIp === undefined ? {} : { hostBindingIp: c.hostBindingIp }),
+  };
+}
+
+/** Docker refuses a second network on the same bridge or with an overlapping subnet. */
+export function checkConflicts(c: BridgeNetworkConfig, others: Iterable<BridgeNetworkState>): void {
+  for (const o of others) {
+    if (o.config.id === c.id) continue;
+    const prefix = `cannot create network ${c.id} (${c.bridgeName}): conflicts with network ${o.config.id} (${o.config.bridgeName})`;
+    if (o.config.bridgeName === c.bridgeName) throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have same bridge name`);
+    if (prefixesOverlap(o.config.v4.pool, c.v4.pool)) throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have overlapping IPv4`);
+    if (o.config.v6 !== undefined && c.v6 !== undefined && prefixesOverlap(o.config.v6.pool, c.v6.pool)) {
+      throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have overlapping IPv6`);
+    }
+  }
+}
+
+function randomBridgeMac(): string {
+  const bytes = [0x02, 0x42, ...Array.from({ length: 4 }, () => Math.floor(Math.random() * 256))];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Creates (or adopts) the bridge and programs it; idempotent, so a restart can call it again. */
+export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: BridgeNetworkConfig): Promise<BridgeNetworkState> {
+  const existing = await findLink(host, c.bridgeName);
+  if (existing !== undefined && existing.kind !== "bridge") {
+    throw invalidArgument("ERR_NOT_A_BRIDGE", `${c.bridgeName} exists and is not a bridge (${existing.kind ?? "no kind"})`);
+  }
+  const created = existing === undefined || existing.group === OWNED_BRIDGE_GROUP;
+  if (existing === undefined) await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP });
+  try {
+    if (c.ipv6) {
+      host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/disable_ipv6`, "0");
+      host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/accept_ra`, "0");
+    }
+    if (!c.inhibitIpv4 && c.v4.gateway !== undefined) await addAddress(host, { link: c.bridgeName, address: c.v4.gateway, replace: true });
+    if (c.v6?.gateway !== undefined) await addAddress(host, { link: c.bridgeName, address: c.v6.gateway, replace: true, nodad: true });
+    host.writeSysctl("net.ipv4.ip_forward", "1");
+    if (c.ipv6) host.writeSysctl("net.ipv6.conf.all.forwarding", "1");
+    await setLink(host, c.bridgeName, { up: true });
+    await fw.addNetwork(firewallNetwork(c));
+  } catch (err) {
+    if (existing === undefined) await deleteLink(host, c.bridgeName).catch(() => {});
+    throw err;
+  }
+  const index = (await findLink(host, c.bridgeName))?.index ?? 0;
+  return { config: c, createdBridge: created, bridgeIndex: index };
+}
+
+export async function tearDownBridge(host: NetnsHandle, fw: FirewallBackend, s: BridgeNetworkState): Promise<void> {
+  await fw.removeNetwork(s.config.id);
+  if (s.createdBridge && (await findLink(host, s.config.bridgeName)) !== undefined) {
+    await deleteLink(host, s.config.bridgeName);
+  }
+}
+
+export function describeNetwork(s: BridgeNetworkState): string {
+  return `${s.config.bridgeName} ${formatPrefix(s.config.v4.pool)}`;
+}
