@@ -68,7 +68,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
-    drivers: drivers.registry, ipams: builtinIpams(driverOptions),
+    drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
     onClose: async () => {

@@ -4,6 +4,7 @@ import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import type { HandleCache, NetnsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
+import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
 import { errClosed, errSandboxNotFound } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
@@ -24,6 +25,8 @@ export interface ControllerDeps {
   readonly etcNetnsDir: string;
   readonly hostResolvConf: string;
   readonly fault?: FaultHook;
+  /** The firewall backend the drivers program, for drift checks and repair. */
+  readonly firewall?: FirewallBackend;
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
 }
@@ -105,6 +108,19 @@ export class NetworkController {
 
   endpoints(): Endpoint[] {
     return this.networks().flatMap((n) => n.endpoints());
+  }
+
+  /**
+   * Compares the kernel's firewall with what the networks need (someone flushed or deleted our table)
+   * and, when it drifted and `repair` is set, re-applies every rule. The daemon calls this periodically.
+   */
+  async checkFirewall(repair = true): Promise<DriftReport> {
+    this.#open();
+    const fw = this.#deps.firewall;
+    if (fw === undefined) return { drifted: false, problems: [] };
+    const report = await fw.check();
+    if (report.drifted && repair) await fw.restore();
+    return report;
   }
 
   async close(): Promise<void> {
