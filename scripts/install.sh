@@ -14,8 +14,15 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install: Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as docker.io must not start their services on the host: tests start their own
+  # daemons inside scratch network namespaces. policy-rc.d exit 101 tells maintainer scripts so.
+  made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # npm ci runs the package's install script, which builds native-src/ with node-gyp against /usr headers.
