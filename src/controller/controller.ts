@@ -6,7 +6,7 @@ import type { HandleCache, NetnsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
-import { errClosed, errSandboxNotFound } from "./errors.js";
+import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { KeyedMutex } from "./locks.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
@@ -126,8 +126,13 @@ export class NetworkController {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#ctx.handles.closeAll();
-    await this.#deps.onClose?.();
+    // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
+    // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.
+    try {
+      await this.#deps.onClose?.();
+    } finally {
+      this.#ctx.handles.closeAll();
+    }
   }
 
   #network(id: string): Network {
@@ -139,7 +144,7 @@ export class NetworkController {
     if (typeof sb !== "string") return sb;
     const existing = this.sandboxes().find((s) => s.containerId === sb);
     if (existing !== undefined) return existing;
-    if (sb.trim() === "") throw errSandboxNotFound(sb);
+    if (sb.trim() === "") throw errInvalidContainerId();
     return this.createSandbox({ ...options, containerId: sb });
   }
 

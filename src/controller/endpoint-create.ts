@@ -47,7 +47,6 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
       ...(macAddress === undefined ? {} : { macAddress }),
     };
     await ctx.state.putEndpoint(record);
-    ctx.fault("endpoint-create:intent");
     return allocateAndCreate(ctx, network, record, ip4, ip6);
   });
 }
@@ -59,10 +58,12 @@ async function allocateAndCreate(
   const rollback = new Rollback();
   rollback.push("forget endpoint record", () => ctx.state.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
   try {
+    ctx.fault("endpoint-create:intent");
     const ipam = ipamOf(ctx, network.ipam.driver);
     const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
     const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
-    const v6 = network.ipv6 ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
+    // A requested IPv6 address on a network without IPv6 is refused there (no IPv6 pool), not silently dropped.
+    const v6 = network.ipv6 || ip6 !== undefined ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
     ctx.fault("endpoint-create:ipam");
     let allocated: EndpointRecord = {
       ...record,

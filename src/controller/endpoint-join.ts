@@ -18,12 +18,16 @@ import { Rollback } from "./steps.js";
 export const IFACE_PREFIX_OPTION = "com.docker.network.container_iface_prefix";
 const INTERFACELESS_DRIVERS = new Set(["host", "null"]);
 
-function interfacePrefix(network: NetworkRecord): string {
-  const prefix = network.options[IFACE_PREFIX_OPTION] ?? "eth";
+/** Checked when the network is created (bad input changes nothing) and again at join (older records). */
+export function validateInterfacePrefix(prefix: string): string {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,9}$/.test(prefix)) {
     throw invalidArgument("ERR_INVALID_OPTION", `invalid ${IFACE_PREFIX_OPTION} ${JSON.stringify(prefix)}`);
   }
   return prefix;
+}
+
+function interfacePrefix(network: NetworkRecord): string {
+  return validateInterfacePrefix(network.options[IFACE_PREFIX_OPTION] ?? "eth");
 }
 
 export function withoutPending(ep: EndpointRecord): EndpointRecord {
@@ -66,10 +70,10 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
     const sbIntent: SandboxRecord = withInterface ? { ...sb, nextInterface: { ...sb.nextInterface, [prefix]: n + 1 } } : sb;
     const epIntent: EndpointRecord = { ...ep, pending: { op: "join", sandboxId, ifname } };
     await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent), change.sandbox(sb.id, sbIntent)]);
-    ctx.fault("endpoint-join:intent");
     const rollback = new Rollback();
     rollback.push("clear join intent", () => ctx.state.putEndpoint(withoutPending(epIntent)));
     try {
+      ctx.fault("endpoint-join:intent");
       const driver = await driverOf(ctx, network.driver);
       const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
       rollback.push("driver leave", () => driver.leave(network.id, endpointId));
@@ -80,7 +84,9 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const before = joinedEndpoints(ctx, sbIntent);
       const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
       await switchGateway(ctx, sbDone, before, [...before, joined]);
+      rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
       await writeSandboxFiles(ctx, sbDone, [...before, joined]);
+      rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;
@@ -110,7 +116,8 @@ async function configureInterface(h: NetnsHandle, ep: EndpointRecord): Promise<v
   const requests: NetlinkRequest[] = [];
   if (ep.address !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.address) }));
   if (ep.addressIPv6 !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.addressIPv6), nodad: true }));
-  requests.push(await setLinkRequest(h, index, { up: true }));
+  // The endpoint's MAC (given by the user or chosen by the driver) is what DriverInfo reports: make it true.
+  requests.push(await setLinkRequest(h, index, { up: true, ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }) }));
   for (const r of ep.staticRoutes) {
     const destination = parsePrefix(r.destination);
     requests.push(addRouteRequest(index, r.type === "connected" || r.nextHop === undefined

@@ -5,6 +5,7 @@ import { invalidArgument } from "../errors/index.js";
 import { IpamDriverNames } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
+import { IFACE_PREFIX_OPTION, validateInterfacePrefix } from "./endpoint-join.js";
 import { errInvalidName, errNetworkExists } from "./errors.js";
 import { newId } from "./ids.js";
 import { allocatePools, parsePoolConfigs, type IpamConfigInput } from "./network-ipam.js";
@@ -62,6 +63,8 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   const driverName = o.driver ?? "bridge";
   const pools = parsePoolConfigs(o.ipam?.config ?? []);
   const options = checkStringMap("driver option", o.options);
+  const ifacePrefix = options[IFACE_PREFIX_OPTION];
+  if (ifacePrefix !== undefined) validateInterfacePrefix(ifacePrefix);
   const labels = checkStringMap("label", o.labels);
   const ipamOptions = checkStringMap("IPAM option", o.ipam?.options);
   const addressless = ADDRESSLESS_DRIVERS.has(driverName);
@@ -77,10 +80,10 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
       state: "creating",
     };
     await ctx.state.putNetwork(record);
-    ctx.fault("network-create:intent");
     const rollback = new Rollback();
     rollback.push("forget network record", () => ctx.state.apply([{ kind: "network", id: record.id, record: undefined }]));
     try {
+      ctx.fault("network-create:intent");
       const space = (await ipam.getDefaultAddressSpaces())[record.scope];
       const wantGateway = ipamName !== IpamDriverNames.null;
       const common = { ipam, addressSpace: space, options: ipamOptions, wantGateway };
@@ -88,6 +91,8 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
       const v6Info = addressless || !record.ipv6 ? [] : await allocatePools({ ...common, family: 6, configs: pools.v6 }, rollback);
       ctx.fault("network-create:ipam");
       const allocated: NetworkRecord = { ...record, ipam: { ...record.ipam, v4Info, v6Info } };
+      // Recorded before the driver runs, so a restart can hand the driver this network to roll it back.
+      await ctx.state.putNetwork(allocated);
       await driver.createNetwork(driverRequest(allocated, space));
       rollback.push("driver delete network", () => driver.deleteNetwork(record.id));
       ctx.fault("network-create:driver");

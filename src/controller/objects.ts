@@ -95,7 +95,8 @@ export class Endpoint {
   driverInfo(): Record<string, unknown> {
     const r = this.info();
     const network = this.#ctx.state.network(r.networkId);
-    const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map(portBindingView), [MAC_KEY]: r.macAddress ?? "" };
+    const ip = r.address?.split("/")[0] ?? "";
+    const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map((b) => portBindingView(b, ip)), [MAC_KEY]: r.macAddress ?? "" };
     const driver = network === undefined ? undefined : this.#driverSync(network.driver);
     if (driver !== undefined && hasOperationalInfo(driver)) {
       for (const [k, v] of driver.endpointOperInfo(r.networkId, r.id)) out[k] = v;
@@ -109,9 +110,8 @@ export class Endpoint {
   }
 
   async leave(sandbox: Sandbox | string): Promise<void> {
-    const id = typeof sandbox === "string" ? this.info().sandboxId ?? sandbox : sandbox.id;
-    if (typeof sandbox === "string" && this.#ctx.state.sandbox(id) === undefined) throw errSandboxNotFound(sandbox);
-    await leaveEndpoint(this.#ctx, this.id, id);
+    // A string names the sandbox to leave (container ID, sandbox ID, name or prefix): it must be the one joined.
+    await leaveEndpoint(this.#ctx, this.id, typeof sandbox === "string" ? sandboxIdOf(this.#ctx, sandbox) : sandbox.id);
   }
 
   async delete(force = false): Promise<void> {
@@ -134,8 +134,15 @@ export class Endpoint {
   Delete(force = false): Promise<void> { return this.delete(force); }
 }
 
-function portBindingView(b: PortBindingRecord): Record<string, unknown> {
-  return { Proto: b.proto, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
+/** Docker's PortBinding JSON shape, with the container's IP as its `IP`. */
+function portBindingView(b: PortBindingRecord, ip: string): Record<string, unknown> {
+  return { Proto: b.proto, IP: ip, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
+}
+
+/** The ID of a ready sandbox named by container ID, sandbox ID, name or unique ID prefix. */
+function sandboxIdOf(ctx: ControllerContext, ref: string): string {
+  const ready = [...ctx.state.sandboxes.values()].map((v) => v.record).filter((s) => s.state === "ready");
+  return (ready.find((s) => s.containerId === ref) ?? resolveRef("sandbox", ref, ready)).id;
 }
 
 export class Sandbox {

@@ -34,6 +34,11 @@ function checkHostname(what: string, v: string | undefined): string {
   return v;
 }
 
+/** Docker's default hostname is the container's short ID; one that is no valid hostname falls back to ours. */
+function defaultHostname(containerId: string, id: string): string {
+  try { return checkHostname("hostname", containerId.slice(0, 12)); } catch { return id.slice(0, 12); }
+}
+
 function sandboxName(containerId: string, id: string, name: string | undefined): string {
   if (name !== undefined) return validateSandboxName(validateNetnsName(name));
   try { return validateNetnsName(containerId); } catch { return id.slice(0, 12); }
@@ -53,7 +58,8 @@ function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRe
   return {
     id, containerId: o.containerId, name, key: hostNetns ? "/proc/1/ns/net" : ctx.netns.pathOf(name),
     external: o.netnsPath !== undefined, hostNetns, created: new Date().toISOString(),
-    hostname: checkHostname("hostname", o.hostname ?? o.containerId.slice(0, 12)), domainname: checkHostname("domainname", o.domainname),
+    hostname: o.hostname === undefined ? defaultHostname(o.containerId, id) : checkHostname("hostname", o.hostname),
+    domainname: checkHostname("domainname", o.domainname),
     dns: dns.servers, dnsSearch: dns.search, dnsOptions: dns.options,
     extraHosts: extraHosts.map((h) => ({ name: h.name, ip: h.ip })), endpoints: [], nextInterface: {}, state: "creating",
   };
@@ -68,10 +74,10 @@ export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOpti
     }
     if (!record.hostNetns && ctx.netns.exists(record.name)) throw errSandboxNameTaken(record.name);
     await ctx.state.putSandbox(record);
-    ctx.fault("sandbox-create:intent");
     const rollback = new Rollback();
     rollback.push("forget sandbox record", () => ctx.state.apply([{ kind: "sandbox", id: record.id, record: undefined }]));
     try {
+      ctx.fault("sandbox-create:intent");
       if (!record.hostNetns) {
         if (o.netnsPath !== undefined) ctx.netns.adopt(record.name, o.netnsPath);
         else ctx.netns.create(record.name);
