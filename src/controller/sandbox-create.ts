@@ -56,7 +56,8 @@ function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRe
   }
   const hostNetns = o.hostNetns === true;
   return {
-    id, containerId: o.containerId, name, key: hostNetns ? "/proc/1/ns/net" : ctx.netns.pathOf(name),
+    // The daemon's own netns: "host" networking means the namespace dnet itself runs in.
+    id, containerId: o.containerId, name, key: hostNetns ? "/proc/self/ns/net" : ctx.netns.pathOf(name),
     external: o.netnsPath !== undefined, hostNetns, created: new Date().toISOString(),
     hostname: o.hostname === undefined ? defaultHostname(o.containerId, id) : checkHostname("hostname", o.hostname),
     domainname: checkHostname("domainname", o.domainname),
