@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after another, in one process.
 
 import { runIpamBench } from "./ipam.js";
+import { runControllerBench } from "./controller.js";
 import { runKernelBench } from "./kernel.js";
 import { runStoreBench } from "./store.js";
 
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   await runKernelBench();
   await runIpamBench();
   await runStoreBench();
+  await runControllerBench();
 }
 
 await main();

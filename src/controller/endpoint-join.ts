@@ -83,10 +83,12 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       ctx.fault("endpoint-join:configure");
       const before = joinedEndpoints(ctx, sbIntent);
       const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
-      await switchGateway(ctx, sbDone, before, [...before, joined]);
+      // Pushed before the step: a switch that fails half way (ports of the new gateway refused after the
+      // old one's were revoked) must still give the gateway back. Revoking what was not programmed is a no-op.
       rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
-      await writeSandboxFiles(ctx, sbDone, [...before, joined]);
+      await switchGateway(ctx, sbDone, before, [...before, joined]);
       rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
+      await writeSandboxFiles(ctx, sbDone, [...before, joined]);
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;

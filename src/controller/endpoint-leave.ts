@@ -27,8 +27,12 @@ export async function leaveLocked(ctx: ControllerContext, endpointId: string, sa
   await finishLeave(ctx, intent, sb);
 }
 
-/** Everything after the intent; also how a restart finishes an interrupted leave. Best effort throughout. */
-export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb: SandboxRecord): Promise<void> {
+/**
+ * Everything after the intent; also how a restart finishes an interrupted leave. Best effort throughout.
+ * `thenDelete` (sandbox deletion) records the endpoint as "deleting" in the same write that records the
+ * leave, so a crash before its deletion still deletes it on restart instead of leaving it behind.
+ */
+export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb: SandboxRecord, thenDelete = false): Promise<void> {
   const before = joinedEndpoints(ctx, sb);
   const after = before.filter((e) => e.id !== ep.id);
   const sbDone: SandboxRecord = { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
@@ -43,7 +47,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   await removeLeftoverInterface(ctx, sb, ep);
   await writeSandboxFiles(ctx, sbDone, after);
   const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(ep);
-  const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false };
+  const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false, ...(thenDelete ? { state: "deleting" as const } : {}) };
   await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
 }
 

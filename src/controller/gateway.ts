@@ -1,6 +1,7 @@
 // Which of a sandbox's endpoints provides its default route (and its published ports), per Docker's rules.
 
 import { hasExternalConnectivity } from "../driver-api/index.js";
+import { LibnetworkError, internal } from "../errors/index.js";
 import { addRoute, type NetnsHandle } from "../osl/index.js";
 import { parseIp } from "../types/index.js";
 import { driverOf, type ControllerContext } from "./context.js";
@@ -38,7 +39,7 @@ export function candidates(ctx: ControllerContext, endpoints: readonly EndpointR
   return out;
 }
 
-async function programDefaultRoutes(h: NetnsHandle, e: EndpointRecord): Promise<void> {
+export async function programDefaultRoutes(h: NetnsHandle, e: EndpointRecord): Promise<void> {
   if (e.ifname === undefined) return;
   if (e.gateway !== undefined) {
     await addRoute(h, { family: 4, gateway: parseIp(e.gateway), link: e.ifname, replace: true });
@@ -66,6 +67,14 @@ export async function switchGateway(
   if (!sb.hostNetns) await programDefaultRoutes(ctx.handles.get(sb.key), newGw.endpoint);
   if (!newGw.network.internal) {
     const driver = await driverOf(ctx, newGw.network.driver);
-    if (hasExternalConnectivity(driver)) await driver.programExternalConnectivity(newGw.network.id, newGw.endpoint.id);
+    if (hasExternalConnectivity(driver)) {
+      const ep = newGw.endpoint;
+      await driver.programExternalConnectivity(newGw.network.id, ep.id).catch((err: unknown) => {
+        // Docker's wording (sandbox.go), e.g. "…: Bind for 0.0.0.0:8080 failed: port is already allocated".
+        const why = err instanceof Error ? err.message : String(err);
+        const message = `driver failed programming external connectivity on endpoint ${ep.name} (${ep.id}): ${why}`;
+        throw err instanceof LibnetworkError ? new LibnetworkError(err.kind, err.code, message, { cause: err }) : internal("ERR_EXTERNAL_CONNECTIVITY", message, err);
+      });
+    }
   }
 }

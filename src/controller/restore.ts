@@ -8,7 +8,7 @@ import { driverOf, ipamOf, type ControllerContext } from "./context.js";
 import { endpointDriverRequest } from "./endpoint-create.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, sandboxHandle, withoutPending } from "./endpoint-join.js";
-import { candidates, gatewayEndpoint } from "./gateway.js";
+import { candidates, gatewayEndpoint, programDefaultRoutes } from "./gateway.js";
 import { finishLeave } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
@@ -35,10 +35,14 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
   }
   for (const n of records(ctx.state.networks)) {
     if (n.state === "ready") await attempt(`replay network ${n.id}`, () => replayNetwork(ctx, n));
-    else await attempt(`network ${n.id}`, () => settleNetwork(ctx, n, report));
+  }
+  // Drivers learn their networks and endpoints first (Docker's order): a stateful driver asked to delete
+  // or leave something it does not know would leave its bridge, rules or veths behind.
+  await attempt("driver restore", () => restoreDrivers(ctx));
+  for (const n of records(ctx.state.networks)) {
+    if (n.state !== "ready") await attempt(`network ${n.id}`, () => settleNetwork(ctx, n, report));
   }
   for (const e of records(ctx.state.endpoints)) await attempt(`endpoint ${e.id}`, () => settleEndpoint(ctx, e, report));
-  await attempt("driver restore", () => restoreDrivers(ctx));
   for (const sb of records(ctx.state.sandboxes)) {
     if (sb.state === "deleting") await attempt(`finish sandbox delete ${sb.id}`, async () => { await finishSandboxDelete(ctx, sb); report.finished.push(`sandbox-delete ${sb.id}`); });
     else if (sb.state === "ready" && !sb.hostNetns && !ctx.netns.exists(sb.name)) await attempt(`recreate sandbox ${sb.id}`, () => recreateSandbox(ctx, sb, report));
@@ -130,11 +134,25 @@ async function rollBackJoin(ctx: ControllerContext, n: NetworkRecord, e: Endpoin
     const h = sandboxHandle(ctx, sb);
     if ((await findLink(h, e.pending.ifname)) !== undefined) await deleteLink(h, e.pending.ifname);
   }
+  if (sb !== undefined && sb.state === "ready" && (sb.hostNetns || ctx.netns.exists(sb.name))) {
+    // The join may have moved the default route to the interface just deleted (which took the route
+    // along): route through the gateway of the endpoints that stay again (their external connectivity
+    // came back with the drivers' restore), and drop the endpoint from the hosts file again.
+    const stay = joinedEndpoints(ctx, sb);
+    const gw = gatewayEndpoint(candidates(ctx, stay));
+    if (gw !== undefined && !sb.hostNetns) await programDefaultRoutes(sandboxHandle(ctx, sb), gw.endpoint);
+    await writeSandboxFiles(ctx, sb, stay);
+  }
   await ctx.state.putEndpoint(withoutPending(e));
 }
 
+/** Every network the driver may have state for: ready, being deleted, or being created with its pools recorded. */
+function knownToDriver(n: NetworkRecord): boolean {
+  return n.state !== "creating" || n.ipam.v4Info.length + n.ipam.v6Info.length > 0;
+}
+
 async function restoreDrivers(ctx: ControllerContext): Promise<void> {
-  const networks = records(ctx.state.networks).filter((n) => n.state === "ready");
+  const networks = records(ctx.state.networks).filter(knownToDriver);
   for (const name of new Set(networks.map((n) => n.driver))) {
     const driver = await driverOf(ctx, name);
     if (!isRestorable(driver)) continue;

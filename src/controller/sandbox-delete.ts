@@ -1,7 +1,7 @@
 // Deleting a sandbox: every endpoint leaves and is deleted (Docker's Sandbox.Delete), then the netns goes.
 
 import { lockKeys, type ControllerContext } from "./context.js";
-import { deleteLocked } from "./endpoint-delete.js";
+import { finishEndpointDelete } from "./endpoint-delete.js";
 import { finishLeave } from "./endpoint-leave.js";
 import { errSandboxDeleting, errSandboxNotFound } from "./errors.js";
 import type { SandboxRecord } from "./records.js";
@@ -29,10 +29,11 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
   for (const ref of sb.endpoints) {
     const ep = ctx.state.endpoint(ref.endpointId);
     if (ep !== undefined && ep.sandboxId === sb.id) {
-      await finishLeave(ctx, { ...ep, pending: { op: "leave", sandboxId: sb.id, ifname: ep.ifname ?? "" } }, current);
+      await finishLeave(ctx, { ...ep, pending: { op: "leave", sandboxId: sb.id, ifname: ep.ifname ?? "" } }, current, true);
       current = ctx.state.sandbox(sb.id) ?? current;
       ctx.fault("sandbox-delete:leave");
-      await deleteLocked(ctx, ep.id);
+      const left = ctx.state.endpoint(ep.id);
+      if (left !== undefined) await finishEndpointDelete(ctx, left, true);
     }
   }
   await bestEffort([

@@ -1,5 +1,6 @@
 // A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
 
+import { readFile } from "node:fs/promises";
 import {
   buildHosts, parseDnsUserConfig, readHostResolvConf, removeSandboxDnsFiles, sandboxDnsPaths,
   sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
@@ -19,7 +20,11 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const host = readHostResolvConf({ path: ctx.hostResolvConf }).content;
   const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: false });
   const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
-  await writeSandboxDnsFiles(sandboxDnsPaths(sb.name, ctx.etcNetnsDir), { hosts, resolvConf: content }, { keepUserEdits: noUserDns });
+  const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
+  // Joins and leaves seldom change resolv.conf: rewriting it unchanged cost two fsynced writes and a
+  // directory sync on every join and leave (the bulk of a join with a driver that does little).
+  const current = await readFile(paths.resolvConf, "utf8").catch(() => undefined);
+  await writeSandboxDnsFiles(paths, current === content ? { hosts } : { hosts, resolvConf: content }, { keepUserEdits: noUserDns });
 }
 
 export async function removeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {

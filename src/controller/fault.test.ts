@@ -1,0 +1,425 @@
+// Crash tests (root): for every fault point in the controller's sources, a child process builds a small
+// world and dies by SIGKILL at that point; a restarted controller must report what it repaired and end
+// with settled records that match the kernel, no IP or pool held twice or lost, and the operation either
+// fully done (delete, leave) or fully undone (create, join). Also: a clean restart changes nothing, and a
+// sandbox whose netns vanished is recreated with its endpoints joined again.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { Controller } from "../libnetwork.js";
+import type { Network } from "./index.js";
+import { SqliteStore } from "../store/index.js";
+import {
+  RestoringVethDriver, defaultRoute, forceCleanup, kernelMismatches, snapshotOf, type ControllerSnapshot,
+} from "../testing/controller-world.js";
+import { SCENARIO_OPERATIONS, WORLD_SUBNETS, buildWorld, runOperation, type World } from "../testing/fault-scenario.js";
+import { rootOnly, run, tryRun } from "../testing/kernel.js";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const SCENARIO = fileURLToPath(new URL("../testing/fault-scenario.js", import.meta.url));
+
+/** Every `ctx.fault("…")` in src/controller/*.ts, read now, so a new fault point is covered without editing this test. */
+function faultPoints(): string[] {
+  const dir = join(REPO, "src", "controller");
+  const points = new Set<string>();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts") && !n.endsWith(".test.ts"))) {
+    for (const m of readFileSync(join(dir, f), "utf8").matchAll(/ctx\.fault\(\s*"([^"]+)"\s*\)/g)) points.add(m[1] as string);
+  }
+  return [...points].sort();
+}
+
+interface Dirs {
+  readonly root: string; readonly data: string; readonly netns: string; readonly etc: string;
+  readonly resolvConf: string; readonly worldFile: string;
+}
+
+function scratch(): Dirs {
+  const root = mkdtempSync("/tmp/dnet-fault-");
+  const resolvConf = join(root, "resolv.conf");
+  writeFileSync(resolvConf, "nameserver 192.0.2.53\nsearch example.test\n");
+  return { root, data: join(root, "data"), netns: join(root, "netns"), etc: join(root, "etc"), resolvConf, worldFile: join(root, "world.json") };
+}
+
+/** Runs the scenario child; returns how it ended. */
+function runScenario(d: Dirs, point: string, extraEnv: Readonly<Record<string, string>> = {}): { signal: NodeJS.Signals | null; status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [SCENARIO], {
+    encoding: "utf8", timeout: 60_000,
+    env: {
+      ...process.env, ...extraEnv, DNET_DATA_DIR: d.data, DNET_NETNS_DIR: d.netns, DNET_ETC_DIR: d.etc,
+      DNET_RESOLV_CONF: d.resolvConf, DNET_WORLD_FILE: d.worldFile, DNET_FAULT: point,
+    },
+  });
+  return { signal: r.signal, status: r.status, stderr: `${r.stderr ?? ""}${r.error === undefined ? "" : String(r.error)}` };
+}
+
+/** The world the child wrote, with its endpoint IDs added to `knownIds`. */
+function readWorld(d: Dirs, knownIds: Set<string>): World {
+  const world = JSON.parse(readFileSync(d.worldFile, "utf8")) as World;
+  for (const id of Object.values(world.endpoints ?? {})) knownIds.add(id);
+  return world;
+}
+
+const open = (d: Dirs, fault: (point: string) => void = () => {}): Promise<Controller> => Controller.create({
+  dataDir: d.data, netnsDir: d.netns, etcNetnsDir: d.etc, hostResolvConf: d.resolvConf, firewall: "none", fault,
+  drivers: ({ handles }) => [new RestoringVethDriver(handles)],
+});
+
+type StoreDump = Record<string, { value: unknown; revision: number }>;
+
+async function dumpStore(d: Dirs): Promise<StoreDump> {
+  const store = await SqliteStore.open({ dataDir: d.data });
+  try {
+    const out: StoreDump = {};
+    for (const e of await store.list("")) out[e.key] = { value: JSON.parse(e.value) as unknown, revision: e.revision };
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Records still mid-operation (state other than ready, or a pending join/leave). */
+function unsettled(dump: StoreDump): string[] {
+  return Object.entries(dump).filter(([, e]) => {
+    const r = e.value as { state?: string; pending?: unknown };
+    return r.state !== "ready" || r.pending !== undefined;
+  }).map(([k, e]) => `${k}: ${JSON.stringify(e.value)}`);
+}
+
+/** The world as names: which endpoints exist, where they are joined, and which interface has the default route. */
+interface Model {
+  networks: string[];
+  endpoints: Record<string, { network: string; sandbox?: string; ifname?: string }>;
+  sandboxes: string[];
+  gatewayIf: Record<string, string | undefined>;
+}
+
+const BASE: Model = {
+  networks: ["fa", "fb", "fe", "host", "none"],
+  endpoints: {
+    a1: { network: "fa" }, a2: { network: "fa", sandbox: "ctr-del", ifname: "eth1" },
+    b1: { network: "fb", sandbox: "ctr-main", ifname: "eth0" }, b2: { network: "fb", sandbox: "ctr-main", ifname: "eth1" },
+    b3: { network: "fb", sandbox: "ctr-del", ifname: "eth0" },
+  },
+  sandboxes: ["ctr-del", "ctr-main"],
+  gatewayIf: { "ctr-del": "eth1", "ctr-main": "eth0" },
+};
+
+function without<T>(rec: Record<string, T>, ...keys: string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(rec).filter(([k]) => !keys.includes(k)));
+}
+
+/** Per operation: what the restart must have done, which object it names, and the world afterwards. */
+const EXPECT: Readonly<Record<string, { outcome: "rolledBack" | "finished"; id?: (w: World) => string; after: (m: Model) => Model }>> = {
+  "network-create": { outcome: "rolledBack", after: (m) => m },
+  "network-delete": { outcome: "finished", id: (w) => w.networks.fe, after: (m) => ({ ...m, networks: m.networks.filter((n) => n !== "fe") }) },
+  "endpoint-create": { outcome: "rolledBack", after: (m) => m },
+  "endpoint-delete": { outcome: "finished", id: (w) => w.endpoints?.a1 ?? "?", after: (m) => ({ ...m, endpoints: without(m.endpoints, "a1") }) },
+  "endpoint-join": { outcome: "rolledBack", id: (w) => w.endpoints?.a1 ?? "?", after: (m) => m },
+  "endpoint-leave": {
+    outcome: "finished", id: (w) => w.endpoints?.b1 ?? "?",
+    after: (m) => ({ ...m, endpoints: { ...m.endpoints, b1: { network: "fb" } }, gatewayIf: { ...m.gatewayIf, "ctr-main": "eth1" } }),
+  },
+  "sandbox-create": { outcome: "rolledBack", after: (m) => m },
+  "sandbox-delete": {
+    outcome: "finished", id: (w) => w.sandboxes?.del ?? "?",
+    after: (m) => ({ ...m, endpoints: without(m.endpoints, "a2", "b3"), sandboxes: ["ctr-main"], gatewayIf: without(m.gatewayIf, "ctr-del") }),
+  },
+};
+
+function modelOf(s: ControllerSnapshot): Model {
+  const netName = new Map(s.networks.map((n) => [n.id, n.name]));
+  const sb = new Map(s.sandboxes.map((x) => [x.id, x]));
+  const endpoints: Model["endpoints"] = {};
+  for (const e of s.endpoints) {
+    const joined = e.sandboxId === undefined ? undefined : sb.get(e.sandboxId);
+    endpoints[e.name] = {
+      network: netName.get(e.networkId) ?? "?",
+      ...(joined === undefined ? {} : { sandbox: joined.containerId, ifname: e.ifname ?? "?" }),
+    };
+  }
+  const gatewayIf: Model["gatewayIf"] = {};
+  for (const x of s.sandboxes) gatewayIf[x.containerId] = existsSync(x.key) ? defaultRoute(x.key)?.dev : "(no netns)";
+  return { networks: s.networks.map((n) => n.name).sort(), endpoints, sandboxes: s.sandboxes.map((x) => x.containerId).sort(), gatewayIf };
+}
+
+const v4 = (cidr: string | undefined): string => (cidr ?? "").split("/")[0] ?? "";
+
+/** Lowest host address of a /24 that is neither the gateway (.1) nor held. */
+function lowestFree(subnet: string, held: ReadonlySet<string>): string {
+  const base = v4(subnet).split(".").slice(0, 3).join(".");
+  for (let i = 2; i < 255; i++) if (!held.has(`${base}.${i}`)) return `${base}.${i}`;
+  throw new Error(`${subnet} is full`);
+}
+
+/** A new endpoint gets the lowest free address (none lost), and asking for any held address fails (none lost from IPAM). */
+async function checkAddresses(n: Network, knownIds: Set<string>): Promise<void> {
+  const subnet = WORLD_SUBNETS[n.name as keyof typeof WORLD_SUBNETS];
+  const held = new Set(n.endpoints().map((e) => v4(e.info().address)));
+  const probe = await n.createEndpoint({ name: "probe" });
+  knownIds.add(probe.id);
+  const got = v4(probe.info().address);
+  assert.ok(!held.has(got), `network ${n.name}: new endpoint got ${got}, which another endpoint holds`);
+  assert.equal(got, lowestFree(subnet, held), `network ${n.name}: an address was lost (not the lowest free one)`);
+  for (const ip of held) {
+    await assert.rejects(n.createEndpoint({ name: `dup-${ip}`, ip }), (err: Error) => /./.test(err.message), `${ip} is not reserved in ${n.name}`);
+  }
+  await probe.delete();
+}
+
+/** Pools: a subnet in use cannot be taken again; a subnet not in use can (nothing leaked). */
+async function checkPools(c: Controller, driver = "testveth"): Promise<void> {
+  const live = new Set(c.networks().map((n) => n.name));
+  for (const [name, subnet] of Object.entries(WORLD_SUBNETS)) {
+    const attempt = c.createNetwork({ name: `pool-${name}`, driver, ipam: { config: [{ subnet }] } });
+    if (live.has(name)) await assert.rejects(attempt, /./, `pool ${subnet} of ${name} is not reserved`);
+    else await (await attempt).delete();
+  }
+}
+
+/** The restarted world still works: a new sandbox joins, and a1 (when free) joins ctr-main and leaves again. */
+async function exercise(c: Controller, d: Dirs, knownIds: Set<string>): Promise<void> {
+  const fb = c.network("fb");
+  const sb = await c.createSandbox({ containerId: "ctr-probe" });
+  const ep = await fb.createEndpoint({ name: "probe-join" });
+  knownIds.add(ep.id);
+  await ep.join(sb);
+  const a1 = c.endpoints().find((e) => e.name === "a1");
+  const main = c.sandboxes().find((s) => s.containerId === "ctr-main");
+  if (a1 !== undefined && main !== undefined && a1.info().sandboxId === undefined) {
+    await a1.join(main);
+    assert.deepEqual(kernelMismatches(snapshotOf(c), { netnsDir: d.netns, etcDir: d.etc }, knownIds), [], "after a1 joined ctr-main");
+    await a1.leave(main);
+  }
+  assert.deepEqual(kernelMismatches(snapshotOf(c), { netnsDir: d.netns, etcDir: d.etc }, knownIds), [], "after the probe joined");
+  await sb.delete();
+}
+
+/** Deletes everything the test made, through the API, then checks nothing is left in the kernel. */
+async function tearDown(c: Controller, d: Dirs, knownIds: Set<string>): Promise<void> {
+  for (const s of c.sandboxes()) await s.delete();
+  for (const e of c.endpoints()) await e.delete();
+  for (const n of c.networks()) if (!["host", "none"].includes(n.name)) await n.delete();
+  await c.close();
+  assert.deepEqual(readdirSync(d.netns), [], "netns files left");
+  assert.deepEqual(kernelMismatches({ networks: [], endpoints: [], sandboxes: [] }, { netnsDir: d.netns, etcDir: d.etc }, knownIds), []);
+}
+
+/** Restarts once more and checks that a restart after the repair finds nothing to do and writes nothing. */
+async function reopenUnchanged(d: Dirs): Promise<Controller> {
+  const before = await dumpStore(d);
+  const c = await open(d);
+  assert.deepEqual(c.restoreReport, { rolledBack: [], finished: [], repaired: [], errors: [] }, "second restart had work to do");
+  assert.deepEqual(await dumpStore(d), before, "second restart changed the store");
+  return c;
+}
+
+describe("controller crash safety: SIGKILL at every fault point, then restart (root)", rootOnly, () => {
+  const points = faultPoints();
+  const used: Array<{ dirs: Dirs; ids: Set<string>; links?: Set<string> }> = [];
+  let fdsBefore = 0;
+
+  before(() => { fdsBefore = readdirSync("/proc/self/fd").length; });
+
+  after(() => {
+    for (const { dirs, ids, links } of used) {
+      for (const name of hostLinks(links ?? new Set())) tryRun("ip", ["link", "del", name]);
+      if (existsSync(dirs.root)) forceCleanup(dirs.root, dirs.netns, ids);
+    }
+    assert.equal(readdirSync("/proc/self/fd").length, fdsBefore, "fds left open");
+  });
+
+  it("finds the fault points in src/controller and has a scenario for each operation", () => {
+    assert.ok(points.length >= 20, `only ${points.length} fault points found: ${points.join(", ")}`);
+    for (const p of points) {
+      const op = p.split(":")[0] ?? "";
+      assert.ok(SCENARIO_OPERATIONS.includes(op), `no scenario operation for fault point ${p}`);
+      assert.ok(EXPECT[op] !== undefined, `no expected outcome for operation ${op}`);
+    }
+  });
+
+  for (const point of points) {
+    it(`${point}: killed there, the restart repairs it`, async () => {
+      const d = scratch();
+      const knownIds = new Set<string>();
+      used.push({ dirs: d, ids: knownIds });
+      const child = runScenario(d, point);
+      assert.equal(child.status === 3 ? "never reached" : child.signal, "SIGKILL", `scenario did not die at ${point}: status ${child.status}\n${child.stderr}`);
+      const world = readWorld(d, knownIds);
+      const op = point.split(":")[0] ?? "";
+      const expect = EXPECT[op];
+      assert.ok(expect !== undefined);
+
+      let c = await open(d);
+      try {
+        const report = c.restoreReport;
+        assert.ok(report !== undefined);
+        assert.deepEqual(report.errors.map(String), [], "restore errors");
+        assert.deepEqual(report.repaired, []);
+        const entries = report[expect.outcome];
+        const wanted = expect.id === undefined ? new RegExp(`^${op} [0-9a-f]{64}$`) : new RegExp(`^${op} ${expect.id(world)}$`);
+        assert.ok(entries.some((e) => wanted.test(e)), `restore report ${JSON.stringify(report)} lacks ${expect.outcome} ${wanted}`);
+        assert.deepEqual(report[expect.outcome === "finished" ? "rolledBack" : "finished"], [], "the restart both finished and rolled back");
+        for (const e of snapshotOf(c).endpoints) knownIds.add(e.id);
+        await c.close();
+        assert.deepEqual(unsettled(await dumpStore(d)), [], "records not in state ready after restart");
+        c = await reopenUnchanged(d);
+
+        const snap = snapshotOf(c);
+        assert.deepEqual(kernelMismatches(snap, { netnsDir: d.netns, etcDir: d.etc }, knownIds), []);
+        assert.deepEqual(modelOf(snap), expect.after(BASE), `the operation is not ${expect.outcome === "finished" ? "fully done" : "fully undone"}`);
+        for (const n of c.networks()) if (n.name === "fa" || n.name === "fb") await checkAddresses(n, knownIds);
+        await checkPools(c);
+        await exercise(c, d, knownIds);
+        await tearDown(c, d, knownIds);
+      } finally {
+        await c.close();
+      }
+      run("umount", ["-l", d.netns]);
+      rmSync(d.root, { recursive: true, force: true });
+    });
+  }
+
+  // Operations with a rollback stack must also undo themselves in-process when a step fails.
+  for (const point of points.filter((p) => EXPECT[p.split(":")[0] ?? ""]?.outcome === "rolledBack")) {
+    it(`${point}: a step failing there rolls the operation back in-process`, async () => {
+      const d = scratch();
+      const knownIds = new Set<string>();
+      used.push({ dirs: d, ids: knownIds });
+      let armed = false;
+      let c = await open(d, (p) => { if (armed && p === point) throw new Error(`injected failure at ${p}`); });
+      try {
+        const { world, built } = await buildWorld(c);
+        for (const id of Object.values(world.endpoints ?? {})) knownIds.add(id);
+        armed = true;
+        await assert.rejects(runOperation(point, c, built), /injected failure/);
+        armed = false;
+        const snap = snapshotOf(c);
+        assert.deepEqual(kernelMismatches(snap, { netnsDir: d.netns, etcDir: d.etc }, knownIds), []);
+        assert.deepEqual(modelOf(snap), BASE, "the operation is not fully undone");
+        await c.close();
+        assert.deepEqual(unsettled(await dumpStore(d)), [], "records not in state ready after the rollback");
+        c = await reopenUnchanged(d);
+        for (const n of c.networks()) if (n.name === "fa" || n.name === "fb") await checkAddresses(n, knownIds);
+        await checkPools(c);
+        await tearDown(c, d, knownIds);
+      } finally {
+        await c.close();
+      }
+      run("umount", ["-l", d.netns]);
+      rmSync(d.root, { recursive: true, force: true });
+    });
+  }
+
+  // The real bridge driver keeps state in memory: a restart must let it know a half created or half
+  // deleted network before asking it to remove it, or its bridge stays behind.
+  for (const point of points.filter((p) => p.startsWith("network-"))) {
+    it(`${point} on the bridge driver: killed there, the restart leaves no bridge behind`, async () => {
+      const d = scratch();
+      const bridges = new Set<string>();
+      used.push({ dirs: d, ids: new Set(), links: bridges });
+      const child = runScenario(d, point, { DNET_NET_DRIVER: "bridge", DNET_WORLD: "networks" });
+      assert.equal(child.status === 3 ? "never reached" : child.signal, "SIGKILL", `scenario did not die at ${point}: status ${child.status}\n${child.stderr}`);
+      const world = readWorld(d, new Set());
+      const op = point.split(":")[0] ?? "";
+      const expect = EXPECT[op];
+      assert.ok(expect !== undefined);
+      let c = await open(d);
+      try {
+        const report = c.restoreReport;
+        assert.deepEqual(report?.errors.map(String), []);
+        const touched = [...(report?.rolledBack ?? []), ...(report?.finished ?? [])].map((e) => e.split(" ")[1] ?? "");
+        assert.equal(touched.length, 1, JSON.stringify(report));
+        const ids = [...Object.values(world.networks), ...touched];
+        for (const id of ids) bridges.add(`br-${id.slice(0, 12)}`);
+        await c.close();
+        c = await reopenUnchanged(d);
+        assert.deepEqual(c.networks().map((n) => n.name).sort(), expect.after(BASE).networks);
+        const wanted = c.networks().filter((n) => n.type === "bridge").map((n) => `br-${n.id.slice(0, 12)}`);
+        assert.deepEqual(hostLinks(bridges), wanted.sort(), "bridges on the host != bridge networks");
+        await checkPools(c, "bridge");
+        for (const n of c.networks()) if (n.type === "bridge") await n.delete();
+        await c.close();
+        assert.deepEqual(hostLinks(bridges), [], "bridges left after deleting every network");
+      } finally {
+        await c.close();
+      }
+      rmSync(d.root, { recursive: true, force: true });
+    });
+  }
+
+  it("a restart with nothing half done changes nothing (store, kernel, files)", async () => {
+    const d = scratch();
+    const knownIds = new Set<string>();
+    used.push({ dirs: d, ids: knownIds });
+    const child = runScenario(d, "");
+    assert.equal(child.status, 0, child.stderr);
+    readWorld(d, knownIds);
+    const kernelBefore = kernelView(d);
+    const c = await reopenUnchanged(d);
+    try {
+      const snap = snapshotOf(c);
+      assert.deepEqual(kernelMismatches(snap, { netnsDir: d.netns, etcDir: d.etc }, knownIds), []);
+      assert.deepEqual(modelOf(snap), BASE);
+      assert.deepEqual(kernelView(d), kernelBefore, "the restart touched the kernel or the files");
+      await tearDown(c, d, knownIds);
+    } finally {
+      await c.close();
+    }
+    run("umount", ["-l", d.netns]);
+    rmSync(d.root, { recursive: true, force: true });
+  });
+
+  it("a sandbox whose netns was deleted behind the controller's back is recreated and its endpoints rejoined", async () => {
+    const d = scratch();
+    const knownIds = new Set<string>();
+    used.push({ dirs: d, ids: knownIds });
+    const child = runScenario(d, "");
+    assert.equal(child.status, 0, child.stderr);
+    const world = readWorld(d, knownIds);
+    const path = join(d.netns, "ctr-main");
+    run("umount", [path]);
+    rmSync(path);
+    let c = await open(d);
+    try {
+      assert.deepEqual(c.restoreReport?.errors.map(String), []);
+      assert.deepEqual(c.restoreReport?.repaired, [`sandbox ${world.sandboxes?.main}: netns recreated, 2 endpoint(s) joined again`]);
+      const snap = snapshotOf(c);
+      assert.deepEqual(kernelMismatches(snap, { netnsDir: d.netns, etcDir: d.etc }, knownIds), []);
+      assert.deepEqual(modelOf(snap), BASE);
+      await c.close();
+      assert.deepEqual(unsettled(await dumpStore(d)), []);
+      c = await reopenUnchanged(d);
+      await tearDown(c, d, knownIds);
+    } finally {
+      await c.close();
+    }
+    run("umount", ["-l", d.netns]);
+    rmSync(d.root, { recursive: true, force: true });
+  });
+});
+
+/** Interfaces (with ifindex and addresses), routes and files of every sandbox: what a no-op restart must leave alone. */
+function kernelView(d: Dirs): unknown {
+  mkdirSync(d.etc, { recursive: true });
+  return readdirSync(d.netns).sort().map((name) => {
+    const key = join(d.netns, name);
+    const links = JSON.parse(run("nsenter", [`--net=${key}`, "ip", "-j", "-4", "addr", "show"])) as Array<{ ifindex: number; ifname: string; addr_info: unknown[] }>;
+    return {
+      name,
+      links: links.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, addr: l.addr_info })),
+      routes: run("nsenter", [`--net=${key}`, "ip", "-j", "-4", "route", "show"]),
+      hosts: readFileSync(join(d.etc, name, "hosts"), "utf8"),
+      resolv: readFileSync(join(d.etc, name, "resolv.conf"), "utf8"),
+    };
+  });
+}
+
+/** Which of the named links exist on the host. */
+function hostLinks(names: ReadonlySet<string>): string[] {
+  const links = JSON.parse(run("ip", ["-j", "link", "show"])) as Array<{ ifname: string }>;
+  return links.map((l) => l.ifname).filter((n) => names.has(n)).sort();
+}
