@@ -2,6 +2,7 @@
 
 import { runIpamBench } from "./ipam.js";
 import { runControllerBench } from "./controller.js";
+import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
 import { runStoreBench } from "./store.js";
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   await runIpamBench();
   await runStoreBench();
   await runControllerBench();
+  await runFirewallBench();
 }
 
 await main();

@@ -64,7 +64,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
-  const firewall = openFirewall(options.firewall ?? "nftables");
+  const firewall = openFirewall(options.firewall ?? "nftables", handles);
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
@@ -79,8 +79,12 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   });
 }
 
-function openFirewall(kind: "nftables" | "iptables" | "none"): FirewallBackend {
-  if (kind === "nftables") return new NftablesBackend();
+function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {
+  // Sysctls go through the netns handle (/proc/sys opened in place) instead of one `sysctl` exec each.
+  const writeSysctls = async (entries: ReadonlyArray<readonly [string, string]>): Promise<void> => {
+    for (const [key, value] of entries) handles.host().writeSysctl(key, value);
+  };
+  if (kind === "nftables") return new NftablesBackend({ writeSysctls });
   if (kind === "none") return new NoneBackend();
   throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
 }

@@ -1,0 +1,268 @@
+// The nftables backend: desired state in memory, one atomic `nft -f` transaction per change.
+
+import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
+import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
+import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "./contract.js";
+import { parseListedTable, tableDrift } from "./drift.js";
+import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
+import { IptablesCompat } from "./iptables-compat.js";
+import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
+import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
+import { hostPortKeys, sameMapping, sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
+
+export interface NftablesBackendOptions {
+  /** Run `nft`/`iptables`/`sysctl` inside this netns: a name under /run/netns or a path. Default: ours. */
+  readonly netns?: string;
+  /** Replaces process execution (tests, or a composition root with its own runner). */
+  readonly runner?: CommandRunner;
+  /** Replaces the `sysctl` exec, e.g. with the osl writer that uses the netns handle. */
+  readonly writeSysctls?: SysctlWriter;
+  /** Name of our `inet` table (default "dnet"); one table per controller sharing a netns. */
+  readonly table?: string;
+  /** Manage ACCEPT rules in iptables-nft's DOCKER-USER/FORWARD when its FORWARD policy is DROP (default true). */
+  readonly iptablesCompat?: boolean;
+}
+
+interface MutableNetworkState {
+  readonly net: FirewallNetwork;
+  readonly endpoints: Map<string, readonly PortMapping[]>;
+}
+
+const EMPTY: ElementsBySet = new Map();
+
+/** The first error, with the failures of its undo steps attached. */
+function withUndoErrors(err: unknown, undo: readonly unknown[]): unknown {
+  return undo.length === 0 ? err : new AggregateError([err, ...undo], `${String((err as Error).message ?? err)} (undo failed too)`);
+}
+
+export class NftablesBackend implements FirewallBackend {
+  readonly name = "nftables";
+  readonly #run: CommandRunner;
+  readonly #sysctl: SysctlWriter;
+  readonly #compat: IptablesCompat | undefined;
+  readonly #table: NftTableSpec;
+  readonly #nets = new Map<string, MutableNetworkState>();
+  /** False until a transaction succeeded, and after any doubt: the next change then rewrites the table. */
+  #synced = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: NftablesBackendOptions = {}) {
+    this.#table = dnetTable(options.table);
+    this.#run = options.runner ?? commandRunner(options.netns);
+    this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
+    this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(unavailable("ERR_FIREWALL_CLOSED", "the firewall backend is closed"));
+    const p = this.#queue.then(fn);
+    this.#queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async #nft(script: string): Promise<void> {
+    await this.#run("nft", ["-f", "-"], script);
+  }
+
+  /** Applies `add`/`del` (the step to the state `#nets` already holds), or rewrites the table when in doubt. */
+  async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
+    const full = (): string => (this.#nets.size === 0 ? renderDeleteTable(this.#table)
+      : renderReplaceTable(this.#table, desiredElements(this.#nets.values())));
+    if (!this.#synced || prevEmpty || this.#nets.size === 0) {
+      try { await this.#nft(full()); } catch (err) { this.#synced = false; throw err; }
+      this.#synced = true;
+      return;
+    }
+    try {
+      await this.#nft(renderElementChanges(this.#table, add, del));
+    } catch (err) {
+      // Most likely drift (an element or the table vanished): rewrite the whole table instead.
+      try { await this.#nft(full()); } catch { this.#synced = false; throw err; }
+    }
+  }
+
+  #checkConflicts(net: FirewallNetwork): void {
+    for (const { net: other } of this.#nets.values()) {
+      if (other.bridge === net.bridge) {
+        throw conflict("ERR_FIREWALL_BRIDGE_IN_USE", `bridge ${net.bridge} already belongs to network ${other.id}`);
+      }
+      const overlap = (a: readonly IpPrefix[], b: readonly IpPrefix[]): IpPrefix | undefined =>
+        a.find((x) => b.some((y) => prefixesOverlap(x, y)));
+      const hit = overlap(net.subnets4, other.subnets4) ?? overlap(net.subnets6, other.subnets6);
+      if (hit !== undefined) {
+        throw conflict("ERR_FIREWALL_SUBNET_OVERLAP", `subnet ${formatPrefix(hit)} overlaps a subnet of network ${other.id}`);
+      }
+    }
+  }
+
+  async #bridgeSysctls(net: FirewallNetwork): Promise<void> {
+    const entries: Array<[string, string]> = [];
+    // Lets DNATed connections from the host's 127.0.0.1 leave through the bridge (Docker without its proxy).
+    if (!net.internal) entries.push([`net/ipv4/conf/${net.bridge}/route_localnet`, "1"]);
+    if (!net.icc) {
+      entries.push(["net/bridge/bridge-nf-call-iptables", "1"]);
+      if (net.subnets6.length > 0) entries.push(["net/bridge/bridge-nf-call-ip6tables", "1"]);
+    }
+    try {
+      await this.#sysctl(entries);
+    } catch (err) {
+      const text = err instanceof CommandError ? err.stderr : String((err as Error).message);
+      if (/net\/bridge/.test(text)) {
+        throw unavailable("ERR_FIREWALL_BR_NETFILTER",
+          `network ${net.id}: ICC off needs br_netfilter (modprobe br_netfilter) in the firewall's netns`, err);
+      }
+      throw err;
+    }
+  }
+
+  async addNetwork(input: FirewallNetwork): Promise<void> {
+    const net = validateNetwork(input);
+    return this.#serial(async () => {
+      const existing = this.#nets.get(net.id);
+      if (existing !== undefined) {
+        if (sameNetwork(existing.net, net)) return;
+        throw conflict("ERR_FIREWALL_NETWORK_EXISTS", `network ${net.id} is already programmed with other settings`);
+      }
+      this.#checkConflicts(net);
+      await this.#bridgeSysctls(net);
+      const prevEmpty = this.#nets.size === 0;
+      this.#nets.set(net.id, { net, endpoints: new Map() });
+      const elements = networkElements(net).build();
+      try {
+        await this.#apply(elements, EMPTY, prevEmpty);
+      } catch (err) {
+        this.#nets.delete(net.id);
+        throw err;
+      }
+      try {
+        await this.#compat?.ensure([net]);
+      } catch (err) {
+        const undo: unknown[] = [];
+        this.#nets.delete(net.id);
+        await this.#apply(EMPTY, elements, false).catch((e: unknown) => undo.push(e));
+        await this.#compat?.remove(net.id).catch((e: unknown) => undo.push(e));
+        throw withUndoErrors(err, undo);
+      }
+    });
+  }
+
+  async removeNetwork(networkId: string): Promise<void> {
+    validateId(networkId, "network");
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      if (state === undefined) return;
+      const elements = networkElements(state.net);
+      for (const list of state.endpoints.values()) mappingElements(list, elements);
+      this.#nets.delete(networkId);
+      const errors: unknown[] = [];
+      await this.#apply(EMPTY, elements.build(), false).catch((e: unknown) => { errors.push(e); });
+      await this.#compat?.remove(networkId).catch((e: unknown) => { errors.push(e); });
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new AggregateError(errors, `removing network ${networkId} from the firewall failed`);
+    });
+  }
+
+  async addPortMappings(networkId: string, endpointId: string, mappings: readonly PortMapping[]): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      if (state === undefined) throw notFound("ERR_FIREWALL_NETWORK_NOT_FOUND", `network ${networkId} is not programmed in the firewall`);
+      const checked = mappings.map((m) => validateMapping(state.net, m));
+      if (checked.length > 0 && state.net.internal) {
+        throw forbidden("ERR_FIREWALL_INTERNAL_PORTS", `network ${networkId} is internal: ports cannot be published`);
+      }
+      const current = state.endpoints.get(endpointId) ?? [];
+      const fresh = checked.filter((m, i) => !current.some((c) => sameMapping(c, m)) &&
+        !checked.slice(0, i).some((c) => sameMapping(c, m)));
+      if (fresh.length === 0) return;
+      this.#checkPortConflicts(fresh);
+      state.endpoints.set(endpointId, [...current, ...fresh]);
+      try {
+        await this.#apply(mappingElements(fresh).build(), EMPTY, false);
+      } catch (err) {
+        if (current.length === 0) state.endpoints.delete(endpointId); else state.endpoints.set(endpointId, current);
+        throw err;
+      }
+    });
+  }
+
+  #checkPortConflicts(fresh: readonly PortMapping[]): void {
+    const taken = new Map<string, string>();
+    for (const { net, endpoints } of this.#nets.values()) {
+      for (const [ep, list] of endpoints) for (const m of list) for (const k of hostPortKeys(m)) taken.set(k, `${net.id}/${ep}`);
+    }
+    for (const m of fresh) {
+      for (const k of hostPortKeys(m)) {
+        const owner = taken.get(k);
+        const [fam, host, proto, port] = k.split("|");
+        if (owner !== undefined) {
+          throw conflict("ERR_FIREWALL_PORT_IN_USE",
+            `${proto}/${port} on ${host === "*" ? `every IPv${fam} address` : host} is already published by ${owner}`);
+        }
+        taken.set(k, "this request");
+      }
+    }
+  }
+
+  async removePortMappings(networkId: string, endpointId: string): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      const list = state?.endpoints.get(endpointId);
+      if (state === undefined || list === undefined) return;
+      state.endpoints.delete(endpointId);
+      try {
+        await this.#apply(EMPTY, mappingElements(list).build(), false);
+      } catch (err) {
+        state.endpoints.set(endpointId, list);
+        throw err;
+      }
+    });
+  }
+
+  async check(): Promise<DriftReport> {
+    return this.#serial(async () => {
+      const problems: string[] = [];
+      const id = `${this.#table.family} ${this.#table.name}`;
+      let listed: string | undefined;
+      try {
+        listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
+      } catch (err) {
+        if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+      }
+      if (listed === undefined && this.#nets.size > 0) problems.push(`table ${id} is missing`);
+      if (listed !== undefined && this.#nets.size === 0) problems.push(`table ${id} exists but no network is programmed`);
+      if (listed !== undefined && this.#nets.size > 0) {
+        problems.push(...tableDrift(parseListedTable(listed), this.#table, desiredElements(this.#nets.values())));
+      }
+      if (problems.length > 0) this.#synced = false;
+      if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
+      return { drifted: problems.length > 0, problems };
+    });
+  }
+
+  async restore(): Promise<void> {
+    return this.#serial(async () => {
+      this.#synced = false;
+      await this.#apply(EMPTY, EMPTY, true);
+      if (this.#nets.size > 0) await this.#compat?.ensure(this.#netList());
+    });
+  }
+
+  #netList(): FirewallNetwork[] {
+    return [...this.#nets.values()].map((s) => s.net);
+  }
+
+  /** The desired state, for diagnostics (`dnet` inspect) and tests. */
+  snapshot(): NetworkState[] {
+    return [...this.#nets.values()].map((s) => ({ net: s.net, endpoints: new Map(s.endpoints) }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue;
+  }
+}
