@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after another, in one process.
 
 import { runIpamBench } from "./ipam.js";
+import { runApiBench } from "./api.js";
 import { runControllerBench } from "./controller.js";
 import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   await runStoreBench();
   await runControllerBench();
   await runFirewallBench();
+  await runApiBench();
 }
 
 await main();

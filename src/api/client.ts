@@ -1,0 +1,136 @@
+// The typed client of the daemon's HTTP API (unix socket or TCP), used by the `dnet` CLI, the tests and
+// the benchmarks, so the CLI and the daemon cannot drift apart: both compile against dto.ts.
+
+import { Agent, request, type IncomingMessage } from "node:http";
+import { invalidArgument, unavailable } from "../errors/index.js";
+import { errorFromResponse } from "./errors.js";
+import {
+  DEFAULT_SOCKET, type DockerNetwork, type DockerNetworkConnectRequest, type DockerNetworkCreateRequest,
+  type DockerNetworkCreateResponse, type DockerNetworkDisconnectRequest, type DockerNetworkPruneResponse,
+  type DockerVersion, type EndpointDto, type EventDto, type FilterArgs, type SandboxCreateRequest, type SandboxDto,
+} from "./dto.js";
+
+export type ServerAddress = { readonly socketPath: string } | { readonly host: string; readonly port: number };
+
+/** `unix:///run/dnet/dnet.sock`, a bare path, or `tcp://HOST:PORT`. */
+export function parseHost(spec: string | undefined): ServerAddress {
+  const s = spec === undefined || spec === "" ? `unix://${DEFAULT_SOCKET}` : spec;
+  if (s.startsWith("unix://")) {
+    const path = s.slice("unix://".length);
+    if (path === "") throw invalidArgument("ERR_INVALID_HOST", `invalid host ${JSON.stringify(spec)}`);
+    return { socketPath: path };
+  }
+  if (s.startsWith("/")) return { socketPath: s };
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(s);
+  if (m === null) throw invalidArgument("ERR_INVALID_HOST", `invalid host ${JSON.stringify(spec)}: use unix://PATH or tcp://HOST:PORT`);
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingMessage["headers"];
+  readonly text: string;
+}
+
+export class DnetClient {
+  readonly #target: ServerAddress;
+  readonly #agent: Agent;
+
+  constructor(host?: string) {
+    this.#target = parseHost(host);
+    this.#agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** Closes the kept-alive connections (a CLI process then exits at once). */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /** One request; resolves with whatever status came back. `text` sends a body as is (tests, fuzzing). */
+  raw(method: string, path: string, body?: unknown, text?: string): Promise<RawResponse> {
+    const payload = text !== undefined ? Buffer.from(text) : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = request({
+        ...this.#target, agent: this.#agent, method, path,
+        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": payload.length },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      req.on("error", (err) => reject(unavailable("ERR_DAEMON_UNREACHABLE", `cannot connect to the dnet daemon at ${this.#describe()}: ${err.message}`, err)));
+      req.end(payload);
+    });
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.raw(method, path, body);
+    if (res.status >= 400) throw errorFromResponse(res.status, res.text);
+    return (res.text === "" ? undefined : JSON.parse(res.text)) as T;
+  }
+
+  #describe(): string {
+    return "socketPath" in this.#target ? `unix://${this.#target.socketPath}` : `tcp://${this.#target.host}:${this.#target.port}`;
+  }
+
+  async ping(): Promise<string> {
+    const res = await this.raw("GET", "/_ping");
+    if (res.status !== 200) throw errorFromResponse(res.status, res.text);
+    return String(res.headers["api-version"] ?? "");
+  }
+
+  version(): Promise<DockerVersion> { return this.#call("GET", "/version"); }
+
+  listNetworks(filters?: FilterArgs): Promise<DockerNetwork[]> {
+    const q = filters === undefined ? "" : `?filters=${encodeURIComponent(JSON.stringify(filters))}`;
+    return this.#call("GET", `/networks${q}`);
+  }
+  inspectNetwork(ref: string): Promise<DockerNetwork> { return this.#call("GET", `/networks/${encodeURIComponent(ref)}`); }
+  createNetwork(req: DockerNetworkCreateRequest): Promise<DockerNetworkCreateResponse> { return this.#call("POST", "/networks/create", req); }
+  async removeNetwork(ref: string): Promise<void> { await this.#call("DELETE", `/networks/${encodeURIComponent(ref)}`); }
+  async connect(network: string, req: DockerNetworkConnectRequest): Promise<void> {
+    await this.#call("POST", `/networks/${encodeURIComponent(network)}/connect`, req);
+  }
+  async disconnect(network: string, req: DockerNetworkDisconnectRequest): Promise<void> {
+    await this.#call("POST", `/networks/${encodeURIComponent(network)}/disconnect`, req);
+  }
+  pruneNetworks(): Promise<DockerNetworkPruneResponse> { return this.#call("POST", "/networks/prune"); }
+
+  listSandboxes(): Promise<SandboxDto[]> { return this.#call("GET", "/sandboxes"); }
+  inspectSandbox(ref: string): Promise<SandboxDto> { return this.#call("GET", `/sandboxes/${encodeURIComponent(ref)}`); }
+  createSandbox(req: SandboxCreateRequest): Promise<SandboxDto> { return this.#call("POST", "/sandboxes", req); }
+  async removeSandbox(ref: string, force = false): Promise<void> {
+    await this.#call("DELETE", `/sandboxes/${encodeURIComponent(ref)}${force ? "?force=1" : ""}`);
+  }
+  listEndpoints(): Promise<EndpointDto[]> { return this.#call("GET", "/endpoints"); }
+
+  async metrics(): Promise<string> {
+    const res = await this.raw("GET", "/metrics");
+    if (res.status !== 200) throw errorFromResponse(res.status, res.text);
+    return res.text;
+  }
+
+  /** Streams `GET /events` until `signal` aborts; resolves when the stream ends. */
+  events(onEvent: (e: EventDto) => void, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request({ ...this.#target, method: "GET", path: "/events", ...(signal === undefined ? {} : { signal }) }, (res) => {
+        let buf = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          buf += c;
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line !== "") onEvent(JSON.parse(line) as EventDto);
+          }
+        });
+        res.on("end", () => resolve());
+        res.on("error", () => resolve());
+      });
+      req.on("error", (err) => (signal?.aborted === true ? resolve() : reject(err)));
+      req.end();
+    });
+  }
+}

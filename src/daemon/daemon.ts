@@ -1,0 +1,187 @@
+// `dnet daemon`: one process owning one Controller, serving the HTTP API on a unix socket (and on TCP
+// only when asked). A graceful stop (SIGTERM/SIGINT) closes the controller without deleting anything,
+// so the next start finds every network and sandbox where it was.
+
+import { connect } from "node:net";
+import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { basename, dirname, join } from "node:path";
+import { DEFAULT_SOCKET } from "../api/dto.js";
+import { conflict, notImplemented } from "../errors/index.js";
+import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import type { AddressPoolConfig } from "../ipam/default/index.js";
+import { dockerRoutes } from "./docker-routes.js";
+import { EventBus } from "./events.js";
+import { Logger, type LogFormat, type LogLevel } from "./logging.js";
+import { Metrics } from "./metrics.js";
+import { nativeRoutes } from "./native-routes.js";
+import { Operations } from "./operations.js";
+import { Router, createApiServer } from "./server.js";
+
+export interface DaemonOptions {
+  readonly socket?: string;
+  /** `HOST:PORT`: also listen on TCP (never by default: the API is root-equivalent). */
+  readonly tcp?: string;
+  readonly dataDir?: string;
+  readonly netnsDir?: string;
+  readonly etcNetnsDir?: string;
+  readonly firewall?: "nftables" | "iptables" | "none";
+  readonly dns?: readonly string[];
+  readonly defaultAddressPools?: readonly AddressPoolConfig[];
+  readonly clusterStore?: string;
+  readonly advertiseAddr?: string;
+  readonly pluginName?: string;
+  readonly logFormat?: LogFormat;
+  readonly logLevel?: LogLevel;
+  readonly maxBodyBytes?: number;
+  readonly requestTimeoutMs?: number;
+  /** How often the firewall is checked for drift (someone flushed our table) and repaired; 0 = never. */
+  readonly firewallCheckMs?: number;
+  /** Install SIGTERM/SIGINT handlers that stop gracefully (the CLI does). */
+  readonly handleSignals?: boolean;
+}
+
+export interface DaemonHandle {
+  readonly socketPath: string;
+  readonly controller: NetworkController;
+  /** Graceful stop: stop serving, close the controller (keeping every object), remove the socket. */
+  close(): Promise<void>;
+  /** Settles when the daemon has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+const DEFAULT_NETNS_DIR = "/run/netns";
+
+function etcDirOf(netnsDir: string): string {
+  return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
+}
+
+/** Refuses to steal the socket of a live daemon; removes a stale one. */
+async function claimSocket(path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+  if (alive) throw conflict("ERR_DAEMON_RUNNING", `another daemon is listening on ${path}`);
+  unlinkSync(path);
+}
+
+function listen(server: Server, target: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(target, () => { server.off("error", reject); resolve(); });
+  });
+}
+
+/**
+ * Through this API an endpoint exists only joined to its sandbox (connect = create + join), so an endpoint
+ * without a sandbox at start is a connect that a crash cut between its two steps: finish it by undoing it.
+ */
+async function removeOrphanEndpoints(controller: NetworkController, logger: Logger): Promise<void> {
+  for (const ep of controller.endpoints()) {
+    const info = ep.info();
+    if (info.sandboxId !== undefined || info.pending !== undefined) continue;
+    try {
+      await ep.delete(true);
+      logger.warn("removed an endpoint left unjoined by an interrupted connect", { endpoint: info.name, id: info.id, network: info.networkId });
+    } catch (err) {
+      logger.error("could not remove an orphan endpoint", { endpoint: info.name, id: info.id, error: String(err) });
+    }
+  }
+}
+
+export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
+  const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
+  if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
+  if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
+  const socketPath = o.socket ?? DEFAULT_SOCKET;
+  const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
+  const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
+  const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
+  let hostResolvConf: string | undefined;
+  if (o.dns !== undefined && o.dns.length > 0) {
+    mkdirSync(dataDir, { recursive: true });
+    hostResolvConf = join(dataDir, "upstream-resolv.conf");
+    writeFileSync(hostResolvConf, o.dns.map((ip) => `nameserver ${ip}\n`).join(""));
+  }
+  await claimSocket(socketPath);
+  const controller = await Controller.create({
+    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables",
+    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
+    ...(hostResolvConf === undefined ? {} : { hostResolvConf }),
+  });
+  await removeOrphanEndpoints(controller, logger);
+  const events = new EventBus();
+  const metrics = new Metrics(() => ({
+    networks: controller.networks().length, endpoints: controller.endpoints().length,
+    sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers,
+  }));
+  const ops = new Operations(controller, events, metrics, logger);
+  const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir));
+  const http = { router, logger, metrics, ...(o.maxBodyBytes === undefined ? {} : { maxBodyBytes: o.maxBodyBytes }), ...(o.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: o.requestTimeoutMs }) };
+  const servers: Server[] = [];
+  try {
+    const unix = createApiServer(http);
+    await listen(unix, { path: socketPath });
+    servers.push(unix);
+    chmodSync(socketPath, 0o660);
+    if (o.tcp !== undefined) {
+      const m = /^(.*):(\d+)$/.exec(o.tcp);
+      const tcp = createApiServer(http);
+      await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
+      servers.push(tcp);
+      logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await controller.close();
+    throw err;
+  }
+  const report = controller.restoreReport;
+  logger.info("dnet daemon started", {
+    socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
+    restored: report === undefined ? undefined : JSON.stringify(report).slice(0, 500),
+  });
+  events.emit("daemon", "start", controller.id, { socket: socketPath });
+
+  const checkMs = o.firewallCheckMs ?? 60_000;
+  const timer = checkMs > 0 ? setInterval(() => {
+    controller.checkFirewall(true).then((r) => {
+      if (r.drifted) logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length });
+    }, (err: unknown) => logger.error("firewall check failed", { error: String(err) }));
+  }, checkMs) : undefined;
+  timer?.unref();
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info("dnet daemon stopping");
+      if (timer !== undefined) clearInterval(timer);
+      await Promise.all(servers.map((s) => new Promise<void>((r) => {
+        s.close(() => r());
+        s.closeIdleConnections();
+        // In-flight requests get a moment to finish; event streams never do, so they are cut.
+        setTimeout(() => s.closeAllConnections(), 2_000).unref();
+      })));
+      await controller.close();
+      try { unlinkSync(socketPath); } catch { /* already gone */ }
+      logger.info("dnet daemon stopped");
+      resolveStopped();
+    })();
+    return closing;
+  };
+  if (o.handleSignals === true) {
+    const onSignal = (sig: string): void => {
+      logger.info("signal received", { signal: sig });
+      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", { error: String(err) }); process.exit(1); });
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  }
+  return { socketPath, controller, close, stopped };
+}

@@ -1,0 +1,194 @@
+// The HTTP layer of the daemon: routing (any `/vX.Y` prefix, or none), request bodies with a size limit,
+// JSON parsing, timeouts against slow clients, error encoding ({"message"} with the status of the kind),
+// request metrics and access logs. Route tables live in docker-routes.ts and native-routes.ts.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { API_VERSION, MAX_BODY_BYTES } from "../api/dto.js";
+import { errorResponse } from "../api/errors.js";
+import { LibnetworkError, invalidArgument } from "../errors/index.js";
+import type { Logger } from "./logging.js";
+import type { Metrics } from "./metrics.js";
+
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: readonly string[];
+  readonly query: URLSearchParams;
+  /** The parsed JSON body; `undefined` when there is none. */
+  readonly body: unknown;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A handler returns a reply, or `undefined` when it wrote (or streams) the response itself. */
+export type Handler = (ctx: RouteContext) => Promise<Reply | undefined> | Reply | undefined;
+
+export interface Route {
+  readonly method: "GET" | "HEAD" | "POST" | "DELETE";
+  /** Path without version prefix; `{id}` segments capture one path segment. */
+  readonly path: string;
+  readonly handler: Handler;
+}
+
+interface CompiledRoute extends Route { readonly re: RegExp }
+
+const VERSION_PREFIX = /^\/v\d+(\.\d+)?(?=\/)/;
+
+export class HttpError extends LibnetworkError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(status === 404 ? "not-found" : "invalid-argument", `ERR_HTTP_${status}`, message);
+    this.status = status;
+  }
+}
+
+export class Router {
+  readonly #routes: CompiledRoute[] = [];
+
+  add(routes: readonly Route[]): this {
+    for (const r of routes) {
+      const pattern = r.path.split("/").map((seg) => (seg.startsWith("{") ? "([^/]+)" : seg.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))).join("/");
+      this.#routes.push({ ...r, re: new RegExp(`^${pattern}/?$`) });
+    }
+    return this;
+  }
+
+  match(method: string, path: string): { route: CompiledRoute; params: string[] } | "method" | undefined {
+    let pathMatched = false;
+    for (const r of this.#routes) {
+      const m = r.re.exec(path);
+      if (m === null) continue;
+      pathMatched = true;
+      if (r.method === method || (method === "HEAD" && r.method === "GET" && !this.#routes.some((x) => x.method === "HEAD" && x.re.test(path)))) {
+        try {
+          return { route: r, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+        } catch {
+          return undefined;
+        }
+      }
+    }
+    return pathMatched ? "method" : undefined;
+  }
+}
+
+export interface HttpOptions {
+  readonly router: Router;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly maxBodyBytes?: number;
+  /** Whole request (headers + body) must arrive within this; default 30 s. */
+  readonly requestTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new HttpError(413, `request body too large (limit ${limit} bytes)`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(new HttpError(413, `request body too large (limit ${limit} bytes)`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => { if (!failed) resolve(Buffer.concat(chunks)); });
+    req.on("error", (err) => { if (!failed) { failed = true; reject(err); } });
+  });
+}
+
+function parseJson(buf: Buffer, contentType: string | undefined): unknown {
+  if (buf.length === 0) return undefined;
+  if (contentType !== undefined && contentType !== "" && !/json|text\/plain/i.test(contentType)) {
+    throw invalidArgument("ERR_INVALID_CONTENT_TYPE", `unsupported Content-Type header (${contentType}): must be 'application/json'`);
+  }
+  try {
+    return JSON.parse(buf.toString("utf8"));
+  } catch (err) {
+    throw invalidArgument("ERR_INVALID_JSON", `invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) { res.end(); return; }
+  const headers: Record<string, string | number> = { "api-version": API_VERSION, ...reply.headers };
+  let payload: string | undefined;
+  if (reply.text !== undefined) payload = reply.text;
+  else if (reply.body !== undefined) {
+    payload = `${JSON.stringify(reply.body)}\n`;
+    headers["content-type"] = "application/json";
+  }
+  if (payload !== undefined) headers["content-length"] = Buffer.byteLength(payload);
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = process.hrtime.bigint();
+  let routeName = "unmatched";
+  let status = 500;
+  try {
+    const url = new URL(req.url ?? "/", "http://dnet");
+    const path = url.pathname.replace(VERSION_PREFIX, "");
+    const found = o.router.match(req.method ?? "", path);
+    let body: unknown;
+    try {
+      body = parseJson(await readBody(req, o.maxBodyBytes ?? MAX_BODY_BYTES), req.headers["content-type"]);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 413) res.setHeader("connection", "close");
+      throw err;
+    }
+    if (found === undefined) throw new HttpError(404, "page not found");
+    if (found === "method") throw new HttpError(405, `method ${req.method ?? ""} not allowed`);
+    routeName = `${found.route.method} ${found.route.path}`;
+    const reply = await found.route.handler({ req, res, params: found.params, query: url.searchParams, body });
+    status = reply?.status ?? res.statusCode;
+    if (reply !== undefined) send(res, req.method === "HEAD" ? { ...reply, text: "" } : reply);
+  } catch (err) {
+    const e = errorResponse(err);
+    status = err instanceof HttpError ? err.status : e.status;
+    const lvl = status >= 500 ? "error" : "debug";
+    o.logger.log(lvl, "request failed", { method: req.method, path: req.url?.slice(0, 200), status, error: e.body.message.slice(0, 500) });
+    send(res, { status, body: { message: e.body.message, ...(e.body.code === undefined ? {} : { code: e.body.code }), ...(e.body.kind === undefined ? {} : { kind: e.body.kind }) } });
+  } finally {
+    o.metrics.request(routeName, req.method ?? "", status);
+    o.logger.debug("request", { method: req.method, path: req.url?.slice(0, 200), status, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+  }
+}
+
+export function createApiServer(o: HttpOptions): Server {
+  const requestTimeout = o.requestTimeoutMs ?? 30_000;
+  const server = createServer({
+    requestTimeout, headersTimeout: Math.min(o.headersTimeoutMs ?? 10_000, requestTimeout), keepAliveTimeout: 5_000,
+    // How often Node looks for requests past their deadline (default 30 s, too coarse for short timeouts).
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 2))),
+  }, (req, res) => {
+    handle(o, req, res).catch((err: unknown) => {
+      o.logger.error("unhandled request failure", { error: String(err) });
+      res.destroy();
+    });
+  });
+  // Malformed request lines and headers: answer 400 and close, as Node would, but never crash.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    o.metrics.request("malformed", "", 400);
+    if (socket.writable && err.code !== "ECONNRESET") {
+      const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    } else socket.destroy();
+  });
+  return server;
+}
