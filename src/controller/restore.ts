@@ -47,6 +47,12 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
     if (sb.state === "deleting") await attempt(`finish sandbox delete ${sb.id}`, async () => { await finishSandboxDelete(ctx, sb); report.finished.push(`sandbox-delete ${sb.id}`); });
     else if (sb.state === "ready" && !sb.hostNetns && !ctx.netns.exists(sb.name)) await attempt(`recreate sandbox ${sb.id}`, () => recreateSandbox(ctx, sb, report));
   }
+  // The files are written without fsync (they are derived state): regenerate them from the records.
+  for (const sb of records(ctx.state.sandboxes)) {
+    if (sb.state === "ready" && !sb.hostNetns && ctx.netns.exists(sb.name)) {
+      await attempt(`rewrite files of sandbox ${sb.id}`, () => writeSandboxFiles(ctx, sb, joinedEndpoints(ctx, sb)));
+    }
+  }
   return report;
 }
 

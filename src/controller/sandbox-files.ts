@@ -24,7 +24,7 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   // Joins and leaves seldom change resolv.conf: rewriting it unchanged cost two fsynced writes and a
   // directory sync on every join and leave (the bulk of a join with a driver that does little).
   const current = await readFile(paths.resolvConf, "utf8").catch(() => undefined);
-  await writeSandboxDnsFiles(paths, current === content ? { hosts } : { hosts, resolvConf: content }, { keepUserEdits: noUserDns });
+  await writeSandboxDnsFiles(paths, current === content ? { hosts } : { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false });
 }
 
 export async function removeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {

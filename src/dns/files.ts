@@ -32,6 +32,12 @@ export interface SandboxDnsFiles {
 export interface WriteSandboxDnsOptions {
   /** Leave resolv.conf alone when the user edited it since we last wrote it (Docker's updateDNS). */
   readonly keepUserEdits?: boolean;
+  /**
+   * fsync the files and their directory (default true). The controller passes false: the files are
+   * derived from its records and rewritten at every start, so only atomicity (the rename) matters, and an
+   * fsync per join would cost milliseconds on every attach.
+   */
+  readonly durable?: boolean;
 }
 
 export interface WriteSandboxDnsResult {
@@ -92,14 +98,14 @@ function tempPrefix(path: string): string {
 }
 
 /** Write to a temp file in the same directory, fsync, rename: readers see the old or the new file, whole. */
-async function writeAtomic(path: string, content: string): Promise<void> {
+async function writeAtomic(path: string, content: string, durable: boolean): Promise<void> {
   const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString("hex")}.tmp`);
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fh = await open(tmp, "wx", FILE_MODE);
     await fh.writeFile(content, "utf8");
     await fh.chmod(FILE_MODE); // the umask may have narrowed it; the sandbox's processes must read it
-    await fh.sync();
+    if (durable) await fh.sync();
     await fh.close();
     fh = undefined;
     await rename(tmp, path);
@@ -150,15 +156,16 @@ export async function writeSandboxDnsFiles(
   } catch (err) {
     throw fsError(`cannot create ${paths.dir}`, err);
   }
+  const durable = options.durable ?? true;
   let resolvConfWritten = false;
   if (files.resolvConf !== undefined && await shouldWriteResolvConf(paths, files.resolvConf, options.keepUserEdits ?? false)) {
-    await writeAtomic(paths.resolvConf, files.resolvConf);
-    await writeAtomic(paths.resolvConfHash, contentHash(files.resolvConf));
+    await writeAtomic(paths.resolvConf, files.resolvConf, durable);
+    await writeAtomic(paths.resolvConfHash, contentHash(files.resolvConf), durable);
     resolvConfWritten = true;
   }
-  if (files.hosts !== undefined) await writeAtomic(paths.hosts, files.hosts);
-  await syncDir(paths.dir);
-  if (resolvConfWritten) await syncDir(dirname(paths.resolvConfHash));
+  if (files.hosts !== undefined) await writeAtomic(paths.hosts, files.hosts, durable);
+  if (durable) await syncDir(paths.dir);
+  if (durable && resolvConfWritten) await syncDir(dirname(paths.resolvConfHash));
   return { resolvConfWritten, hostsWritten: files.hosts !== undefined };
 }
 
