@@ -3,6 +3,7 @@
 import { runIpamBench } from "./ipam.js";
 import { runApiBench } from "./api.js";
 import { runControllerBench } from "./controller.js";
+import { runDnsBench } from "./dns.js";
 import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
 import { runStoreBench } from "./store.js";
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   await runControllerBench();
   await runFirewallBench();
   await runApiBench();
+  await runDnsBench();
 }
 
 await main();
