@@ -7,7 +7,9 @@ import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
 import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
-import { loadNative } from "./native/index.js";
+import { loadNative, type NativeAddon } from "./native/index.js";
+import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
+import type { EmbeddedDns } from "./controller/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
 import type { IpPrefix } from "./types/index.js";
@@ -32,6 +34,12 @@ export interface ControllerOptions {
   /** Extra network drivers (registered after the built-ins), built with the controller's kernel handles. */
   readonly drivers?: (deps: DriverDeps) => readonly NetworkDriver[];
   readonly fault?: FaultHook;
+  /** Serve the embedded resolver (127.0.0.11) in sandboxes on user networks; default true. */
+  readonly embeddedDns?: boolean;
+  /** Upstream DNS servers for the embedded resolver (`--dns`); default: the host's resolv.conf, followed. */
+  readonly dns?: readonly string[];
+  /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
+  readonly dnsThreads?: number;
 }
 
 /** What a driver gets from the composition root. */
@@ -65,13 +73,16 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
+  const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
     drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
+    ...(dns === undefined ? {} : { dns: dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
     onClose: async () => {
+      await dns?.close();
       await drivers.close().catch(() => {});
       await firewall.close();
       if (options.store === undefined) await store.close();
@@ -87,6 +98,22 @@ function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCac
   if (kind === "nftables") return new NftablesBackend({ writeSysctls });
   if (kind === "none") return new NoneBackend();
   throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
+}
+
+interface RunningDns {
+  readonly embedded: EmbeddedDns;
+  close(): Promise<void>;
+}
+
+async function startDns(native: NativeAddon, options: ControllerOptions): Promise<RunningDns> {
+  const records = new ServiceRecords();
+  const server = await DnsServer.start({ native, records, ...(options.dnsThreads === undefined ? {} : { threads: options.dnsThreads }) });
+  const watcher = new HostUpstreamsWatcher(records, {
+    ...(options.dns === undefined ? {} : { daemonDns: options.dns }),
+    ...(options.hostResolvConf === undefined ? {} : { paths: { path: options.hostResolvConf } }),
+  });
+  watcher.start();
+  return { embedded: { records, server }, close: async () => { watcher.close(); await server.close(); } };
 }
 
 /** `Controller.create(options)`, and `Controller` as the type of what it returns. */

@@ -7,6 +7,13 @@ import { errUnknownDriver, errUnknownIpam } from "./errors.js";
 import type { KeyedMutex } from "./locks.js";
 import type { ControllerState } from "./state.js";
 import type { FaultHook } from "./steps.js";
+import type { DnsServer, ServiceRecords } from "../dns/index.js";
+
+/** The embedded resolver: the records it answers from and the per-sandbox listeners. */
+export interface EmbeddedDns {
+  readonly records: ServiceRecords;
+  readonly server: DnsServer;
+}
 
 export interface ControllerContext {
   readonly state: ControllerState;
@@ -20,6 +27,8 @@ export interface ControllerContext {
   /** The host's resolv.conf (read for every sandbox's file). */
   readonly hostResolvConf: string;
   readonly fault: FaultHook;
+  /** The embedded resolver; absent: sandboxes get the host's resolvers in their resolv.conf. */
+  readonly dns?: EmbeddedDns;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {

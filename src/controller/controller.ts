@@ -6,6 +6,7 @@ import type { HandleCache, NetnsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
+import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { KeyedMutex } from "./locks.js";
@@ -27,6 +28,8 @@ export interface ControllerDeps {
   readonly fault?: FaultHook;
   /** The firewall backend the drivers program, for drift checks and repair. */
   readonly firewall?: FirewallBackend;
+  /** The embedded resolver, kept in step with the records. */
+  readonly dns?: EmbeddedDns;
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
 }
@@ -50,6 +53,7 @@ export class NetworkController {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       hostResolvConf: deps.hostResolvConf, fault: deps.fault ?? envFaultHook(),
+      ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }
 

@@ -4,6 +4,7 @@ import type { CreateEndpointRequest } from "../driver-api/index.js";
 import { IpamLabels } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
+import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
 import { allocateEndpointAddress } from "./endpoint-ipam.js";
 import {
@@ -79,6 +80,7 @@ async function allocateAndCreate(
     ctx.fault("endpoint-create:driver");
     const ready: EndpointRecord = { ...allocated, state: "ready" };
     await ctx.state.putEndpoint(ready);
+    syncEndpoint(ctx, ready);
     return ready;
   } catch (err) {
     return rollback.unwind(err);

@@ -1,6 +1,7 @@
 // Deleting an endpoint: refused while joined unless forced (then it leaves first); its IPs are released.
 
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
+import { forgetEndpoint } from "./dns-sync.js";
 import { errEndpointActive, errEndpointNotFound, errSandboxNotFound } from "./errors.js";
 import { releaseEndpointAddress } from "./endpoint-ipam.js";
 import { leaveLocked } from "./endpoint-leave.js";
@@ -47,4 +48,5 @@ export async function finishEndpointDelete(ctx: ControllerContext, ep: EndpointR
     }
   }
   await ctx.state.apply([{ kind: "endpoint", id: ep.id, networkId: ep.networkId, record: undefined }]);
+  forgetEndpoint(ctx, ep);
 }

@@ -8,6 +8,7 @@ import {
 } from "../osl/index.js";
 import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.js";
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
+import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxNotFound } from "./errors.js";
 import { switchGateway } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
@@ -71,7 +72,10 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
     const epIntent: EndpointRecord = { ...ep, pending: { op: "join", sandboxId, ifname } };
     await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent), change.sandbox(sb.id, sbIntent)]);
     const rollback = new Rollback();
-    rollback.push("clear join intent", () => ctx.state.putEndpoint(withoutPending(epIntent)));
+    rollback.push("clear join intent", async () => {
+      await ctx.state.putEndpoint(withoutPending(epIntent));
+      syncEndpoint(ctx, withoutPending(epIntent));
+    });
     try {
       ctx.fault("endpoint-join:intent");
       const driver = await driverOf(ctx, network.driver);

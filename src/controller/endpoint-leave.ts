@@ -2,6 +2,7 @@
 
 import { setLink } from "../osl/index.js";
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
+import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointNotFound, errNotJoined, errSandboxNotFound, errWrongSandbox } from "./errors.js";
 import { switchGateway } from "./gateway.js";
 import { joinedEndpoints, sandboxHandle, withoutPending } from "./endpoint-join.js";
@@ -49,6 +50,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(ep);
   const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false, ...(thenDelete ? { state: "deleting" as const } : {}) };
   await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
+  syncEndpoint(ctx, left); // its names no longer include the sandbox's
 }
 
 /**

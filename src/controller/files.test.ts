@@ -24,7 +24,9 @@ describe("sandbox hosts and resolv.conf (root)", rootOnly, () => {
   let v4b: Network;
   let dual: Network;
   before(async () => {
-    h = await openHarness({ resolvConf: HOST_RESOLV });
+    // The host-file rules (filtering, fallbacks, IPv6 re-filtering) show when the embedded resolver is off;
+    // with it on, a sandbox on a user network gets 127.0.0.11 (the default-directory test below).
+    h = await openHarness({ resolvConf: HOST_RESOLV, embeddedDns: false });
     const make = (name: string, subnets: string[], ipv6 = false) => h.controller.createNetwork({
       name: `${name}-${uniqueName("")}`, driver: "testveth", ipv6, ipam: { config: subnets.map((subnet) => ({ subnet })) },
     });
@@ -163,7 +165,9 @@ describe("default directories: /run/netns/<name> and /etc/netns/<name> work with
     assert.equal(sb.key, `/run/netns/${name}`);
     assert.ok(run("ip", ["netns", "list"]).split("\n").some((l) => l.split(" ")[0] === name));
     assert.equal(run("ip", ["netns", "exec", name, "cat", "/etc/hosts"]), `${DEFAULTS}10.237.9.2\tweb.example.org web\n`);
-    assert.equal(run("ip", ["netns", "exec", name, "cat", "/etc/resolv.conf"]), "search s.example\nnameserver 192.0.2.53\n");
+    // A sandbox on a user network resolves through the embedded DNS (Docker §5.4), which answers its names.
+    assert.equal(run("ip", ["netns", "exec", name, "cat", "/etc/resolv.conf"]), "search s.example\nnameserver 127.0.0.11\noptions ndots:0\n");
+    assert.equal(run("ip", ["netns", "exec", name, "dig", "+short", "+time=2", "+tries=1", name]).trim(), "10.237.9.2");
     assert.equal(readFileSync(`/etc/netns/${name}/hosts`, "utf8"), run("ip", ["netns", "exec", name, "cat", "/etc/hosts"]));
     const addrs = JSON.parse(run("ip", ["-n", name, "-j", "-4", "addr", "show", "eth0"])) as Array<{ addr_info: Array<{ local: string }> }>;
     assert.equal(addrs[0]?.addr_info[0]?.local, "10.237.9.2");

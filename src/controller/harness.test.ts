@@ -20,6 +20,8 @@ export const TEST_RESOLV_CONF = "nameserver 192.0.2.53\nsearch example.test\nopt
 export interface HarnessOptions {
   readonly resolvConf?: string;
   readonly store?: KVStore;
+  /** Run without the embedded resolver: sandboxes' resolv.conf then lists the host's servers. */
+  readonly embeddedDns?: boolean;
 }
 
 export interface Harness {
@@ -48,6 +50,7 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
   const open = (): Promise<NetworkController> => Controller.create({
     dataDir: join(dir, "data"), netnsDir, etcNetnsDir, hostResolvConf, firewall: "none",
     ...(o.store === undefined ? {} : { store: o.store }),
+    ...(o.embeddedDns === undefined ? {} : { embeddedDns: o.embeddedDns }),
     drivers: ({ handles }) => [driver = new TestVethDriver(handles)],
   });
   let controller: NetworkController;

@@ -8,3 +8,4 @@ export type { IpamConfigInput } from "./network-ipam.js";
 export type { NetworkRecord, EndpointRecord, SandboxRecord } from "./records.js";
 export type { RestoreReport } from "./restore.js";
 export { envFaultHook, type FaultHook } from "./steps.js";
+export type { EmbeddedDns } from "./context.js";

@@ -6,6 +6,7 @@ import { IpamDriverNames } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { IFACE_PREFIX_OPTION, validateInterfacePrefix } from "./endpoint-join.js";
+import { syncNetwork } from "./dns-sync.js";
 import { errInvalidName, errNetworkExists } from "./errors.js";
 import { newId } from "./ids.js";
 import { allocatePools, parsePoolConfigs, type IpamConfigInput } from "./network-ipam.js";
@@ -98,6 +99,7 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
       ctx.fault("network-create:driver");
       const ready: NetworkRecord = { ...allocated, state: "ready" };
       await ctx.state.putNetwork(ready);
+      syncNetwork(ctx, ready);
       return ready;
     } catch (err) {
       return rollback.unwind(err);

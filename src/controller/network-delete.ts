@@ -1,6 +1,7 @@
 // Deleting a network: refused while it has endpoints; IPAM released before the driver is called (Docker's order).
 
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
+import { forgetNetwork } from "./dns-sync.js";
 import { errActiveEndpoints, errNetworkNotFound, errPredefinedNetwork } from "./errors.js";
 import { releasePools } from "./network-ipam.js";
 import type { NetworkRecord } from "./records.js";
@@ -28,4 +29,5 @@ export async function finishNetworkDelete(ctx: ControllerContext, record: Networ
   await driver.deleteNetwork(record.id);
   ctx.fault("network-delete:driver");
   await ctx.state.apply([{ kind: "network", id: record.id, record: undefined }]);
+  forgetNetwork(ctx, record.id);
 }

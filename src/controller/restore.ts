@@ -17,6 +17,7 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js"
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { finishSandboxDelete } from "./sandbox-delete.js";
 import { bestEffort } from "./steps.js";
+import { syncEndpoint, syncNetwork } from "./dns-sync.js";
 
 export interface RestoreReport {
   readonly rolledBack: string[];
@@ -39,6 +40,9 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
   // Drivers learn their networks and endpoints first (Docker's order): a stateful driver asked to delete
   // or leave something it does not know would leave its bridge, rules or veths behind.
   await attempt("driver restore", () => restoreDrivers(ctx));
+  // The resolver starts empty: give it every network and endpoint name (sandboxes follow with their files).
+  for (const n of records(ctx.state.networks)) if (n.state === "ready") syncNetwork(ctx, n);
+  for (const e of records(ctx.state.endpoints)) syncEndpoint(ctx, e);
   for (const n of records(ctx.state.networks)) {
     if (n.state !== "ready") await attempt(`network ${n.id}`, () => settleNetwork(ctx, n, report));
   }

@@ -5,6 +5,7 @@ import { finishEndpointDelete } from "./endpoint-delete.js";
 import { finishLeave } from "./endpoint-leave.js";
 import { errSandboxDeleting, errSandboxNotFound } from "./errors.js";
 import type { SandboxRecord } from "./records.js";
+import { forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles } from "./sandbox-files.js";
 import { bestEffort } from "./steps.js";
 
@@ -37,6 +38,7 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
     }
   }
   await bestEffort([
+    ["detach resolver", () => forgetSandbox(ctx, current.id)],
     ["release handle", () => ctx.handles.release(current.key)],
     ["delete netns", () => { if (!current.hostNetns && ctx.netns.exists(current.name)) ctx.netns.delete(current.name); }],
     ["remove files", () => removeSandboxFiles(ctx, current)],

@@ -6,10 +6,17 @@ import {
   sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
 } from "../dns/index.js";
 import type { ControllerContext } from "./context.js";
+import { syncEndpoint, syncSandbox, usesEmbeddedDns } from "./dns-sync.js";
 import type { EndpointRecord, SandboxRecord } from "./records.js";
 
+/**
+ * Regenerates what a sandbox derives from its joined endpoints: its view in the embedded resolver (the
+ * listener is attached before resolv.conf names 127.0.0.11) and its hosts and resolv.conf files.
+ */
 export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): Promise<void> {
-  if (sb.hostNetns) return; // host networking uses the host's own files
+  if (sb.hostNetns) return; // host networking uses the host's own files and resolver
+  for (const e of joined) syncEndpoint(ctx, e);
+  await syncSandbox(ctx, sb, joined);
   const endpoints: HostsEndpoint[] = joined.map((e) => ({
     ...(e.address === undefined ? {} : { ipv4: e.address.split("/")[0] as string }),
     ...(e.addressIPv6 === undefined ? {} : { ipv6: e.addressIPv6.split("/")[0] as string }),
@@ -18,7 +25,7 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const user = parseDnsUserConfig({ dns: sb.dns, dnsSearch: sb.dnsSearch, dnsOptions: sb.dnsOptions });
   const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
   const host = readHostResolvConf({ path: ctx.hostResolvConf }).content;
-  const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: false });
+  const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
   const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
   const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
   // Joins and leaves seldom change resolv.conf: rewriting it unchanged cost two fsynced writes and a

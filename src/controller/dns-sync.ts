@@ -1,0 +1,79 @@
+// Keeps the embedded resolver in step with the records: networks, endpoint names, and which sandboxes
+// see which networks (and get a resolver at 127.0.0.11 at all).
+
+import type { Upstream } from "../dns/index.js";
+import type { ControllerContext } from "./context.js";
+import { orderEndpoints } from "./gateway.js";
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
+
+
+/** Networks whose endpoints get no name resolution (no addresses, or the host's own resolver). */
+const NO_DNS_DRIVERS = new Set(["host", "null"]);
+
+function withDns(n: NetworkRecord | undefined): n is NetworkRecord {
+  return n !== undefined && !NO_DNS_DRIVERS.has(n.driver);
+}
+
+/** A sandbox uses the embedded resolver once it has an endpoint on a user network (Docker §5.1). */
+export function usesEmbeddedDns(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): boolean {
+  return ctx.dns !== undefined && !sb.hostNetns && joined.some((e) => withDns(ctx.state.network(e.networkId)));
+}
+
+export function syncNetwork(ctx: ControllerContext, n: NetworkRecord): void {
+  if (ctx.dns === undefined || !withDns(n)) return;
+  ctx.dns.records.setNetwork({ networkId: n.id, name: n.name, internal: n.internal, ipv6: n.ipv6 });
+}
+
+export function forgetNetwork(ctx: ControllerContext, networkId: string): void {
+  ctx.dns?.records.removeNetwork(networkId);
+}
+
+const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$/;
+
+/** The endpoint's names: its own, its aliases, and while joined its sandbox's name and short IDs (as dockerd adds). */
+export function syncEndpoint(ctx: ControllerContext, e: EndpointRecord): void {
+  if (ctx.dns === undefined || e.state !== "ready" || !withDns(ctx.state.network(e.networkId))) return;
+  if (e.address === undefined && e.addressIPv6 === undefined) return;
+  const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
+  const joinNames = sb === undefined ? [] : [sb.name, sb.containerId.slice(0, 12), sb.id.slice(0, 12)];
+  const aliases = [...new Set([...e.aliases, ...joinNames])].filter((a) => a !== e.name && DNS_LABEL.test(a));
+  ctx.dns.records.setEndpoint(e.networkId, {
+    endpointId: e.id, name: e.name, aliases, anonymous: e.anonymous,
+    ...(e.address === undefined ? {} : { ipv4: e.address }),
+    ...(e.addressIPv6 === undefined ? {} : { ipv6: e.addressIPv6 }),
+  });
+}
+
+export function forgetEndpoint(ctx: ControllerContext, e: EndpointRecord): void {
+  ctx.dns?.records.removeEndpoint(e.networkId, e.id);
+}
+
+/**
+ * Which networks the sandbox resolves on (in Docker's endpoint order), its own `--dns` upstreams, and its
+ * listener: attached with the first user-network endpoint, detached with the last.
+ */
+export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): Promise<void> {
+  const dns = ctx.dns;
+  if (dns === undefined || sb.hostNetns) return;
+  if (!usesEmbeddedDns(ctx, sb, joined)) {
+    dns.records.removeSandbox(sb.id);
+    await dns.server.detach(sb.id);
+    return;
+  }
+  const cands = joined.map((endpoint) => ({ endpoint, network: ctx.state.network(endpoint.networkId) }))
+    .filter((c): c is { endpoint: EndpointRecord; network: NetworkRecord } => withDns(c.network));
+  const upstreams: Upstream[] = sb.dns.map((address) => ({ address, hostLoopback: false }));
+  dns.records.setSandbox(sb.id, {
+    networkIds: orderEndpoints(cands).map((c) => c.network.id),
+    ...(upstreams.length === 0 ? {} : { upstreams }),
+    userNdots: sb.dnsOptions.some((o) => o.startsWith("ndots:")),
+  });
+  if (!dns.server.sandboxes.includes(sb.id)) await dns.server.attach(sb.id, ctx.handles.get(sb.key).nsFd);
+  await dns.server.sync();
+}
+
+export async function forgetSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {
+  if (ctx.dns === undefined) return;
+  ctx.dns.records.removeSandbox(sandboxId);
+  await ctx.dns.server.detach(sandboxId);
+}
