@@ -32,7 +32,7 @@ describe("controller concurrency: 200 interleaved endpoint lifecycles on one net
   let fdsBefore = 0;
 
   const open = (): Promise<Controller> => Controller.create({
-    dataDir: join(root, "data"), netnsDir: dirs.netnsDir, etcNetnsDir: dirs.etcDir, hostResolvConf: resolvConf, firewall: "none",
+    dns: ["127.0.0.1"], dataDir: join(root, "data"), netnsDir: dirs.netnsDir, etcNetnsDir: dirs.etcDir, hostResolvConf: resolvConf, firewall: "none",
     drivers: ({ handles }) => [new RestoringVethDriver(handles)],
   });
 

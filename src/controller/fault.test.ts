@@ -64,7 +64,7 @@ function readWorld(d: Dirs, knownIds: Set<string>): World {
 }
 
 const open = (d: Dirs, fault: (point: string) => void = () => {}): Promise<Controller> => Controller.create({
-  dataDir: d.data, netnsDir: d.netns, etcNetnsDir: d.etc, hostResolvConf: d.resolvConf, firewall: "none", fault,
+  dns: ["127.0.0.1"], dataDir: d.data, netnsDir: d.netns, etcNetnsDir: d.etc, hostResolvConf: d.resolvConf, firewall: "none", fault,
   drivers: ({ handles }) => [new RestoringVethDriver(handles)],
 });
 

@@ -51,6 +51,9 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
     dataDir: join(dir, "data"), netnsDir, etcNetnsDir, hostResolvConf, firewall: "none",
     ...(o.store === undefined ? {} : { store: o.store }),
     ...(o.embeddedDns === undefined ? {} : { embeddedDns: o.embeddedDns }),
+    // Names the resolver does not know are forwarded: only ever to loopback in tests (nothing listens
+    // on 127.0.0.1:53 here, so they fail fast), never to the test resolv.conf's documentation address.
+    dns: ["127.0.0.1"],
     drivers: ({ handles }) => [driver = new TestVethDriver(handles)],
   });
   let controller: NetworkController;

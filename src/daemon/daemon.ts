@@ -101,17 +101,12 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
-  let hostResolvConf: string | undefined;
-  if (o.dns !== undefined && o.dns.length > 0) {
-    mkdirSync(dataDir, { recursive: true });
-    hostResolvConf = join(dataDir, "upstream-resolv.conf");
-    writeFileSync(hostResolvConf, o.dns.map((ip) => `nameserver ${ip}\n`).join(""));
-  }
   await claimSocket(socketPath);
   const controller = await Controller.create({
     dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables",
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
-    ...(hostResolvConf === undefined ? {} : { hostResolvConf }),
+    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
+    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
   });
   await removeOrphanEndpoints(controller, logger);
   const events = new EventBus();

@@ -58,7 +58,9 @@ export class TestDaemon {
   /** Starts the daemon and waits until it answers /_ping. */
   async start(): Promise<void> {
     const args = ["--net=/run/netns/" + this.hostNetns, process.execPath, DNET_MAIN, "daemon", "--socket", this.socket,
-      "--data-dir", `${this.tmp}/data`, "--netns-dir", this.netnsDir, ...this.extraArgs];
+      "--data-dir", `${this.tmp}/data`, "--netns-dir", this.netnsDir,
+      // Unknown names are forwarded only to loopback in tests (nothing listens there: they fail fast).
+      "--dns", "127.0.0.1", ...this.extraArgs];
     const proc = spawn("nsenter", args, { stdio: ["ignore", "ignore", "pipe"] });
     this.proc = proc;
     proc.stderr?.on("data", (c: Buffer) => { this.log += c.toString(); });

@@ -80,7 +80,7 @@ export async function runScenario(cfg: ScenarioConfig): Promise<ScenarioReport> 
   writeFileSync(join(www, "index.html"), "dnet-ok\n");
   writeFileSync(join(cfg.dir, "resolv.conf"), "nameserver 192.0.2.53\n");
   const c = await Controller.create({
-    dataDir: join(cfg.dir, "data"), netnsDir: join(cfg.dir, "netns"), etcNetnsDir: join(cfg.dir, "netns-etc"),
+    dns: ["127.0.0.1"], dataDir: join(cfg.dir, "data"), netnsDir: join(cfg.dir, "netns"), etcNetnsDir: join(cfg.dir, "netns-etc"),
     hostResolvConf: join(cfg.dir, "resolv.conf"), firewall: "nftables",
   });
   let httpd: ChildProcess | undefined;

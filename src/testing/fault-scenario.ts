@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const options: WorldOptions = { driver: process.env["DNET_NET_DRIVER"] ?? "testveth", networksOnly: process.env["DNET_WORLD"] === "networks" };
   let armed = false;
   const c = await Controller.create({
-    dataDir: env("DNET_DATA_DIR"), netnsDir: env("DNET_NETNS_DIR"), etcNetnsDir: env("DNET_ETC_DIR"),
+    dns: ["127.0.0.1"], dataDir: env("DNET_DATA_DIR"), netnsDir: env("DNET_NETNS_DIR"), etcNetnsDir: env("DNET_ETC_DIR"),
     hostResolvConf: env("DNET_RESOLV_CONF"), firewall: "none",
     drivers: ({ handles }) => [new RestoringVethDriver(handles)],
     fault: (p) => { if (armed && p === point) process.kill(process.pid, "SIGKILL"); },
