@@ -90,4 +90,6 @@ export async function connectivityScenario(w: World): Promise<void> {
   w.see("a2 driverInfo", a2.ep.driverInfo());
   w.see("ip_forward in H", (await exec(undefined, "cat", ["/proc/sys/net/ipv4/ip_forward"])).out);
   w.see("n1 address", n1.ip);
+  w.see("a1 eth0 disable_ipv6", (await exec(a1.key, "cat", ["/proc/sys/net/ipv6/conf/eth0/disable_ipv6"])).out);
+  w.see("a1 IPv6 addresses", (await exec(a1.key, "ip", ["-6", "-o", "addr", "show", "dev", "eth0"])).out);
 }

@@ -79,6 +79,7 @@ export async function ipv6Scenario(w: World): Promise<void> {
   w.see("v6 forwarding in H", (await exec(undefined, "cat", ["/proc/sys/net/ipv6/conf/all/forwarding"])).out);
   w.see("s1 links", await links(s1.key));
   w.see("s1 routes", await routes(s1.key));
+  w.see("s1 eth0 disable_ipv6", (await exec(s1.key, "cat", ["/proc/sys/net/ipv6/conf/eth0/disable_ipv6"])).out);
   w.see("addresses", { s1: s1.ip, s1v6: s1.ip6, s2: s2.ip, s2v6: s2.ip6 });
   w.see("s1 portmap", s1.ep.driverInfo()["com.docker.network.portmap"]);
   await w.probe({

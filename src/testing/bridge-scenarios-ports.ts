@@ -20,13 +20,13 @@ export async function portsScenario(w: World): Promise<void> {
   const Q = await w.network("net-q", { subnet: `${PNET.q}.0/24` });
   const HB = await w.network("net-hb", { subnet: `${PNET.hb}.0/24`, options: { [OPT.hostBinding]: O.hostIp2 } });
   const p1 = await w.attach(P, "p1", { ports: [
-    { proto: "tcp", port: 80, hostPort: 8080 }, { proto: "udp", port: 53, hostPort: 5353 }, { proto: "tcp", port: 81, hostPort: 8082, hostIp: O.hostIp },
+    { proto: "tcp", port: 80, hostPort: 8080 }, { proto: "udp", port: 54, hostPort: 5353 }, { proto: "tcp", port: 81, hostPort: 8082, hostIp: O.hostIp },
   ] });
   const p2 = await w.attach(P, "p2");
   const q1 = await w.attach(Q, "q1", { ports: [{ port: 80, hostPort: 9000, hostPortEnd: 9005 }, { port: 81, hostPort: 0 }] });
   const h1 = await w.attach(HB, "h1", { ports: [{ port: 80, hostPort: 8081 }] });
   await Promise.all([
-    w.servers.start(p1.key, "p1", ["tcp:80", "tcp:81", "udp:53"]),
+    w.servers.start(p1.key, "p1", ["tcp:80", "tcp:81", "udp:54"]),
     w.servers.start(q1.key, "q1", ["tcp:80", "tcp:81"]),
     w.servers.start(h1.key, "h1", ["tcp:80"]),
   ]);
@@ -79,6 +79,7 @@ async function gatewayFollows(w: World): Promise<void> {
   w.see("gateway 2: routes", await routes(g.key));
   w.see("gateway 2: portmaps", { gz: portmapOf(gz), ga: portmapOf(ga) });
   await ga.ep.leave(g);
+  w.see("gateway 3: eth1 left g at once", !("eth1" in await links(g.key)));
   w.see("gateway 3: :8090", await curl(w.outside, O.hostIp, 8090));
   w.see("gateway 3: routes", await routes(g.key));
   w.see("gateway 3: eth1 gone from g", await eventually(async () => Object.keys(await links(g.key)).sort().join(",") === "eth0,lo"));

@@ -54,7 +54,7 @@ export class World {
     const resolv = join(cfg.dir, "resolv.conf");
     writeFileSync(resolv, "nameserver 192.0.2.53\n");
     const c = await Controller.create({
-      dataDir: join(cfg.dir, "data"), netnsDir: join(cfg.dir, "netns"), etcNetnsDir: join(cfg.dir, "netns-etc"),
+      dns: ["127.0.0.1"], dataDir: join(cfg.dir, "data"), netnsDir: join(cfg.dir, "netns"), etcNetnsDir: join(cfg.dir, "netns-etc"),
       hostResolvConf: resolv, firewall: "nftables",
     });
     return new World(c, cfg.outsideNetns);

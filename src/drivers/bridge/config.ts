@@ -36,25 +36,31 @@ function parseBool(label: string, value: string | undefined, fallback: boolean):
   throw parseFailure(label, value, `strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
 }
 
+/** Go's net.ParseIP failing is reported by Docker as "nil ip". */
 function parseIpOption(label: string, value: string | undefined, family?: 4): IpAddress | undefined {
   if (value === undefined || value === "") return undefined;
   const ip = tryParseIp(value);
-  if (ip === undefined || (family !== undefined && ip.family !== family)) throw parseFailure(label, value, "not an IPv4 address");
+  if (ip === undefined) throw parseFailure(label, value, "nil ip");
+  if (family !== undefined && ip.family !== family) throw parseFailure(label, value, "not an IPv4 address");
   return ip;
 }
 
 function parseMtu(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!/^-?[0-9]+$/.test(value)) throw parseFailure(BridgeLabels.mtu, value, "not an integer");
+  if (!/^[+-]?[0-9]+$/.test(value)) {
+    throw parseFailure(BridgeLabels.mtu, value, `strconv.Atoi: parsing ${JSON.stringify(value)}: invalid syntax`);
+  }
   const mtu = Number(value);
-  if (mtu < 0) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${value}`);
-  if (mtu !== 0 && (mtu < 68 || mtu > 65535)) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${value} (must be 68-65535)`);
+  if (mtu < 0) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${mtu}`);
+  if (mtu !== 0 && (mtu < 68 || mtu > 65535)) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${mtu} (must be 68-65535)`);
   return mtu === 0 ? undefined : mtu;
 }
 
 function bridgeNameFor(id: string, value: string | undefined): string {
-  const name = value ?? `br-${id.slice(0, 12)}`;
-  const problem = ifnameProblem(name);
+  const name = value === undefined || value === "" ? `br-${id.slice(0, 12)}` : value; // empty = default, as in Docker
+  const problem = ifnameProblem(name) ??
+    // The firewall names bridges in nft sets; refuse here what it would refuse after the bridge exists.
+    (/^[A-Za-z0-9_.@-]+$/.test(name) ? undefined : "only letters, digits, '_', '.', '@' and '-' are allowed");
   if (problem !== undefined) throw parseFailure(BridgeLabels.name, name, problem);
   return name;
 }

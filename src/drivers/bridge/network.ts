@@ -4,9 +4,9 @@
 import { forbidden, invalidArgument } from "../../errors/index.js";
 import type { FirewallBackend, FirewallNetwork } from "../../firewall/contract.js";
 import {
-  addAddress, createBridge, deleteLink, findLink, setLink, type NetnsHandle,
+  addAddress, createBridge, deleteAddress, deleteLink, findLink, listAddresses, setLink, type NetnsHandle,
 } from "../../osl/index.js";
-import { formatPrefix, prefixesOverlap } from "../../types/index.js";
+import { formatPrefix, prefixesOverlap, type IpPrefix } from "../../types/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
 import { OWNED_BRIDGE_GROUP } from "./labels.js";
 
@@ -18,6 +18,11 @@ export interface BridgeNetworkState {
    */
   readonly createdBridge: boolean;
   readonly bridgeIndex: number;
+  /**
+   * Gateway addresses this process put on a pre-existing bridge (removed again on delete, so no route
+   * of the network stays behind); addresses the bridge already had are the user's and stay.
+   */
+  readonly addedAddresses: readonly IpPrefix[];
 }
 
 export function firewallNetwork(c: BridgeNetworkConfig): FirewallNetwork {
@@ -55,30 +60,46 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
   }
   const created = existing === undefined || existing.group === OWNED_BRIDGE_GROUP;
   if (existing === undefined) await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP });
+  const wanted = [...(!c.inhibitIpv4 && c.v4.gateway !== undefined ? [c.v4.gateway] : []), ...(c.v6?.gateway === undefined ? [] : [c.v6.gateway])];
+  const had = created ? [] : (await listAddresses(host, { link: c.bridgeName })).map((a) => a.address);
+  const added = created ? [] : wanted.filter((w) => !had.some((h) => samePrefix(h, w)));
   try {
     if (c.ipv6) {
       host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/disable_ipv6`, "0");
       host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/accept_ra`, "0");
     }
-    if (!c.inhibitIpv4 && c.v4.gateway !== undefined) await addAddress(host, { link: c.bridgeName, address: c.v4.gateway, replace: true });
-    if (c.v6?.gateway !== undefined) await addAddress(host, { link: c.bridgeName, address: c.v6.gateway, replace: true, nodad: true });
+    for (const address of wanted) await addAddress(host, { link: c.bridgeName, address, replace: true, ...(address.family === 6 ? { nodad: true } : {}) });
     host.writeSysctl("net.ipv4.ip_forward", "1");
     if (c.ipv6) host.writeSysctl("net.ipv6.conf.all.forwarding", "1");
     await setLink(host, c.bridgeName, { up: true });
     await fw.addNetwork(firewallNetwork(c));
   } catch (err) {
     if (existing === undefined) await deleteLink(host, c.bridgeName).catch(() => {});
+    else await removeAddresses(host, c.bridgeName, added).catch(() => {});
     throw err;
   }
   const index = (await findLink(host, c.bridgeName))?.index ?? 0;
-  return { config: c, createdBridge: created, bridgeIndex: index };
+  return { config: c, createdBridge: created, bridgeIndex: index, addedAddresses: added };
+}
+
+function samePrefix(a: IpPrefix, b: IpPrefix): boolean {
+  return a.family === b.family && a.address === b.address && a.length === b.length;
+}
+
+async function removeAddresses(host: NetnsHandle, bridge: string, addresses: readonly IpPrefix[]): Promise<void> {
+  for (const a of addresses) {
+    await deleteAddress(host, bridge, a).catch((err: unknown) => {
+      if (!["EADDRNOTAVAIL", "ENODEV"].includes((err as { code?: string }).code ?? "")) throw err;
+    });
+  }
 }
 
 export async function tearDownBridge(host: NetnsHandle, fw: FirewallBackend, s: BridgeNetworkState): Promise<void> {
   await fw.removeNetwork(s.config.id);
-  if (s.createdBridge && (await findLink(host, s.config.bridgeName)) !== undefined) {
-    await deleteLink(host, s.config.bridgeName);
-  }
+  const bridge = await findLink(host, s.config.bridgeName);
+  if (bridge === undefined) return;
+  if (s.createdBridge) await deleteLink(host, s.config.bridgeName);
+  else await removeAddresses(host, s.config.bridgeName, s.addedAddresses);
 }
 
 export function describeNetwork(s: BridgeNetworkState): string {

@@ -7,8 +7,6 @@ import { formatIp, type IpAddress, type IpFamily } from "../../types/index.js";
 
 export type PortProto = "tcp" | "udp" | "sctp";
 
-interface Holder { readonly proto: PortProto; readonly family: IpFamily; readonly ip: string; readonly port: number }
-
 /** Docker's fallback when the sysctl cannot be read. */
 const FALLBACK_RANGE: readonly [number, number] = [49153, 65535];
 
@@ -21,10 +19,16 @@ export function readLocalPortRange(path = "/proc/sys/net/ipv4/ip_local_port_rang
 }
 
 export class PortAllocator {
-  readonly #held: Holder[] = [];
+  /** "proto|ip|port" of every reservation. */
+  readonly #held = new Set<string>();
+  /** Reservations per "proto|family|port", whatever the address: what a wildcard request collides with. */
+  readonly #perPort = new Map<string, number>();
   readonly #range: readonly [number, number];
-  /** Dynamic search starts after the last port handed out (Docker's behaviour), per protocol. */
-  readonly #last = new Map<PortProto, number>();
+  /**
+   * Dynamic search starts after the last port handed out (Docker's behaviour), per protocol and host
+   * address: so `-p 80` on 0.0.0.0 and on :: gets the same port number while both are free.
+   */
+  readonly #last = new Map<string, number>();
 
   constructor(range: readonly [number, number] = readLocalPortRange()) {
     this.#range = range;
@@ -43,11 +47,12 @@ export class PortAllocator {
       return this.#hold(proto, hostIp, ip, start);
     }
     const [lo, hi] = start === 0 ? this.#range : [start, end];
-    const from = start === 0 ? (this.#last.get(proto) ?? lo - 1) + 1 : lo;
+    const lastKey = `${proto}|${ip}`;
+    const from = start === 0 ? (this.#last.get(lastKey) ?? lo - 1) + 1 : lo;
     for (let i = 0; i <= hi - lo; i++) {
       const port = lo + ((from - lo + i) % (hi - lo + 1));
       if (!this.#taken(proto, hostIp, ip, port)) {
-        if (start === 0) this.#last.set(proto, port);
+        if (start === 0) this.#last.set(lastKey, port);
         return this.#hold(proto, hostIp, ip, port);
       }
     }
@@ -55,23 +60,29 @@ export class PortAllocator {
   }
 
   release(proto: PortProto, hostIp: IpAddress, port: number): void {
-    const ip = formatIp(hostIp);
-    const i = this.#held.findIndex((h) => h.proto === proto && h.ip === ip && h.port === port);
-    if (i >= 0) this.#held.splice(i, 1);
+    if (!this.#held.delete(`${proto}|${formatIp(hostIp)}|${port}`)) return;
+    const key = `${proto}|${hostIp.family}|${port}`;
+    const n = (this.#perPort.get(key) ?? 1) - 1;
+    if (n === 0) this.#perPort.delete(key); else this.#perPort.set(key, n);
   }
 
   get size(): number {
-    return this.#held.length;
+    return this.#held.size;
   }
 
   #taken(proto: PortProto, hostIp: IpAddress, ip: string, port: number): boolean {
-    const wildcard = hostIp.value === 0n;
-    return this.#held.some((h) => h.proto === proto && h.port === port && h.family === hostIp.family &&
-      (h.ip === ip || wildcard || h.ip === "0.0.0.0" || h.ip === "::"));
+    if (hostIp.value === 0n) return this.#perPort.has(`${proto}|${hostIp.family}|${port}`);
+    return this.#held.has(`${proto}|${ip}|${port}`) || this.#held.has(`${proto}|${formatIp(unspecified(hostIp.family))}|${port}`);
   }
 
   #hold(proto: PortProto, hostIp: IpAddress, ip: string, port: number): number {
-    this.#held.push({ proto, family: hostIp.family, ip, port });
+    this.#held.add(`${proto}|${ip}|${port}`);
+    const key = `${proto}|${hostIp.family}|${port}`;
+    this.#perPort.set(key, (this.#perPort.get(key) ?? 0) + 1);
     return port;
   }
+}
+
+function unspecified(family: IpFamily): IpAddress {
+  return { family, value: 0n };
 }

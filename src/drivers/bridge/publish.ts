@@ -1,7 +1,6 @@
 // Published ports of one endpoint: host ports from the allocator, rules from the firewall backend.
 
 import type { CreateEndpointRequest } from "../../driver-api/index.js";
-import { LibnetworkError } from "../../errors/index.js";
 import type { FirewallBackend, PortMapping } from "../../firewall/contract.js";
 import { ipOf, type IpAddress, type IpFamily } from "../../types/index.js";
 import type { BridgeNetworkState } from "./network.js";
@@ -10,6 +9,11 @@ import type { PortAllocator } from "./ports.js";
 export interface BridgeEndpointState extends CreateEndpointRequest {
   readonly mac: string;
   readonly hostIfname: string | undefined;
+  /** ifindex of the host end while joined (undefined after a restart: then found by name). */
+  readonly hostIndex?: number | undefined;
+  /** Where the endpoint is joined (its interface's netns and name there), while it is. */
+  readonly sandboxKey?: string | undefined;
+  readonly ifname?: string | undefined;
   /** What is published now (host ports resolved). */
   readonly published: readonly PortMapping[];
 }
@@ -50,10 +54,9 @@ export async function publishPorts(fw: FirewallBackend, ports: PortAllocator, ne
     await fw.addPortMappings(net.config.id, ep.endpointId, published);
     return published;
   } catch (err) {
+    // The controller adds Docker's "driver failed programming external connectivity on endpoint
+    // <name> (<id>): " in front: only it knows the endpoint's name.
     for (const p of published) ports.release(p.proto, p.hostIp ?? unspecified(p.containerIp.family), p.hostPort);
-    if (err instanceof LibnetworkError) {
-      throw new LibnetworkError(err.kind, err.code, `driver failed programming external connectivity on endpoint ${ep.endpointId.slice(0, 12)}: ${err.message}`, { cause: err });
-    }
     throw err;
   }
 }
