@@ -49,15 +49,15 @@ export function forgetEndpoint(ctx: ControllerContext, e: EndpointRecord): void 
 }
 
 /**
- * Which networks the sandbox resolves on (in Docker's endpoint order), its own `--dns` upstreams, and its
+ * Which networks the sandbox resolves on (records reach the serving threads by message, within
+ * microseconds; a join does not wait for them) (in Docker's endpoint order), its own `--dns` upstreams, and its
  * listener: attached with the first user-network endpoint, detached with the last.
  */
 export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): Promise<void> {
   const dns = ctx.dns;
   if (dns === undefined || sb.hostNetns) return;
   if (!usesEmbeddedDns(ctx, sb, joined)) {
-    dns.records.removeSandbox(sb.id);
-    await dns.server.detach(sb.id);
+    dns.records.removeSandbox(sb.id); // the listener stays until the sandbox goes; it now knows nothing
     return;
   }
   const cands = joined.map((endpoint) => ({ endpoint, network: ctx.state.network(endpoint.networkId) }))
@@ -68,8 +68,16 @@ export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joi
     ...(upstreams.length === 0 ? {} : { upstreams }),
     userNdots: sb.dnsOptions.some((o) => o.startsWith("ndots:")),
   });
-  if (!dns.server.sandboxes.includes(sb.id)) await dns.server.attach(sb.id, ctx.handles.get(sb.key).nsFd);
-  await dns.server.sync();
+  await attachResolver(ctx, sb);
+}
+
+/**
+ * The listener is opened with the sandbox (not on its first join, as Docker does): opening sockets in the
+ * netns for every serving thread is the costliest part of the resolver, and attach is the hot path.
+ */
+export async function attachResolver(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
+  if (ctx.dns === undefined || sb.hostNetns || ctx.dns.server.sandboxes.includes(sb.id)) return;
+  await ctx.dns.server.attach(sb.id, ctx.handles.get(sb.key).nsFd);
 }
 
 export async function forgetSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {

@@ -17,7 +17,7 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js"
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { finishSandboxDelete } from "./sandbox-delete.js";
 import { bestEffort } from "./steps.js";
-import { syncEndpoint, syncNetwork } from "./dns-sync.js";
+import { attachResolver, syncEndpoint, syncNetwork } from "./dns-sync.js";
 
 export interface RestoreReport {
   readonly rolledBack: string[];
@@ -54,7 +54,10 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
   // The files are written without fsync (they are derived state): regenerate them from the records.
   for (const sb of records(ctx.state.sandboxes)) {
     if (sb.state === "ready" && !sb.hostNetns && ctx.netns.exists(sb.name)) {
-      await attempt(`rewrite files of sandbox ${sb.id}`, () => writeSandboxFiles(ctx, sb, joinedEndpoints(ctx, sb)));
+      await attempt(`rewrite files of sandbox ${sb.id}`, async () => {
+        await attachResolver(ctx, sb);
+        await writeSandboxFiles(ctx, sb, joinedEndpoints(ctx, sb));
+      });
     }
   }
   return report;

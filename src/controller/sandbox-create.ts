@@ -8,6 +8,7 @@ import { lockKeys, type ControllerContext } from "./context.js";
 import { errContainerHasSandbox, errInvalidContainerId, errSandboxNameTaken } from "./errors.js";
 import { newId } from "./ids.js";
 import type { SandboxRecord } from "./records.js";
+import { attachResolver, forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { Rollback } from "./steps.js";
 
@@ -85,6 +86,8 @@ export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOpti
         rollback.push("delete netns", () => { ctx.handles.release(record.key); ctx.netns.delete(record.name); });
         ctx.fault("sandbox-create:netns");
         await setLink(ctx.handles.get(record.key), "lo", { up: true });
+        await attachResolver(ctx, record);
+        rollback.push("detach resolver", () => forgetSandbox(ctx, record.id));
         rollback.push("remove sandbox files", () => removeSandboxFiles(ctx, record));
         await writeSandboxFiles(ctx, record, []);
       }

@@ -1,6 +1,6 @@
 // A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
 
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import {
   buildHosts, parseDnsUserConfig, readHostResolvConf, removeSandboxDnsFiles, sandboxDnsPaths,
   sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
@@ -30,7 +30,8 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
   // Joins and leaves seldom change resolv.conf: rewriting it unchanged cost two fsynced writes and a
   // directory sync on every join and leave (the bulk of a join with a driver that does little).
-  const current = await readFile(paths.resolvConf, "utf8").catch(() => undefined);
+  let current: string | undefined;
+  try { current = readFileSync(paths.resolvConf, "utf8"); } catch { current = undefined; }
   await writeSandboxDnsFiles(paths, current === content ? { hosts } : { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false });
 }
 
