@@ -38,7 +38,9 @@ export class DnetClient {
 
   constructor(host?: string) {
     this.#target = parseHost(host);
-    this.#agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    // No keep-alive: a kept-alive connection that the server closes for idleness just as a request goes
+    // out fails with ECONNRESET, and POSTs cannot be retried blindly. A new unix-socket connection is cheap.
+    this.#agent = new Agent({ keepAlive: false, maxSockets: 64 });
   }
 
   /** Closes the kept-alive connections (a CLI process then exits at once). */

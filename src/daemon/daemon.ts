@@ -142,11 +142,15 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   });
   events.emit("daemon", "start", controller.id, { socket: socketPath });
 
-  const checkMs = o.firewallCheckMs ?? 60_000;
+  // Someone flushing or deleting our table is noticed and repaired within 2 s (one `nft -j list` a second).
+  const checkMs = o.firewallCheckMs ?? 1_000;
+  let checking = false;
   const timer = checkMs > 0 ? setInterval(() => {
+    if (checking) return;
+    checking = true;
     controller.checkFirewall(true).then((r) => {
       if (r.drifted) logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length });
-    }, (err: unknown) => logger.error("firewall check failed", { error: String(err) }));
+    }, (err: unknown) => logger.error("firewall check failed", { error: String(err) })).finally(() => { checking = false; });
   }, checkMs) : undefined;
   timer?.unref();
 
