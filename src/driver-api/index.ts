@@ -1,3 +1,4 @@
 // Public surface of the driver contract.
 export * from "./contract.js";
 export * from "./registry.js";
+export * from "./single-instance.js";
