@@ -66,7 +66,11 @@ describe("embedded DNS through the controller (root)", rootOnly, () => {
     await ea2.leave(h.controller.sandbox(a.id));
     assert.equal(dig(b2, `${p}-a`), "", "the sandbox name went with the leave");
     assert.equal(dig(b2, "ea"), ip, "the endpoint keeps its name while it exists (Docker: records follow create/delete)");
+    await ea2.rename("ea-renamed");
+    assert.equal(dig(b2, "ea-renamed"), ip, "a rename answers to the new name");
+    assert.equal(dig(b2, "ea"), "", "and no longer to the old one");
+    await assert.rejects(ea2.rename("eb"), (e: { code?: string }) => e.code === "ERR_ENDPOINT_EXISTS", "names stay unique");
     await ea2.delete();
-    assert.equal(dig(b2, "ea"), "", "gone with the endpoint");
+    assert.equal(dig(b2, "ea-renamed"), "", "gone with the endpoint");
   });
 });

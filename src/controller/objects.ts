@@ -7,6 +7,7 @@ import { createEndpoint } from "./endpoint-create.js";
 import { deleteEndpoint } from "./endpoint-delete.js";
 import { joinEndpoint } from "./endpoint-join.js";
 import { leaveEndpoint } from "./endpoint-leave.js";
+import { renameEndpoint } from "./endpoint-rename.js";
 import type { CreateEndpointOptions } from "./endpoint-options.js";
 import { errEndpointNotFound, errNetworkNotFound, errSandboxNotFound } from "./errors.js";
 import { resolveRef } from "./ids.js";
@@ -116,6 +117,11 @@ export class Endpoint {
 
   async delete(force = false): Promise<void> {
     await deleteEndpoint(this.#ctx, this.id, force);
+  }
+
+  /** A new name, unique in the network; DNS answers to it at once. */
+  async rename(name: string): Promise<void> {
+    await renameEndpoint(this.#ctx, this.id, name);
   }
 
   #driverSync(name: string): ReturnType<ControllerContext["drivers"]["peek"]> {
