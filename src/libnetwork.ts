@@ -128,3 +128,5 @@ export function New(options: ControllerOptions = {}): Promise<NetworkController>
 /** The original README's join options: they become the sandbox's options. */
 export const JoinOptionHostname = (hostname: string): { hostname: string } => ({ hostname });
 export const JoinOptionDomainname = (domainname: string): { domainname: string } => ({ domainname });
+/** Higher priority wins the sandbox's default gateway (Docker's first ordering key). */
+export const JoinOptionPriority = (priority: number): { priority: number } => ({ priority });

@@ -61,7 +61,8 @@ function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string
   return { ep, sb, network };
 }
 
-export async function joinEndpoint(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<EndpointRecord> {
+export async function joinEndpoint(ctx: ControllerContext, endpointId: string, sandboxId: string, priority = 0): Promise<EndpointRecord> {
+  if (!Number.isInteger(priority)) throw invalidArgument("ERR_INVALID_PRIORITY", `invalid join priority ${String(priority)}`);
   return ctx.locks.run([lockKeys.sandbox(sandboxId), lockKeys.endpoint(endpointId)], async () => {
     const { ep, sb, network } = checkJoin(ctx, endpointId, sandboxId);
     const withInterface = !INTERFACELESS_DRIVERS.has(network.driver);
@@ -82,7 +83,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
       rollback.push("driver leave", () => driver.leave(network.id, endpointId));
       ctx.fault("endpoint-join:driver");
-      const joined = joinedRecord(epIntent, sandboxId, ifname, result);
+      const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
       if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined);
       ctx.fault("endpoint-join:configure");
       const before = joinedEndpoints(ctx, sbIntent);

@@ -12,12 +12,14 @@ const NO_GATEWAY_DRIVERS = new Set(["host", "null"]);
 interface Candidate { readonly endpoint: EndpointRecord; readonly network: NetworkRecord }
 
 /**
- * Docker's endpoint order in a sandbox (endpoint.Less): non-internal before internal, then endpoints
+ * Docker's endpoint order in a sandbox (endpoint.Less): higher join priority first, non-internal before internal, then endpoints
  * with more gateways (IPv4 = 1, IPv6 = 2) first, then network name ascending.
  */
 export function orderEndpoints(cands: readonly Candidate[]): Candidate[] {
   const score = (e: EndpointRecord): number => (e.gateway === undefined ? 0 : 1) + (e.gatewayIPv6 === undefined ? 0 : 2);
   return [...cands].sort((a, b) => {
+    const p = (b.endpoint.priority ?? 0) - (a.endpoint.priority ?? 0);
+    if (p !== 0) return p;
     if (a.network.internal !== b.network.internal) return a.network.internal ? 1 : -1;
     const s = score(b.endpoint) - score(a.endpoint);
     if (s !== 0) return s;

@@ -105,9 +105,11 @@ export class Endpoint {
     return out;
   }
 
-  async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> = {}): Promise<void> {
-    const sb = await this.#sandboxes(sandbox, options);
-    await joinEndpoint(this.#ctx, this.id, sb.id);
+  /** Joins a sandbox (a string: the container ID, whose sandbox is created on first use, as in the README). */
+  async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> & { readonly priority?: number } = {}): Promise<void> {
+    const { priority, ...sandboxOptions } = options;
+    const sb = await this.#sandboxes(sandbox, sandboxOptions);
+    await joinEndpoint(this.#ctx, this.id, sb.id, priority ?? 0);
   }
 
   async leave(sandbox: Sandbox | string): Promise<void> {
@@ -132,8 +134,8 @@ export class Endpoint {
   Name(): string { return this.name; }
   ID(): string { return this.id; }
   Network(): string { return this.network; }
-  Join(sandbox: Sandbox | string, ...options: ReadonlyArray<Partial<CreateSandboxOptions>>): Promise<void> {
-    return this.join(sandbox, Object.assign({}, ...options) as Partial<CreateSandboxOptions>);
+  Join(sandbox: Sandbox | string, ...options: ReadonlyArray<Partial<CreateSandboxOptions> & { readonly priority?: number }>): Promise<void> {
+    return this.join(sandbox, Object.assign({}, ...options) as Partial<CreateSandboxOptions> & { priority?: number });
   }
   Leave(sandbox: Sandbox | string): Promise<void> { return this.leave(sandbox); }
   DriverInfo(): Record<string, unknown> { return this.driverInfo(); }

@@ -86,6 +86,8 @@ export interface EndpointRecord {
   readonly gatewayIPv6?: string;
   readonly staticRoutes: readonly StaticRouteRecord[];
   readonly disableGatewayService: boolean;
+  /** Join priority (Docker's JoinOptionPriority), set while joined: higher wins the default gateway. */
+  readonly priority?: number;
   readonly pending?: PendingAttachment;
   readonly state: RecordState;
 }
