@@ -1,6 +1,8 @@
-// The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, written atomically, plus the hash.
+// The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync,
+} from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -34,9 +36,9 @@ export interface WriteSandboxDnsOptions {
   /** Leave resolv.conf alone when the user edited it since we last wrote it (Docker's updateDNS). */
   readonly keepUserEdits?: boolean;
   /**
-   * fsync the files and their directory (default true). The controller passes false: the files are
-   * derived from its records and rewritten at every start, so only atomicity (the rename) matters, and an
-   * fsync per join would cost milliseconds on every attach.
+   * fsync the files and their directory, replacing them by rename (default true). The controller passes
+   * false: the files are derived from its records and rewritten at every start, so they are rewritten in
+   * place without fsync (see writeInPlace), which also keeps them visible through existing bind mounts.
    */
   readonly durable?: boolean;
 }
@@ -101,7 +103,7 @@ function tempPrefix(path: string): string {
 /** Write to a temp file in the same directory, fsync, rename: readers see the old or the new file, whole. */
 async function writeAtomic(path: string, content: string, durable: boolean): Promise<void> {
   if (!durable) {
-    writeAtomicFast(path, content);
+    writeInPlace(path, content);
     return;
   }
   const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString("hex")}.tmp`);
@@ -122,18 +124,30 @@ async function writeAtomic(path: string, content: string, durable: boolean): Pro
 }
 
 /**
- * The same without fsync, with synchronous calls: a few tens of µs for these small files, where each
- * async call would be a round trip through libuv's thread pool (the bulk of a join's file cost).
+ * The same without fsync, with synchronous calls (each async call would be a round trip through libuv's
+ * thread pool), and in place rather than by rename, for two reasons:
+ * - a process started by `ip netns exec` has these files bind-mounted over /etc; a rename gives the path
+ *   a new inode and leaves that process reading the old file forever (Docker rewrites in place for the
+ *   same reason);
+ * - on ext4 a rename over an existing file forces the new file's blocks out (auto_da_alloc): ~1 ms per
+ *   rename, the bulk of a join and of a leave. A truncation to zero does the same, so the new content is
+ *   written first, padded with newlines over any longer old content, and only then trimmed: a reader sees
+ *   the old file, or the whole new one (perhaps followed by blank lines).
  */
-function writeAtomicFast(path: string, content: string): void {
-  const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString("hex")}.tmp`);
+function writeInPlace(path: string, content: string): void {
+  let fd: number | undefined;
   try {
-    writeFileSync(tmp, content, { encoding: "utf8", mode: FILE_MODE, flag: "wx" });
-    chmodSync(tmp, FILE_MODE); // the umask may have narrowed it; the sandbox's processes must read it
-    renameSync(tmp, path);
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+    const data = Buffer.from(content, "utf8");
+    const oldSize = fstatSync(fd).size;
+    const padded = oldSize > data.length ? Buffer.concat([data, Buffer.alloc(oldSize - data.length, 0x0a)]) : data;
+    writeSync(fd, padded, 0, padded.length, 0);
+    if (padded.length !== data.length) ftruncateSync(fd, data.length);
+    fchmodSync(fd, FILE_MODE); // the umask may have narrowed it; the sandbox's processes must read it
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw fsError(`cannot write ${path}`, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -174,7 +188,7 @@ function readIfExistsSync(path: string): string | undefined {
   }
 }
 
-/** `writeSandboxDnsFiles` without fsync, all synchronous (see writeAtomicFast): the attach hot path. */
+/** `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot path. */
 function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean): WriteSandboxDnsResult {
   try {
     mkdirSync(paths.dir, { recursive: true, mode: DIR_MODE });
@@ -187,12 +201,12 @@ function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits
     const hash = readIfExistsSync(paths.resolvConfHash);
     const edited = current !== undefined && hash !== undefined && hash.trim() !== contentHash(current);
     if (!keepUserEdits || current === files.resolvConf || !edited) {
-      writeAtomicFast(paths.resolvConf, files.resolvConf);
-      writeAtomicFast(paths.resolvConfHash, contentHash(files.resolvConf));
+      writeInPlace(paths.resolvConf, files.resolvConf);
+      writeInPlace(paths.resolvConfHash, contentHash(files.resolvConf));
       resolvConfWritten = true;
     }
   }
-  if (files.hosts !== undefined) writeAtomicFast(paths.hosts, files.hosts);
+  if (files.hosts !== undefined) writeInPlace(paths.hosts, files.hosts);
   return { resolvConfWritten, hostsWritten: files.hosts !== undefined };
 }
 
