@@ -10,9 +10,10 @@ import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.j
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxNotFound } from "./errors.js";
-import { switchGateway } from "./gateway.js";
+import { becomesGateway, defaultRouteRequests, switchGateway } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
+import { retireInterface, sandboxHandle } from "./sandbox-interface.js";
 import { change } from "./state.js";
 import { Rollback } from "./steps.js";
 
@@ -40,9 +41,7 @@ export function joinedEndpoints(ctx: ControllerContext, sb: SandboxRecord): Endp
   return sb.endpoints.map((r) => ctx.state.endpoint(r.endpointId)).filter((e): e is EndpointRecord => e !== undefined);
 }
 
-export function sandboxHandle(ctx: ControllerContext, sb: SandboxRecord): NetnsHandle {
-  return sb.hostNetns ? ctx.handles.host() : ctx.handles.get(sb.key);
-}
+export { sandboxHandle };
 
 function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string): { ep: EndpointRecord; sb: SandboxRecord; network: NetworkRecord } {
   const ep = ctx.state.endpoint(endpointId);
@@ -81,17 +80,23 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       ctx.fault("endpoint-join:intent");
       const driver = await driverOf(ctx, network.driver);
       const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
-      rollback.push("driver leave", () => driver.leave(network.id, endpointId));
+      rollback.push("driver leave", async () => {
+        await driver.leave(network.id, endpointId);
+        if (withInterface) await retireInterface(ctx, sbIntent, ifname);
+      });
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
-      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined);
-      ctx.fault("endpoint-join:configure");
       const before = joinedEndpoints(ctx, sbIntent);
-      const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
-      // Pushed before the step: a switch that fails half way (ports of the new gateway refused after the
-      // old one's were revoked) must still give the gateway back. Revoking what was not programmed is a no-op.
+      // Pushed before the steps: the default route may move with the addresses already, and a switch
+      // that fails half way (ports of the new gateway refused after the old one's were revoked) must still
+      // give the gateway back. Revoking what was not programmed is a no-op.
       rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
-      await switchGateway(ctx, sbDone, before, [...before, joined]);
+      // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg).
+      const routed = withInterface && result.controllerConfiguresAddresses && !sb.hostNetns && becomesGateway(ctx, before, joined);
+      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined, routed);
+      ctx.fault("endpoint-join:configure");
+      const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
+      await switchGateway(ctx, sbDone, before, [...before, joined], routed);
       rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
       await writeSandboxFiles(ctx, sbDone, [...before, joined]);
       ctx.fault("endpoint-join:gateway");
@@ -116,8 +121,8 @@ function joinedRecord(ep: EndpointRecord, sandboxId: string, ifname: string, r: 
   };
 }
 
-/** Addresses, link up and static routes on the in-sandbox interface, in one sendmsg. */
-async function configureInterface(h: NetnsHandle, ep: EndpointRecord): Promise<void> {
+/** Addresses, link up, static routes and (when it takes the gateway) default routes, in one sendmsg. */
+async function configureInterface(h: NetnsHandle, ep: EndpointRecord, withDefaultRoutes: boolean): Promise<void> {
   const ifname = ep.ifname as string;
   const index = await linkIndex(h, ifname);
   const requests: NetlinkRequest[] = [];
@@ -131,5 +136,6 @@ async function configureInterface(h: NetnsHandle, ep: EndpointRecord): Promise<v
       ? { destination, link: index }
       : { destination, gateway: parseIp(r.nextHop), link: index }));
   }
+  if (withDefaultRoutes) requests.push(...defaultRouteRequests(index, ep));
   await h.route.batchOrThrow(requests);
 }

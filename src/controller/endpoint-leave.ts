@@ -1,11 +1,11 @@
 // Leaving a sandbox: the driver removes its interface; the IPs stay with the endpoint until it is deleted.
 
-import { setLink } from "../osl/index.js";
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointNotFound, errNotJoined, errSandboxNotFound, errWrongSandbox } from "./errors.js";
 import { switchGateway } from "./gateway.js";
-import { joinedEndpoints, sandboxHandle, withoutPending } from "./endpoint-join.js";
+import { joinedEndpoints, withoutPending } from "./endpoint-join.js";
+import { retireInterface } from "./sandbox-interface.js";
 import type { EndpointRecord, SandboxRecord } from "./records.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
 import { change } from "./state.js";
@@ -55,12 +55,12 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
 
 /**
  * Drivers may destroy the interface later, off the request path (deleting a link costs ~17 ms inside the
- * sendmsg call, which would stall the whole process). Until then it must not carry traffic: take it down.
+ * sendmsg call, which would stall the whole process). Until then it must carry no traffic and leave the
+ * sandbox's view: down, and renamed out of the way (in-sandbox names are never reused, but `eth1` must
+ * not linger in `ip link`). One message.
  */
 async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {
   const ifname = ep.pending?.ifname ?? ep.ifname;
-  if (ifname === undefined || ifname === "" || sb.hostNetns || sb.state === "deleting") return;
-  await setLink(sandboxHandle(ctx, sb), ifname, { up: false }).catch((err: unknown) => {
-    if ((err as { code?: string }).code !== "ENODEV") throw err; // already destroyed by the driver
-  });
+  if (ifname === undefined || ifname === "" || sb.state === "deleting") return;
+  await retireInterface(ctx, sb, ifname);
 }

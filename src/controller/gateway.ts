@@ -2,7 +2,7 @@
 
 import { hasExternalConnectivity } from "../driver-api/index.js";
 import { LibnetworkError, internal } from "../errors/index.js";
-import { addRoute, type NetnsHandle } from "../osl/index.js";
+import { addRoute, addRouteRequest, type NetlinkRequest, type NetnsHandle } from "../osl/index.js";
 import { parseIp } from "../types/index.js";
 import { driverOf, type ControllerContext } from "./context.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
@@ -51,12 +51,27 @@ export async function programDefaultRoutes(h: NetnsHandle, e: EndpointRecord): P
   }
 }
 
+/** The same as requests on a known interface index, to travel in the join's own batch. */
+export function defaultRouteRequests(index: number, e: EndpointRecord): NetlinkRequest[] {
+  return [
+    ...(e.gateway === undefined ? [] : [addRouteRequest(index, { family: 4, gateway: parseIp(e.gateway), link: index, replace: true })]),
+    ...(e.gatewayIPv6 === undefined ? [] : [addRouteRequest(index, { family: 6, gateway: parseIp(e.gatewayIPv6), link: index, replace: true })]),
+  ];
+}
+
+/** True when `e`, joining a sandbox that has `before`, becomes its gateway endpoint. */
+export function becomesGateway(ctx: ControllerContext, before: readonly EndpointRecord[], e: EndpointRecord): boolean {
+  return gatewayEndpoint(candidates(ctx, [...before, e]))?.endpoint.id === e.id;
+}
+
 /**
  * Moves the sandbox's default route and external connectivity from the gateway endpoint among `before`
  * to the one among `after` (both are the sandbox's joined endpoints, before and after the change).
+ * `routesInPlace`: the new gateway's default routes were already added with its interface (a join).
  */
 export async function switchGateway(
   ctx: ControllerContext, sb: SandboxRecord, before: readonly EndpointRecord[], after: readonly EndpointRecord[],
+  routesInPlace = false,
 ): Promise<void> {
   const oldGw = gatewayEndpoint(candidates(ctx, before));
   const newGw = gatewayEndpoint(candidates(ctx, after));
@@ -66,7 +81,7 @@ export async function switchGateway(
     if (hasExternalConnectivity(driver)) await driver.revokeExternalConnectivity(oldGw.network.id, oldGw.endpoint.id);
   }
   if (newGw === undefined) return;
-  if (!sb.hostNetns) await programDefaultRoutes(ctx.handles.get(sb.key), newGw.endpoint);
+  if (!sb.hostNetns && !routesInPlace) await programDefaultRoutes(ctx.handles.get(sb.key), newGw.endpoint);
   if (!newGw.network.internal) {
     const driver = await driverOf(ctx, newGw.network.driver);
     if (hasExternalConnectivity(driver)) {

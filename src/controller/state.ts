@@ -62,7 +62,11 @@ export class ControllerState {
         ? { op: "delete", key, expectRevision }
         : { op: "put", key, value: JSON.stringify(c.record), expectRevision };
     });
-    const { revision } = await this.#store.transaction(ops);
+    // Sandboxes and joins name kernel objects (netns, veths) that a power loss takes away too, and restore
+    // reconciles records with the kernel either way; a process crash loses neither (see Durability).
+    // Networks outlive a reboot: their records are on disk before the call returns.
+    const durability = changes.some((c) => c.kind === "network") ? "immediate" : "deferred";
+    const { revision } = await this.#store.transaction(ops, { durability });
     for (const c of changes) {
       const map = this.#map(c) as Map<string, Versioned<unknown>>;
       if (c.record === undefined) map.delete(c.id);

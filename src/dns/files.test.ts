@@ -31,6 +31,29 @@ describe("writeSandboxDnsFiles", () => {
   const base = scratch();
   after(() => rmSync(base, { recursive: true, force: true }));
 
+  it("durable: false rewrites in place: same inode (bind mounts keep seeing it), exact content when it shrinks, 0644 under any umask", async () => {
+    const own = scratch();
+    after(() => rmSync(own, { recursive: true, force: true }));
+    const paths = sandboxDnsPaths("inplace", own);
+    const old = process.umask(0o077);
+    try {
+      await writeSandboxDnsFiles(paths, { resolvConf: RESOLV, hosts: HOSTS }, { durable: false });
+    } finally {
+      process.umask(old);
+    }
+    const inode = statSync(paths.hosts).ino;
+    assert.equal(statSync(paths.hosts).mode & 0o777, 0o644);
+    assert.equal(statSync(paths.resolvConf).mode & 0o777, 0o644);
+    assert.equal(statSync(paths.dir).mode & 0o777, 0o755);
+    const longer = `${HOSTS}10.10.0.3\tother\n10.10.0.4\tthird\n`;
+    await writeSandboxDnsFiles(paths, { hosts: longer }, { durable: false });
+    assert.equal(readFileSync(paths.hosts, "utf8"), longer);
+    await writeSandboxDnsFiles(paths, { hosts: HOSTS }, { durable: false });
+    assert.equal(readFileSync(paths.hosts, "utf8"), HOSTS, "no tail of the longer file, no padding left");
+    assert.equal(statSync(paths.hosts).ino, inode);
+    assert.deepEqual(readdirSync(paths.dir).sort(), ["hosts", "resolv.conf"]);
+  });
+
   it("writes both files (0644) in a 0755 directory, the hash beside it, and no temp file", async () => {
     const paths = sandboxDnsPaths("sb1", base);
     assert.equal(paths.dir, join(base, "sb1"));

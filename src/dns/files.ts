@@ -1,7 +1,7 @@
 // The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash.
 
 import {
-  closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync,
+  chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync,
 } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
@@ -137,17 +137,31 @@ async function writeAtomic(path: string, content: string, durable: boolean): Pro
 function writeInPlace(path: string, content: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+    fd = openInPlace(path);
     const data = Buffer.from(content, "utf8");
-    const oldSize = fstatSync(fd).size;
+    const { size: oldSize, mode } = fstatSync(fd);
     const padded = oldSize > data.length ? Buffer.concat([data, Buffer.alloc(oldSize - data.length, 0x0a)]) : data;
     writeSync(fd, padded, 0, padded.length, 0);
     if (padded.length !== data.length) ftruncateSync(fd, data.length);
-    fchmodSync(fd, FILE_MODE); // the umask may have narrowed it; the sandbox's processes must read it
+    // The umask may have narrowed a new file; the sandbox's processes must read it.
+    if ((mode & 0o777) !== FILE_MODE) fchmodSync(fd, FILE_MODE);
   } catch (err) {
     throw fsError(`cannot write ${path}`, err);
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Opens for writing, creating the file, and its directory when missing (the first write of a sandbox). */
+function openInPlace(path: string): number {
+  const open = (): number => openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+  try {
+    return open();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
+    chmodSync(dirname(path), DIR_MODE); // whatever the umask
+    return open();
   }
 }
 
@@ -190,11 +204,6 @@ function readIfExistsSync(path: string): string | undefined {
 
 /** `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot path. */
 function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean): WriteSandboxDnsResult {
-  try {
-    mkdirSync(paths.dir, { recursive: true, mode: DIR_MODE });
-  } catch (err) {
-    throw fsError(`cannot create ${paths.dir}`, err);
-  }
   let resolvConfWritten = false;
   if (files.resolvConf !== undefined) {
     const current = readIfExistsSync(paths.resolvConf);

@@ -3,8 +3,8 @@
 import { invalidArgument } from "../errors/index.js";
 import {
   IFF_UP, IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
-  MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit,
-  type NetlinkRequest,
+  MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit,
+  type NetlinkRequest, type RawMessage,
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
@@ -77,7 +77,10 @@ function checkCommon(spec: CommonLinkSpec): void {
   if (spec.mac !== undefined) parseMac(spec.mac);
 }
 
-/** Builds the RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) for a link of `kind` with IFLA_INFO_DATA `data`. */
+/**
+ * Builds the RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) for a link of `kind` with IFLA_INFO_DATA `data`.
+ * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup.
+ */
 async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): Promise<NetlinkRequest> {
   checkCommon(spec);
   const master = spec.master === undefined ? undefined : await linkIndex(spec.netns ?? h, spec.master);
@@ -92,11 +95,14 @@ async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: Lin
     linkinfo,
   };
   const ifi = spec.up === true ? { flags: IFF_UP, change: IFF_UP } : {};
-  return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL);
+  return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
 }
 
-/** A veth pair in one kernel call: the peer is created directly in its netns under its final name. */
-export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<void> {
+/**
+ * A veth pair in one kernel call: the peer is created directly in its netns under its final name.
+ * Resolves to the host end's index when the kernel echoes it (6.3+), else undefined.
+ */
+export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<number | undefined> {
   const peer = spec.peer;
   validateIfname(peer.name);
   checkMtu(peer.mtu);
@@ -109,8 +115,15 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<void> 
     ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
   };
-  await h.route.request(await createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }));
+  const replies = await h.route.request(await createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }));
   if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
+  return echoedIndex(replies);
+}
+
+/** The new link's index from the kernel's echo (RTM_NEWLINK reply), or undefined on kernels without it. */
+function echoedIndex(replies: readonly RawMessage[]): number | undefined {
+  const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= 8);
+  return echo === undefined ? undefined : echo.payload.readInt32LE(4);
 }
 
 export async function createBridge(h: NetnsHandle, spec: CommonLinkSpec): Promise<void> {

@@ -18,6 +18,20 @@ export interface KVEntry {
   readonly revision: Revision;
 }
 
+/**
+ * How soon a transaction must be on stable storage when its promise resolves.
+ * - "immediate" (default): on disk; it survives a power loss.
+ * - "deferred": it survives the process being killed at once, and reaches the disk shortly after (the
+ *   SQLite store: within 200 ms, one fdatasync for every commit since the last). For records whose
+ *   kernel objects would not survive a power loss either (sandboxes, joins). Stores without the
+ *   distinction treat it as "immediate".
+ */
+export type Durability = "immediate" | "deferred";
+
+export interface TxnOptions {
+  readonly durability?: Durability;
+}
+
 /** A compare-and-swap condition: the key's current revision, or "absent" for "must not exist". */
 export type ExpectRevision = Revision | "absent";
 
@@ -58,7 +72,7 @@ export interface KVStore {
   /** Removes every key under `prefix` (non-empty, ends with "/") in one write; resolves to how many. */
   deletePrefix(prefix: string): Promise<number>;
   /** Applies puts/deletes atomically: all conditions hold and every op is applied, or nothing changes. */
-  transaction(ops: readonly TxnOp[]): Promise<TxnResult>;
+  transaction(ops: readonly TxnOp[], options?: TxnOptions): Promise<TxnResult>;
   /** Releases the store; idempotent. Any later call rejects with ERR_STORE_CLOSED. */
   close(): Promise<void>;
 }

@@ -37,14 +37,19 @@ runStoreConformance("sqlite", async () => {
 const CHILD = `
 import { openSqliteStore } from ${JSON.stringify(new URL("./sqlite.js", import.meta.url).href)};
 const store = await openSqliteStore({ dataDir: process.argv[1] });
+const mixed = process.argv[2] === "mixed";
 for (let i = 0; i < 100000; i++) {
-  const revision = await store.put("crash/" + String(i).padStart(6, "0"), JSON.stringify({ i }));
+  const key = "crash/" + String(i).padStart(6, "0");
+  const value = JSON.stringify({ i });
+  const revision = mixed
+    ? (await store.transaction([{ op: "put", key, value }], { durability: i % 2 === 1 ? "deferred" : "immediate" })).revision
+    : await store.put(key, value);
   process.stdout.write(i + " " + revision + "\\n");
 }
 `;
 
-async function writeUntilKilled(dataDir: string, acksBeforeKill: number): Promise<Map<number, number>> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+async function writeUntilKilled(dataDir: string, acksBeforeKill: number, mode = "put"): Promise<Map<number, number>> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, dataDir, mode], { stdio: ["ignore", "pipe", "pipe"] });
   const acked = new Map<number, number>();
   let stderr = "";
   let pending = "";
@@ -122,23 +127,26 @@ describe("SqliteStore", () => {
     }
   });
 
-  it("every put acknowledged before SIGKILL is readable afterwards", async () => {
-    const { dataDir, remove } = await scratch();
-    try {
-      const acked = await writeUntilKilled(dataDir, 50);
-      const check = new Database(join(dataDir, SQLITE_FILE_NAME));
-      assert.equal(check.pragma("integrity_check", { simple: true }), "ok");
-      check.close();
-      const store = await openSqliteStore({ dataDir });
-      for (const [i, revision] of acked) {
-        const key = `crash/${String(i).padStart(6, "0")}`;
-        assert.deepEqual(await store.get(key), { key, value: JSON.stringify({ i }), revision });
+  for (const mode of ["put", "mixed"]) {
+    it(mode === "put" ? "every put acknowledged before SIGKILL is readable afterwards"
+      : "deferred-durability transactions acknowledged before SIGKILL are readable afterwards too (mixed with immediate ones)", async () => {
+      const { dataDir, remove } = await scratch();
+      try {
+        const acked = await writeUntilKilled(dataDir, mode === "put" ? 50 : 400, mode);
+        const check = new Database(join(dataDir, SQLITE_FILE_NAME));
+        assert.equal(check.pragma("integrity_check", { simple: true }), "ok");
+        check.close();
+        const store = await openSqliteStore({ dataDir });
+        for (const [i, revision] of acked) {
+          const key = `crash/${String(i).padStart(6, "0")}`;
+          assert.deepEqual(await store.get(key), { key, value: JSON.stringify({ i }), revision });
+        }
+        await store.close();
+      } finally {
+        await remove();
       }
-      await store.close();
-    } finally {
-      await remove();
-    }
-  });
+    });
+  }
 
   it("refuses a database written by a newer schema version and leaves it untouched", async () => {
     const { dataDir, remove } = await scratch();

@@ -16,10 +16,13 @@ import {
   type KVEntry,
   type KVStore,
   type Revision,
+  type Durability,
   type TxnOp,
+  type TxnOptions,
   type TxnResult,
   type WriteOptions,
 } from "./contract.js";
+import { WalSyncer } from "./wal-sync.js";
 
 export const SQLITE_FILE_NAME = "dnet.db";
 /** Bumped with every schema change; a database with a larger number is refused, never rewritten. */
@@ -89,9 +92,8 @@ function configure(db: Database.Database, file: string): void {
   // WAL: readers never block the writer and a commit is one sequential append to the log.
   const mode = db.pragma("journal_mode = WAL", { simple: true });
   if (mode !== "wal") throw unavailable(CODES.openFailed, `${file}: cannot enable WAL journal (got ${String(mode)})`);
-  // FULL fsyncs the WAL on every commit. NORMAL would already survive SIGKILL (the OS keeps the
-  // written pages), but could drop the last commits on power loss; the controller's intent records
-  // are what crash repair relies on, so an acknowledged write must be on disk.
+  // FULL fsyncs the WAL on every commit: an acknowledged write is on disk. Deferred transactions switch
+  // to NORMAL (written to the WAL, so they survive SIGKILL; fsynced shortly after by WalSyncer).
   db.pragma("synchronous = FULL");
 }
 
@@ -142,11 +144,14 @@ export class SqliteStore implements KVStore {
   // One reusable wrapper: BEGIN IMMEDIATE takes the write lock up front, so a read-then-write
   // (compare-and-swap) cannot be invalidated by another connection between its read and its write.
   readonly #tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  readonly #walSync: WalSyncer;
+  #synchronous: "FULL" | "NORMAL" = "FULL";
   #closed = false;
 
   private constructor(db: Database.Database, file: string) {
     this.#db = db;
     this.file = file;
+    this.#walSync = new WalSyncer(`${file}-wal`);
     this.#stmt = prepareAll(db);
     this.#tx = db.transaction((fn: () => unknown) => fn());
   }
@@ -191,7 +196,7 @@ export class SqliteStore implements KVStore {
     return this.#run("put", () => {
       validateValue(validateKey(key), value);
       const expect = validateExpect(key, options.expectRevision);
-      return this.#write(() => {
+      return this.#write("immediate", () => {
         checkExpectation(key, expect, this.#stmt.revisionOf.get(key));
         const revision = this.#bump();
         this.#stmt.upsert.run(key, value, revision);
@@ -203,7 +208,7 @@ export class SqliteStore implements KVStore {
   async delete(key: string, options: WriteOptions = {}): Promise<boolean> {
     return this.#run("delete", () => {
       const expect = validateExpect(validateKey(key), options.expectRevision);
-      return this.#write(() => {
+      return this.#write("immediate", () => {
         checkExpectation(key, expect, this.#stmt.revisionOf.get(key));
         if (this.#stmt.remove.run(key).changes === 0) return false;
         this.#bump();
@@ -215,7 +220,7 @@ export class SqliteStore implements KVStore {
   async deletePrefix(prefix: string): Promise<number> {
     return this.#run("deletePrefix", () => {
       validatePrefix(prefix, false);
-      return this.#write(() => {
+      return this.#write("immediate", () => {
         const count = this.#stmt.removeRange.run(prefix, prefixEnd(prefix)).changes;
         if (count > 0) this.#bump();
         return count;
@@ -223,10 +228,10 @@ export class SqliteStore implements KVStore {
     });
   }
 
-  async transaction(ops: readonly TxnOp[]): Promise<TxnResult> {
+  async transaction(ops: readonly TxnOp[], options: TxnOptions = {}): Promise<TxnResult> {
     return this.#run("transaction", () => {
       const valid = validateTxn(ops);
-      return this.#write(() => {
+      return this.#write(options.durability ?? "immediate", () => {
         for (const op of valid) checkExpectation(op.key, op.expectRevision, this.#stmt.revisionOf.get(op.key));
         let revision: Revision | undefined;
         const next = (): Revision => (revision ??= this.#bump());
@@ -242,6 +247,7 @@ export class SqliteStore implements KVStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#walSync.close();
     this.#db.close();
   }
 
@@ -254,8 +260,16 @@ export class SqliteStore implements KVStore {
     }
   }
 
-  #write<T>(fn: () => T): T {
-    return this.#tx.immediate(fn) as T;
+  #write<T>(durability: Durability, fn: () => T): T {
+    const mode = durability === "deferred" ? "NORMAL" : "FULL";
+    if (mode !== this.#synchronous) {
+      this.#db.pragma(`synchronous = ${mode}`);
+      this.#synchronous = mode;
+    }
+    const result = this.#tx.immediate(fn) as T;
+    // A FULL commit fsyncs the WAL, and with it every NORMAL commit before it.
+    if (mode === "FULL") this.#walSync.covered(); else this.#walSync.schedule();
+    return result;
   }
 
   #bump(): Revision {

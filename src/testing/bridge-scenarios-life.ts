@@ -2,7 +2,7 @@
 // (after a network is deleted no link, route, nft rule or set element of it remains; the last network
 // takes the table along). Plus the option scenarios of bridge-scenarios-opts.ts.
 
-import { links, nftRuleset, ping, routes } from "./bridge-probes.js";
+import { links, must, nftRuleset, ping, routes } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { bridgesScenario, ipv6Scenario } from "./bridge-scenarios-opts.js";
 import type { NetworkSpec, World } from "./bridge-world.js";
@@ -80,11 +80,22 @@ export async function cleanupScenario(w: World): Promise<void> {
   const bridge = `br-${full.id.slice(0, 12)}`;
   const f1 = await w.attach(full, "f1", { ports: [{ port: 80, hostPort: 8070 }, { proto: "udp", port: 53, hostPort: 5370 }, { port: 81, hostPort: 0 }] });
   const f2 = await w.attach(full, "f2");
+  const v6Off = (net: { id: string }): Promise<string> => must(undefined, "cat", [`/proc/sys/net/ipv6/conf/br-${net.id.slice(0, 12)}/disable_ipv6`]);
+  w.see("bridge disable_ipv6: IPv4-only, dual stack", [(await v6Off(keep)).trim(), (await v6Off(full)).trim()]);
   const mentions = (text: string): string[] =>
     [bridge, `${LNET.full}.`, `${LNET.full6}:`, "8070", "5370", f1.ip, f2.ip].filter((s) => text.includes(s));
   const during = await nftRuleset();
   w.see("during: ruleset mentions", mentions(during.text));
   w.see("during: H links of full", Object.entries(await links()).filter(([n, l]) => n === bridge || l.master === bridge).map(([n]) => n));
+  // Leave and join again at once: the left veth waits for the reaper, its sandbox end down and renamed
+  // (no eth0 in the sandbox's view), its host end still holding the endpoint's name until the rejoin
+  // moves it out of the way.
+  await k2.ep.leave(k2.sb);
+  const left = await links(k2.key);
+  w.see("left: k2 sandbox links", Object.keys(left).map((n) => (n.startsWith("dx") ? "dx…" : n)).sort());
+  await k2.ep.join(k2.sb);
+  w.see("rejoined: k2 interface", k2.ep.info().ifname);
+  w.see("rejoined: k1 reaches k2", await ping(k1.key, k2.ip));
   // Torn down the way users do: leave + delete one endpoint, delete the other's sandbox, then the network.
   await f1.ep.leave(f1.sb);
   await f1.ep.delete();

@@ -9,7 +9,7 @@ import type {
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  createVeth, deleteLink, deleteLinksByGroup, linkIndex, listLinks, setHairpin, setLink, type HandleCache, type NetnsHandle,
+  createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, setHairpin, setLink, type HandleCache, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
@@ -82,15 +82,19 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const hostIfname = hostIfnameOf(req.endpointId);
     const mtu = net.config.mtu === undefined ? {} : { mtu: net.config.mtu };
     const sandbox = this.#deps.handles.get(req.sandboxKey);
-    await createVeth(host, {
+    const create = (): Promise<number | undefined> => createVeth(host, {
       name: hostIfname, up: true, master: net.bridgeIndex, ...mtu,
       peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
+    });
+    const echoedIndex = await create().catch(async (err: unknown) => {
+      if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
+      return create();
     });
     let hostIndex: number;
     try {
       if (net.config.v6 === undefined) disableIPv6(sandbox, req.ifname);
       // Kept, so leaving needs no lookup by name first.
-      hostIndex = await linkIndex(host, hostIfname);
+      hostIndex = echoedIndex ?? await linkIndex(host, hostIfname);
       // Without a userland proxy, a sandbox reaching a published port of its own network through the
       // host's address needs its packets to go back out of the port they came in on.
       await setHairpin(host, hostIndex, true);
@@ -110,35 +114,20 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   }
 
   /**
-   * Detaches the host end at once (down, out of the bridge, into the trash group) and destroys it later
-   * in one batch: deleting a veth costs ~17 ms of kernel time that no request should wait for.
+   * Only moves the host end into the trash group, destroyed later in one batch (deleting a veth costs
+   * ~17 ms of kernel time that no request should wait for). Taking it down or out of the bridge would
+   * cost an RCU grace period each on the request path; the controller takes the sandbox end down, so the
+   * host end has no carrier and the bridge forwards nothing to it. Its name stays taken until the reaper
+   * runs: a rejoin in between renames it out of the way (evictTrashed).
    */
   async leave(_networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep?.hostIfname === undefined) return;
-    const host = this.#deps.handles.host();
-    // Renamed as well, so the endpoint can join again at once under its own name.
-    const trashName = `dx${randomBytes(6).toString("hex").slice(0, 11)}`;
-    await Promise.all([
-      setLink(host, ep.hostIndex ?? ep.hostIfname, { up: false, master: null, group: TRASH_GROUP, name: trashName }).catch((err: unknown) => {
-        if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
-      }),
-      this.#retirePeer(ep, trashName),
-    ]);
+    await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP }).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
+    });
     this.#endpoints.set(endpointId, { ...ep, hostIfname: undefined, hostIndex: undefined, sandboxKey: undefined, ifname: undefined });
     this.#scheduleReap();
-  }
-
-  /**
-   * The sandbox end leaves the sandbox's view at once, like Docker's: down and renamed out of the way
-   * (one message); the kernel destroys it with the host end. Best effort: if this fails, the controller
-   * still takes the interface down.
-   */
-  async #retirePeer(ep: BridgeEndpointState, trashName: string): Promise<void> {
-    if (ep.sandboxKey === undefined || ep.ifname === undefined) return;
-    try {
-      await setLink(this.#deps.handles.get(ep.sandboxKey), ep.ifname, { up: false, name: trashName });
-    } catch { /* gone with its sandbox, or left to the controller */ }
   }
 
   async programExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
@@ -252,6 +241,14 @@ function disableIPv6(h: NetnsHandle, ifname: string): void {
   } catch (err) {
     if ((err as { code?: string }).code !== "ERR_SYSCTL_NOT_FOUND") throw err;
   }
+}
+
+/** Renames a left endpoint's host end still waiting for the reaper; false when `name` is not such a link. */
+async function evictTrashed(host: NetnsHandle, name: string): Promise<boolean> {
+  const link = await findLink(host, name);
+  if (link?.group !== TRASH_GROUP) return false;
+  await setLink(host, link.index, { name: `dx${randomBytes(6).toString("hex").slice(0, 11)}` });
+  return true;
 }
 
 /** Derived from the endpoint ID, so a restarted driver finds the host end of a joined endpoint. */

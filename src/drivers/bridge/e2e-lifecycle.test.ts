@@ -86,6 +86,16 @@ describe("bridge e2e: bad input and cleanup", { ...rootOnly, timeout: 180_000 },
     assert.equal((seenIn(clean, "during: H links of full") as string[]).length, 3, "bridge + two veths");
   });
 
+  test("leave: the interface leaves the sandbox's view at once; joining again right away works", () => {
+    assert.deepEqual(seenIn(clean, "left: k2 sandbox links"), ["dx…", "lo"]);
+    assert.equal(seenIn(clean, "rejoined: k2 interface"), "eth1", "a new name, as Docker's sandboxes do");
+    assert.equal(seenIn(clean, "rejoined: k1 reaches k2"), true);
+  });
+
+  test("a bridge we create for an IPv4-only network has IPv6 off (as Docker 26+); a dual-stack one keeps it", () => {
+    assert.deepEqual(seenIn(clean, "bridge disable_ipv6: IPv4-only, dual stack"), ["1", "0"]);
+  });
+
   test("after network delete: no link, route, nft rule or set element of it remains", () => {
     assert.deepEqual(seenIn(clean, "after: ruleset mentions"), []);
     assert.deepEqual(seenIn(clean, "after: links of full"), [], String(seenIn(clean, "after: H links")));

@@ -67,6 +67,10 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
     if (c.ipv6) {
       host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/disable_ipv6`, "0");
       host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/accept_ra`, "0");
+    } else if (existing === undefined) {
+      // As Docker (26+) does for IPv4-only networks. Besides, when the first endpoint gives the bridge a
+      // carrier, IPv6 autoconfiguration (link-local address, DAD, MLD) would run inside that join: ~1 ms.
+      host.writeSysctl(`net/ipv6/conf/${c.bridgeName}/disable_ipv6`, "1");
     }
     for (const address of wanted) await addAddress(host, { link: c.bridgeName, address, replace: true, ...(address.family === 6 ? { nodad: true } : {}) });
     host.writeSysctl("net.ipv4.ip_forward", "1");
