@@ -2,7 +2,7 @@
 
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
-import type { HandleCache, NetnsDirectory } from "../osl/index.js";
+import { nftGeneration, type HandleCache, type NetnsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
@@ -16,6 +16,18 @@ import { restore, type RestoreReport } from "./restore.js";
 import { createSandbox, type CreateSandboxOptions } from "./sandbox-create.js";
 import { ControllerState } from "./state.js";
 import { envFaultHook, type FaultHook } from "./steps.js";
+
+/**
+ * With `skipIfUnchanged`, the full check (an `nft -j list` and iptables reads, several processes) runs
+ * only when the nftables generation of this process's netns moved since the last clean check, or every
+ * FULL_CHECK_EVERY_MS (changes that bypass nftables, e.g. iptables-legacy). For firewalls that program
+ * this process's netns, as the daemon's does.
+ */
+export interface FirewallCheckOptions {
+  readonly skipIfUnchanged?: boolean;
+}
+
+const FULL_CHECK_EVERY_MS = 10_000;
 
 export interface ControllerDeps {
   readonly store: KVStore;
@@ -46,6 +58,8 @@ export class NetworkController {
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
   #closed = false;
+  /** The nftables generation at which the last full firewall check found nothing wrong, and since when. */
+  #cleanGeneration: { generation: number; at: number } | undefined;
 
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -118,12 +132,20 @@ export class NetworkController {
    * Compares the kernel's firewall with what the networks need (someone flushed or deleted our table)
    * and, when it drifted and `repair` is set, re-applies every rule. The daemon calls this periodically.
    */
-  async checkFirewall(repair = true): Promise<DriftReport> {
+  async checkFirewall(repair = true, options: FirewallCheckOptions = {}): Promise<DriftReport> {
     this.#open();
     const fw = this.#deps.firewall;
     if (fw === undefined) return { drifted: false, problems: [] };
+    // Read before the check: if the check finds nothing wrong, the ruleset was right at this generation.
+    const generation = options.skipIfUnchanged === true ? await nftGeneration(this.#ctx.handles.host()).catch(() => undefined) : undefined;
+    const clean = this.#cleanGeneration;
+    if (generation !== undefined && clean !== undefined && clean.generation === generation && Date.now() - clean.at < FULL_CHECK_EVERY_MS) {
+      return { drifted: false, problems: [] };
+    }
+    this.#cleanGeneration = undefined;
     const report = await fw.check();
     if (report.drifted && repair) await fw.restore();
+    if (!report.drifted && generation !== undefined) this.#cleanGeneration = { generation, at: clean?.generation === generation ? clean.at : Date.now() };
     return report;
   }
 

@@ -142,13 +142,14 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   });
   events.emit("daemon", "start", controller.id, { socket: socketPath });
 
-  // Someone flushing or deleting our table is noticed and repaired within 2 s (one `nft -j list` a second).
+  // Someone flushing or deleting our table is noticed and repaired within 2 s: a netlink read of the
+  // nftables generation a second, and the full check (`nft -j list`, iptables) when it moved.
   const checkMs = o.firewallCheckMs ?? 1_000;
   let checking = false;
   const timer = checkMs > 0 ? setInterval(() => {
     if (checking) return;
     checking = true;
-    controller.checkFirewall(true).then((r) => {
+    controller.checkFirewall(true, { skipIfUnchanged: true }).then((r) => {
       if (r.drifted) logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length });
     }, (err: unknown) => logger.error("firewall check failed", { error: String(err) })).finally(() => { checking = false; });
   }, checkMs) : undefined;

@@ -8,3 +8,4 @@ export * from "./addr.js";
 export * from "./route.js";
 export * from "./neigh.js";
 export type { NetlinkRequest } from "../netlink/index.js";
+export * from "./nft-generation.js";
