@@ -72,7 +72,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
-  const firewall = openFirewall(options.firewall ?? "nftables", handles);
+  const firewall = openFirewall(options.firewall ?? "nftables", native, handles);
   const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
@@ -90,12 +90,13 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   });
 }
 
-function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {
+function openFirewall(kind: "nftables" | "iptables" | "none", native: NativeAddon, handles: HandleCache): FirewallBackend {
   // Sysctls go through the netns handle (/proc/sys opened in place) instead of one `sysctl` exec each.
   const writeSysctls = async (entries: ReadonlyArray<readonly [string, string]>): Promise<void> => {
     for (const [key, value] of entries) handles.host().writeSysctl(key, value);
   };
-  if (kind === "nftables") return new NftablesBackend({ writeSysctls });
+  // Port-map changes go through the backend's own nfnetlink socket (closed by firewall.close()).
+  if (kind === "nftables") return new NftablesBackend({ writeSysctls, native });
   if (kind === "none") return new NoneBackend();
   throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
 }

@@ -1,5 +1,7 @@
-// The nftables backend: desired state in memory, one atomic `nft -f` transaction per change.
+// The nftables backend: desired state in memory, one atomic transaction per change (`nft -f`, or an
+// nfnetlink batch on a persistent socket for port-map element changes).
 
+import type { NativeAddon } from "../native/index.js";
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
 import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "./contract.js";
@@ -7,6 +9,7 @@ import { parseListedTable, tableDrift } from "./drift.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
+import { NfnlElementWriter } from "./nfnl-writer.js";
 import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
 import { hostPortKeys, sameMapping, sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
 
@@ -15,6 +18,13 @@ export interface NftablesBackendOptions {
   readonly netns?: string;
   /** Replaces process execution (tests, or a composition root with its own runner). */
   readonly runner?: CommandRunner;
+  /** The addon for the nfnetlink socket (default: loaded on first use). */
+  readonly native?: NativeAddon;
+  /**
+   * Port-map element changes through a persistent NETLINK_NETFILTER socket instead of `nft -f`.
+   * Default: on, unless a `runner` is given (then every change goes through the runner).
+   */
+  readonly nfnetlink?: boolean;
   /** Replaces the `sysctl` exec, e.g. with the osl writer that uses the netns handle. */
   readonly writeSysctls?: SysctlWriter;
   /** Name of our `inet` table (default "dnet"); one table per controller sharing a netns. */
@@ -46,9 +56,18 @@ export class NftablesBackend implements FirewallBackend {
   #synced = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Opens the nfnetlink writer on first use; undefined when that path is off or could not be opened. */
+  #openWriter: (() => NfnlElementWriter | undefined) | undefined;
+  #writer: NfnlElementWriter | undefined;
 
   constructor(options: NftablesBackendOptions = {}) {
     this.#table = dnetTable(options.table);
+    if (options.nfnetlink ?? options.runner === undefined) {
+      this.#openWriter = () => {
+        // No socket (no addon, netns gone, nfnetlink missing): `nft -f` still works, or reports why not.
+        try { return NfnlElementWriter.open(options.native, options.netns); } catch { return undefined; }
+      };
+    }
     this.#run = options.runner ?? commandRunner(options.netns);
     this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
     this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
@@ -75,11 +94,19 @@ export class NftablesBackend implements FirewallBackend {
       return;
     }
     try {
-      await this.#nft(renderElementChanges(this.#table, add, del));
+      if (!await this.#applyByNetlink(add, del)) await this.#nft(renderElementChanges(this.#table, add, del));
     } catch (err) {
       // Most likely drift (an element or the table vanished): rewrite the whole table instead.
       try { await this.#nft(full()); } catch { this.#synced = false; throw err; }
     }
+  }
+
+  /** The nfnetlink path, when on and the change only touches port maps; false: use `nft -f`. */
+  async #applyByNetlink(add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
+    if (this.#openWriter === undefined || !NfnlElementWriter.covers(add, del)) return false;
+    this.#writer ??= this.#openWriter();
+    if (this.#writer === undefined) this.#openWriter = undefined;
+    return this.#writer !== undefined && await this.#writer.apply(this.#table, add, del);
   }
 
   #checkConflicts(net: FirewallNetwork): void {
@@ -264,5 +291,8 @@ export class NftablesBackend implements FirewallBackend {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#queue;
+    this.#writer?.close();
+    this.#writer = undefined;
+    this.#openWriter = undefined;
   }
 }

@@ -16,3 +16,4 @@ export * from "./schemas/vxlan.js";
 export * from "./schemas/macvlan.js";
 export * from "./schemas/ipvlan.js";
 export * from "./socket.js";
+export * from "./schemas/nf-tables.js";

@@ -1,5 +1,6 @@
 // A netlink socket (optionally inside another netns): sequence numbers, ACKs, extended-ACK errors,
-// multipart dumps with NLM_F_DUMP_INTR retry, and several requests batched into one sendmsg.
+// multipart dumps with NLM_F_DUMP_INTR retry, several requests batched into one sendmsg, and framed
+// all-or-nothing transactions (nfnetlink batches).
 
 import { NetlinkError, internal } from "../errors/index.js";
 import type { NativeAddon, WatchHandle } from "../native/index.js";
@@ -21,6 +22,28 @@ export interface NetlinkRequest {
   readonly dump?: boolean;
   /** What this request does, for error messages: "RTM_NEWLINK veth0". */
   readonly describe: string;
+}
+
+/** A message that frames others (nfnetlink's batch begin and end): sent without NLM_F_ACK. */
+export interface NetlinkFrame {
+  readonly type: number;
+  readonly payload: Uint8Array;
+}
+
+interface Framing {
+  readonly begin: NetlinkFrame;
+  readonly end: NetlinkFrame;
+  readonly describe: string;
+  /** Called with the only answer `begin` gets: an error about the whole batch. */
+  readonly onAnswer: (result: RawMessage[] | NetlinkError) => void;
+}
+
+type Outcome = RawMessage[] | NetlinkError | Interrupted;
+
+interface Sent {
+  readonly promises: Array<Promise<Outcome>>;
+  /** Every sequence number that has a pending entry (the begin frame's included). */
+  readonly seqs: readonly number[];
 }
 
 export interface NetlinkSocketOptions {
@@ -90,7 +113,7 @@ export class NetlinkSocket {
    */
   async batch(requests: readonly NetlinkRequest[]): Promise<Array<RawMessage[] | NetlinkError>> {
     if (this.#closed) throw internal("ERR_NETLINK_CLOSED", "netlink socket is closed");
-    const results = await Promise.all(this.#send(requests));
+    const results = await Promise.all(this.#send(requests).promises);
     const retried = await Promise.all(results.map((r, i) => this.#retryInterrupted(requests[i], r)));
     return retried;
   }
@@ -101,6 +124,35 @@ export class NetlinkSocket {
     const errors = results.filter((r): r is NetlinkError => r instanceof NetlinkError);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, errors[0]?.message);
+    return results as RawMessage[][];
+  }
+
+  /**
+   * Sends `requests` between the frames `begin` and `end` in one sendmsg: an nfnetlink batch, which the
+   * kernel applies all or nothing, answering the requests only after processing the whole batch. A
+   * refused request aborts the batch (the others are still ACKed, though nothing was applied). A failure
+   * of the batch itself (EPERM, subsystem missing, a failed commit) is reported against `begin`, and
+   * then the requests may get no answer at all, so that error alone settles the transaction.
+   * Resolves with each request's replies; throws the first refusal as a NetlinkError.
+   */
+  async transaction(begin: NetlinkFrame, requests: readonly NetlinkRequest[], end: NetlinkFrame, describe = "batch"): Promise<RawMessage[][]> {
+    if (this.#closed) throw internal("ERR_NETLINK_CLOSED", "netlink socket is closed");
+    let failed: NetlinkError | undefined;
+    let abort = (): void => {};
+    const aborted = new Promise<void>((resolve) => { abort = resolve; });
+    const onAnswer = (result: RawMessage[] | NetlinkError): void => {
+      if (result instanceof NetlinkError) { failed = result; abort(); }
+    };
+    const sent = this.#send(requests, { begin, end, describe, onAnswer });
+    const all = Promise.all(sent.promises);
+    // The kernel reports a batch error before the requests' answers, so `failed` is set by the time `all` settles.
+    await Promise.race([aborted, all]);
+    this.#forget(sent.seqs);
+    if (failed !== undefined) throw failed;
+    const results = (await all) as Array<RawMessage[] | NetlinkError>;
+    // The first refusal is the cause; later ones are often its consequences (the same missing table).
+    const error = results.find((r): r is NetlinkError => r instanceof NetlinkError);
+    if (error !== undefined) throw error;
     return results as RawMessage[][];
   }
 
@@ -115,23 +167,33 @@ export class NetlinkSocket {
     this.#pending.clear();
   }
 
-  #send(requests: readonly NetlinkRequest[]): Array<Promise<RawMessage[] | NetlinkError | Interrupted>> {
-    const promises: Array<Promise<RawMessage[] | NetlinkError | Interrupted>> = [];
+  #send(requests: readonly NetlinkRequest[], framing?: Framing): Sent {
     const frames: Buffer[] = [];
     const seqs: number[] = [];
-    for (const request of requests) {
+    const frame = (type: number, flags: number, payload: Uint8Array): number => {
       const seq = this.#nextSeq();
+      frames.push(encodeMessage({ type, flags, seq, pid: 0 }, payload));
+      return seq;
+    };
+    if (framing !== undefined) {
+      const { begin, describe, onAnswer } = framing;
+      const seq = frame(begin.type, NLM_F_REQUEST, begin.payload);
       seqs.push(seq);
+      this.#pending.set(seq, { request: { ...begin, describe }, replies: [], interrupted: false, settle: onAnswer });
+    }
+    const promises = requests.map((request) => {
       const flags = NLM_F_REQUEST | NLM_F_ACK | (request.dump === true ? NLM_F_DUMP : 0) | (request.flags ?? 0);
-      frames.push(encodeMessage({ type: request.type, flags, seq, pid: 0 }, request.payload));
-      promises.push(new Promise((resolve) => {
+      const seq = frame(request.type, flags, request.payload);
+      seqs.push(seq);
+      return new Promise<Outcome>((resolve) => {
         const pending: Pending = {
           request, replies: [], interrupted: false,
           settle: (result) => resolve(pending.interrupted && !(result instanceof NetlinkError) ? INTERRUPTED : result),
         };
         this.#pending.set(seq, pending);
-      }));
-    }
+      });
+    });
+    if (framing !== undefined) frame(framing.end.type, NLM_F_REQUEST, framing.end.payload);
     try {
       this.#native.send(this.#fd, frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
     } catch (err) {
@@ -141,22 +203,31 @@ export class NetlinkSocket {
         this.#pending.delete(seq);
         p?.settle(new NetlinkError(-((err as { errno?: number }).errno ?? -5), p.request.describe));
       }
-      return promises;
+      return { promises, seqs };
     }
     // rtnetlink and nfnetlink answer inside sendmsg, so the replies are usually queued already.
     this.#pump();
     if (this.#pending.size > 0) this.#ensureWatching();
-    return promises;
+    return { promises, seqs };
   }
 
-  async #retryInterrupted(request: NetlinkRequest | undefined, result: RawMessage[] | NetlinkError | Interrupted): Promise<RawMessage[] | NetlinkError> {
+  /** Stops waiting for answers to `seqs` (a late one is then ignored like any unknown sequence number). */
+  #forget(seqs: readonly number[]): void {
+    for (const seq of seqs) this.#pending.delete(seq);
+    if (this.#pending.size === 0 && this.#watch !== undefined) {
+      this.#native.unwatch(this.#watch);
+      this.#watch = undefined;
+    }
+  }
+
+  async #retryInterrupted(request: NetlinkRequest | undefined, result: Outcome): Promise<RawMessage[] | NetlinkError> {
     let current = result;
     for (let attempt = 0; current === INTERRUPTED && request !== undefined; attempt++) {
       if (attempt >= DUMP_INTR_RETRIES) {
         return new NetlinkError(11, request.describe, "dump kept being interrupted by concurrent changes");
       }
-      const [again] = this.#send([request]);
-      current = await (again as Promise<RawMessage[] | NetlinkError | Interrupted>);
+      const [again] = this.#send([request]).promises;
+      current = await (again as Promise<Outcome>);
     }
     return current as RawMessage[] | NetlinkError;
   }

@@ -1,0 +1,123 @@
+// Golden bytes: our NEWSETELEM/DELSETELEM batches against what nft 1.0.6 sent (strace -e write=3) for the same elements.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { NLA_HDRLEN, NLM_F_ACK, NLM_F_REQUEST, NLMSG_HDRLEN, nlAlign } from "../netlink/constants.js";
+import { decodeMessages, encodeMessage } from "../netlink/message.js";
+import { NFTA_SET_ELEM_LIST_SET_ID } from "../netlink/schemas/nf-tables.js";
+import { parseIp } from "../types/index.js";
+import type { NftElement, NftValue } from "./nft-ast.js";
+import { elementChangeRequests, nftBatchFrames, setElemRequest } from "./nfnl-elements.js";
+import { dnetTable } from "./rules.js";
+
+// Captured in a scratch netns holding `table inet dnet` with the four port maps of rules.ts:
+//   strace -f -e trace=sendmsg -e write=3 nft add element inet dnet ports4 { … }
+// Each capture is one sendmsg: BATCH_BEGIN (seq 0), the element message (seq 1), BATCH_END (seq 2).
+const GOLDEN = {
+  // nft add element inet dnet ports4 { tcp . 8080 : 10.0.0.2 . 80, udp . 53 : 10.0.0.3 . 5353 }
+  ports4Add:
+    "140000001000010000000000000000000000000a800000000c0a010401000000000000000100000009000100646e6574" +
+    "000000000b000200706f72747334000008000400000000014c00038024000180100001800c000100060000001f900000" +
+    "100002800c0001000a0000020050000024000280100001800c0001001100000000350000100002800c0001000a000003" +
+    "14e90000140000001100010002000000000000000000000a",
+  // nft add element inet dnet ports6 { udp . 5353 : fd00::2 . 53 }
+  ports6Add:
+    "140000001000010000000000000000000000000a680000000c0a010401000000000000000100000009000100646e6574" +
+    "000000000b000200706f72747336000008000400000000023400038030000180100001800c0001001100000014e90000" +
+    "1c00028018000100fd00000000000000000000000000000200350000140000001100010002000000000000000000000a",
+  // nft add element inet dnet hostports4 { 192.168.1.5 . tcp . 8081 : 10.0.0.2 . 80 }
+  hostports4Add:
+    "140000001000010000000000000000000000000a640000000c0a010401000000000000000100000009000100646e6574" +
+    "000000000f000200686f7374706f72747334000008000400000000032c000380280001801400018010000100c0a80105" +
+    "060000001f910000100002800c0001000a00000200500000140000001100010002000000000000000000000a",
+  // nft add element inet dnet hostports6 { 2001:db8::1 . sctp . 8082 : fd00::2 . 80 }
+  hostports6Add:
+    "140000001000010000000000000000000000000a7c0000000c0a010401000000000000000100000009000100646e6574" +
+    "000000000f000200686f7374706f72747336000008000400000000044400038040000180200001801c00010020010db8" +
+    "000000000000000000000001840000001f9200001c00028018000100fd00000000000000000000000000000200500000" +
+    "140000001100010002000000000000000000000a",
+  // nft delete element inet dnet ports4 { tcp . 8080 }
+  ports4Del:
+    "140000001000010000000000000000000000000a440000000e0a010001000000000000000100000009000100646e6574" +
+    "000000000b000200706f7274733400001800038014000180100001800c000100060000001f9000001400000011000100" +
+    "02000000000000000000000a",
+  // nft delete element inet dnet hostports6 { 2001:db8::1 . sctp . 8082 }
+  hostports6Del:
+    "140000001000010000000000000000000000000a580000000e0a010001000000000000000100000009000100646e6574" +
+    "000000000f000200686f7374706f7274733600002800038024000180200001801c00010020010db80000000000000000" +
+    "00000001840000001f920000140000001100010002000000000000000000000a",
+} as const;
+
+/**
+ * What we send for the same change: nft's bytes with its NFTA_SET_ELEM_LIST_SET_ID cut out (we name
+ * the set only) and NLM_F_ACK added on the element message (we wait for its answer; nft 1.0.6 does not).
+ */
+function expected(hex: string): Buffer {
+  const [begin, inner, end] = decodeMessages(Buffer.from(hex, "hex"));
+  assert.ok(begin !== undefined && inner !== undefined && end !== undefined, "three messages captured");
+  const parts: Buffer[] = [];
+  for (let off = 4; off < inner.payload.length;) { // after struct nfgenmsg
+    const len = inner.payload.readUInt16LE(off);
+    if (inner.payload.readUInt16LE(off + 2) !== NFTA_SET_ELEM_LIST_SET_ID) parts.push(inner.payload.subarray(off, off + nlAlign(len)));
+    off += nlAlign(Math.max(len, NLA_HDRLEN));
+  }
+  const payload = Buffer.concat([inner.payload.subarray(0, 4), ...parts]);
+  return Buffer.concat([
+    encodeMessage(begin, begin.payload),
+    encodeMessage({ ...inner, flags: inner.flags | NLM_F_ACK }, payload),
+    encodeMessage(end, end.payload),
+  ]);
+}
+
+/** Our batch for one set's elements, with nft's sequence numbers. */
+function ours(op: "add" | "delete", set: string, elements: readonly NftElement[]): Buffer {
+  const { begin, end } = nftBatchFrames();
+  const r = setElemRequest(op, "dnet", set, elements);
+  return Buffer.concat([
+    encodeMessage({ type: begin.type, flags: NLM_F_REQUEST, seq: 0, pid: 0 }, begin.payload),
+    encodeMessage({ type: r.type, flags: NLM_F_REQUEST | NLM_F_ACK | (r.flags ?? 0), seq: 1, pid: 0 }, r.payload),
+    encodeMessage({ type: end.type, flags: NLM_F_REQUEST, seq: 2, pid: 0 }, end.payload),
+  ]);
+}
+
+const proto = (v: "tcp" | "udp" | "sctp"): NftValue => ({ t: "proto", v });
+const port = (v: number): NftValue => ({ t: "port", v });
+const addr = (v: string): NftValue => ({ t: "addr", v: parseIp(v) });
+
+test("golden: NEWSETELEM ports4 with two elements (tcp and udp)", () => {
+  assert.deepEqual(ours("add", "ports4", [
+    { key: [proto("tcp"), port(8080)], data: [addr("10.0.0.2"), port(80)] },
+    { key: [proto("udp"), port(53)], data: [addr("10.0.0.3"), port(5353)] },
+  ]), expected(GOLDEN.ports4Add));
+});
+
+test("golden: NEWSETELEM ports6, hostports4, hostports6 (sctp)", () => {
+  assert.deepEqual(ours("add", "ports6", [{ key: [proto("udp"), port(5353)], data: [addr("fd00::2"), port(53)] }]),
+    expected(GOLDEN.ports6Add));
+  assert.deepEqual(ours("add", "hostports4", [{ key: [addr("192.168.1.5"), proto("tcp"), port(8081)], data: [addr("10.0.0.2"), port(80)] }]),
+    expected(GOLDEN.hostports4Add));
+  assert.deepEqual(ours("add", "hostports6", [{ key: [addr("2001:db8::1"), proto("sctp"), port(8082)], data: [addr("fd00::2"), port(80)] }]),
+    expected(GOLDEN.hostports6Add));
+});
+
+test("golden: DELSETELEM names the element by its key only", () => {
+  assert.deepEqual(ours("delete", "ports4", [{ key: [proto("tcp"), port(8080)], data: [addr("10.0.0.2"), port(80)] }]),
+    expected(GOLDEN.ports4Del));
+  assert.deepEqual(ours("delete", "hostports6", [{ key: [addr("2001:db8::1"), proto("sctp"), port(8082)] }]),
+    expected(GOLDEN.hostports6Del));
+});
+
+test("elementChangeRequests: deletes first, only the chosen sets, large lists split under the 64 KiB nest limit", () => {
+  const t = dnetTable();
+  const el = (p: number): NftElement => ({ key: [proto("tcp"), port(p)], data: [addr("10.0.0.2"), port(p)] });
+  const many = Array.from({ length: 1500 }, (_, i) => el(10000 + i));
+  const add = new Map([["ports4", many], ["bridges", [{ key: [{ t: "ifname", v: "br0" } as NftValue] }]]]);
+  const del = new Map([["hostports4", [{ key: [addr("10.9.9.9"), proto("udp"), port(1)] }]]]);
+  const reqs = elementChangeRequests(t, add, del, new Set(["ports4", "hostports4"]));
+  assert.deepEqual(reqs.map((r) => r.describe), [
+    "NFT_MSG_DELSETELEM dnet hostports4",
+    "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4",
+  ]);
+  for (const r of reqs) assert.ok(r.payload.length + NLMSG_HDRLEN < 0x10000);
+  assert.throws(() => setElemRequest("add", "dnet", "bridges", [{ key: [{ t: "ifname", v: "br0" }] }]), TypeError);
+});
