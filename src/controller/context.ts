@@ -29,6 +29,11 @@ export interface ControllerContext {
   readonly fault: FaultHook;
   /** The embedded resolver; absent: sandboxes get the host's resolvers in their resolv.conf. */
   readonly dns?: EmbeddedDns;
+  /**
+   * In-sandbox interface index of each endpoint joined during this process's life (endpoint id → index),
+   * so leaving needs no lookup by name. Not persisted: after a restart the name is looked up.
+   */
+  readonly ifindexes: Map<string, number>;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {

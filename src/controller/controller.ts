@@ -66,7 +66,7 @@ export class NetworkController {
     this.#ctx = {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
-      hostResolvConf: deps.hostResolvConf, fault: deps.fault ?? envFaultHook(),
+      hostResolvConf: deps.hostResolvConf, fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }

@@ -82,7 +82,8 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
       rollback.push("driver leave", async () => {
         await driver.leave(network.id, endpointId);
-        if (withInterface) await retireInterface(ctx, sbIntent, ifname);
+        if (withInterface) await retireInterface(ctx, sbIntent, ctx.ifindexes.get(endpointId) ?? ifname);
+        ctx.ifindexes.delete(endpointId);
       });
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
@@ -93,7 +94,8 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
       // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg).
       const routed = withInterface && result.controllerConfiguresAddresses && !sb.hostNetns && becomesGateway(ctx, before, joined);
-      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined, routed);
+      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed);
+      if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
       const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
       await switchGateway(ctx, sbDone, before, [...before, joined], routed);
@@ -122,9 +124,8 @@ function joinedRecord(ep: EndpointRecord, sandboxId: string, ifname: string, r: 
 }
 
 /** Addresses, link up, static routes and (when it takes the gateway) default routes, in one sendmsg. */
-async function configureInterface(h: NetnsHandle, ep: EndpointRecord, withDefaultRoutes: boolean): Promise<void> {
-  const ifname = ep.ifname as string;
-  const index = await linkIndex(h, ifname);
+async function configureInterface(h: NetnsHandle, ep: EndpointRecord, known: number | undefined, withDefaultRoutes: boolean): Promise<void> {
+  const index = known ?? await linkIndex(h, ep.ifname as string);
   const requests: NetlinkRequest[] = [];
   if (ep.address !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.address) }));
   if (ep.addressIPv6 !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.addressIPv6), nodad: true }));

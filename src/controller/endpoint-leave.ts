@@ -61,6 +61,8 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
  */
 async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {
   const ifname = ep.pending?.ifname ?? ep.ifname;
+  const index = ctx.ifindexes.get(ep.id);
+  ctx.ifindexes.delete(ep.id);
   if (ifname === undefined || ifname === "" || sb.state === "deleting") return;
-  await retireInterface(ctx, sb, ifname);
+  await retireInterface(ctx, sb, index ?? ifname);
 }

@@ -10,11 +10,11 @@ export function sandboxHandle(ctx: ControllerContext, sb: SandboxRecord): NetnsH
 }
 
 /**
- * The interface named `ifname` in the sandbox, if it is still there: down (it carries no traffic; a veth's
+ * The interface named `ifname` (or with that index) in the sandbox, if it is still there: down (it carries no traffic; a veth's
  * host end loses its carrier) and renamed out of the way, in one message. Its driver destroys it later,
  * off the request path.
  */
-export async function retireInterface(ctx: ControllerContext, sb: SandboxRecord, ifname: string): Promise<void> {
+export async function retireInterface(ctx: ControllerContext, sb: SandboxRecord, ifname: string | number): Promise<void> {
   if (sb.hostNetns) return;
   const leftName = `dx${randomBytes(6).toString("hex").slice(0, 11)}`;
   await setLink(sandboxHandle(ctx, sb), ifname, { up: false, name: leftName }).catch((err: unknown) => {

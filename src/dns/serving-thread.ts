@@ -73,12 +73,13 @@ export class WorkerThread implements ServingThread {
   readonly #unsubscribe: () => void;
   #seq = 0;
   #dead: Error | undefined;
+  #ops: RecordsOp[] = [];
 
   /** `onDeath` is called once if the worker stops without being closed (its sockets are then gone). */
   constructor(records: ServiceRecords, options: EngineOptions, onDeath: (err: Error) => void) {
     const workerData: WorkerData = { dnsWorker: true, options, ops: records.snapshot() };
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { workerData });
-    this.#unsubscribe = records.subscribe((op) => this.#post({ type: "ops", ops: [op] }));
+    this.#unsubscribe = records.subscribe((op) => this.#queue(op));
     this.#worker.on("message", (m: WorkerReply) => this.#settle(m));
     const die = (err: Error): void => {
       if (this.#dead !== undefined) return;
@@ -92,12 +93,25 @@ export class WorkerThread implements ServingThread {
     this.#worker.on("exit", (code) => die(internal(WORKER_DIED, `DNS worker thread exited with code ${code}`)));
   }
 
-  #post(msg: WorkerRequest): void {
-    if (this.#dead === undefined) this.#worker.postMessage(msg);
+  /**
+   * Changes made in one synchronous run (a join updates several endpoints and the sandbox) travel in one
+   * message: each postMessage costs a structured clone and a wake-up of the worker.
+   */
+  #queue(op: RecordsOp): void {
+    this.#ops.push(op);
+    if (this.#ops.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (this.#ops.length === 0) return;
+    const ops = this.#ops;
+    this.#ops = [];
+    if (this.#dead === undefined) this.#worker.postMessage({ type: "ops", ops } satisfies WorkerRequest);
   }
 
   #call(msg: Distributive<Exclude<WorkerRequest, { type: "ops" }>>): Promise<void> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    this.#flush(); // the worker applies queued changes before this request, as they were made before it
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });

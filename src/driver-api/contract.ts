@@ -96,6 +96,8 @@ export interface JoinResult {
   readonly hostInterface?: string;
   /** Whether the controller should configure the addresses (false: the driver already did). */
   readonly controllerConfiguresAddresses: boolean;
+  /** The interface's index in the sandbox's netns, when the driver knows it (saves the controller a lookup). */
+  readonly ifindex?: number;
 }
 
 /** Every network driver implements this. Optional abilities are separate interfaces below. */

@@ -4,11 +4,11 @@ import { invalidArgument } from "../errors/index.js";
 import {
   IFF_UP, IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
   MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit,
-  type NetlinkRequest, type RawMessage,
+  type NetlinkRequest, decodeLinkMessage,
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
-import { checkGroup, linkIndex, linkRequest, setLink, type LinkRef } from "./link.js";
+import { checkGroup, linkIndex, linkRequest, setLink, toLink, type LinkRef } from "./link.js";
 
 /** What every kind shares. */
 export interface CommonLinkSpec {
@@ -98,11 +98,18 @@ async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: Lin
   return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
 }
 
+/** The indexes of a new veth pair, from the kernel's echo of the creation. */
+export interface VethIndexes {
+  readonly index: number;
+  /** The peer's index in its own netns (IFLA_LINK of the echo). */
+  readonly peerIndex: number | undefined;
+}
+
 /**
  * A veth pair in one kernel call: the peer is created directly in its netns under its final name.
- * Resolves to the host end's index when the kernel echoes it (6.3+), else undefined.
+ * Resolves to the new indexes when the kernel echoes the link (6.3+), else undefined.
  */
-export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<number | undefined> {
+export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIndexes | undefined> {
   const peer = spec.peer;
   validateIfname(peer.name);
   checkMtu(peer.mtu);
@@ -117,13 +124,10 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<number
   };
   const replies = await h.route.request(await createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }));
   if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
-  return echoedIndex(replies);
-}
-
-/** The new link's index from the kernel's echo (RTM_NEWLINK reply), or undefined on kernels without it. */
-function echoedIndex(replies: readonly RawMessage[]): number | undefined {
-  const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= 8);
-  return echo === undefined ? undefined : echo.payload.readInt32LE(4);
+  const echo = replies.find((m) => m.type === RTM_NEWLINK);
+  if (echo === undefined) return undefined;
+  const link = toLink(decodeLinkMessage(echo.payload));
+  return { index: link.index, peerIndex: link.parentIndex };
 }
 
 export async function createBridge(h: NetnsHandle, spec: CommonLinkSpec): Promise<void> {

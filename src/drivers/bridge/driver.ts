@@ -10,6 +10,7 @@ import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
   createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, setHairpin, setLink, type HandleCache, type NetnsHandle,
+  type VethIndexes,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
@@ -82,11 +83,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const hostIfname = hostIfnameOf(req.endpointId);
     const mtu = net.config.mtu === undefined ? {} : { mtu: net.config.mtu };
     const sandbox = this.#deps.handles.get(req.sandboxKey);
-    const create = (): Promise<number | undefined> => createVeth(host, {
+    const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
       name: hostIfname, up: true, master: net.bridgeIndex, ...mtu,
       peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
     });
-    const echoedIndex = await create().catch(async (err: unknown) => {
+    const echoed = await create().catch(async (err: unknown) => {
       if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
       return create();
     });
@@ -94,7 +95,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     try {
       if (net.config.v6 === undefined) disableIPv6(sandbox, req.ifname);
       // Kept, so leaving needs no lookup by name first.
-      hostIndex = echoedIndex ?? await linkIndex(host, hostIfname);
+      hostIndex = echoed?.index ?? await linkIndex(host, hostIfname);
       // Without a userland proxy, a sandbox reaching a published port of its own network through the
       // host's address needs its packets to go back out of the port they came in on.
       await setHairpin(host, hostIndex, true);
@@ -109,6 +110,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const gw6 = gatewayIp(net.config.v6?.gateway);
     return {
       staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true,
+      ...(echoed?.peerIndex === undefined ? {} : { ifindex: echoed.peerIndex }),
       ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }),
     };
   }
