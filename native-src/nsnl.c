@@ -472,12 +472,31 @@ static napi_value listen_at(napi_env env, napi_callback_info info) {
   return int_value(env, fd);
 }
 
-// openAt(nsFd, path, flags) -> fd: open() while inside a netns. /proc/sys/net files are bound to the
-// netns of the opener, so this is how sysctls of a sandbox are read and written without a helper process.
+// openAt(nsFd, path, flags[, dirFd]) -> fd: openat(dirFd or AT_FDCWD, path) while inside a netns.
+// /proc/sys/net files are bound to the netns of the opener, so this is how sysctls of a sandbox are read
+// and written without a helper process. dirFd: a /proc/sys/net opened in that netns before; a path
+// relative to it skips the dcache chain of one "net" entry per netns that every "/proc/sys/net/…"
+// lookup walks (~1 ms per open with 1,000 namespaces).
 static napi_value open_at(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t nsfd, flags;
-  if (get_args(env, info, 3, argv) || arg_int(env, argv[0], &nsfd) || arg_int(env, argv[2], &flags)) return NULL;
+  napi_value argv[4];
+  size_t argc = 4;
+  int32_t nsfd, flags, dirfd = AT_FDCWD;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    throw_type(env, "missing arguments");
+    return NULL;
+  }
+  if (arg_int(env, argv[0], &nsfd) || arg_int(env, argv[2], &flags)) return NULL;
+  if (argc >= 4) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[3], &t) != napi_ok) return NULL;
+    if (t != napi_undefined) {
+      if (arg_int(env, argv[3], &dirfd)) return NULL;
+      if (dirfd < 0) {
+        throw_type(env, "dirFd must be a non-negative fd");
+        return NULL;
+      }
+    }
+  }
   char *path = arg_string(env, argv[1]);
   if (path == NULL) return NULL;
   int saved;
@@ -486,7 +505,7 @@ static napi_value open_at(napi_env env, napi_callback_info info) {
     free(path);
     return throw_errno(env, -rc, "setns");
   }
-  int fd = open(path, flags | O_CLOEXEC);
+  int fd = openat(dirfd, path, flags | O_CLOEXEC);
   int err = errno;
   leave_netns(saved);
   free(path);

@@ -35,8 +35,11 @@ export interface NativeAddon {
   netnsAdopt(source: string, path: string): void;
   /** Detaches the bind mount at `path` and removes the file. */
   netnsDelete(path: string): void;
-  /** open() inside the netns of `nsFd`; the fd stays bound to that netns (used for /proc/sys/net). */
-  openAt(nsFd: number, path: string, flags: number): number;
+  /**
+   * open() inside the netns of `nsFd`; the fd stays bound to that netns (used for /proc/sys/net). With
+   * `dirFd`, openat() relative to that directory fd.
+   */
+  openAt(nsFd: number, path: string, flags: number, dirFd?: number): number;
   /** A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`. */
   listenAt(nsFd: number, family: number, type: number, ip: string, port: number): number;
 }

@@ -5,7 +5,7 @@ import type { NativeAddon } from "../native/index.js";
 import { NETLINK_NETFILTER, NETLINK_ROUTE } from "../netlink/constants.js";
 import { NetlinkSocket } from "../netlink/socket.js";
 import { closeFd, openNetnsFd } from "./namespace.js";
-import { readSysctl, writeSysctl } from "./sysctl.js";
+import { openProcSysNet, readSysctl, writeSysctl } from "./sysctl.js";
 
 export class NetnsHandle {
   /** The netns file, or undefined for the namespace this process runs in. */
@@ -15,6 +15,7 @@ export class NetnsHandle {
   readonly native: NativeAddon;
   readonly route: NetlinkSocket;
   #netfilter: NetlinkSocket | undefined;
+  #netDirFd: number | undefined;
   #closed = false;
 
   private constructor(native: NativeAddon, path: string | undefined, nsFd: number, route: NetlinkSocket) {
@@ -49,12 +50,18 @@ export class NetnsHandle {
 
   readSysctl(key: string): string {
     this.#assertOpen();
-    return readSysctl(this.native, this.nsFd, key);
+    return readSysctl(this.native, this.nsFd, key, this.#procSysNet());
   }
 
   writeSysctl(key: string, value: string): void {
     this.#assertOpen();
-    writeSysctl(this.native, this.nsFd, key, value);
+    writeSysctl(this.native, this.nsFd, key, value, this.#procSysNet());
+  }
+
+  /** This netns's /proc/sys/net, opened on first use (see openSysctl). */
+  #procSysNet(): number {
+    this.#netDirFd ??= openProcSysNet(this.native, this.nsFd);
+    return this.#netDirFd;
   }
 
   close(): void {
@@ -62,6 +69,7 @@ export class NetnsHandle {
     this.#closed = true;
     this.route.close();
     this.#netfilter?.close();
+    if (this.#netDirFd !== undefined) closeFd(this.#netDirFd);
     if (this.nsFd >= 0) closeFd(this.nsFd);
   }
 

@@ -1,7 +1,7 @@
 // Root integration tests of per-netns sysctls: written through a handle, read back with `ip netns exec … sysctl`.
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { LibnetworkError } from "../errors/index.js";
 import { loadNative, type NativeAddon } from "../native/index.js";
@@ -9,7 +9,7 @@ import { rootOnly, run, uniqueName } from "../testing/kernel.js";
 import { HandleCache, type NetnsHandle } from "./handle.js";
 import { createBridge } from "./link-create.js";
 import { NetnsDirectory } from "./namespace.js";
-import { readSysctl, sysctlPath, writeSysctl } from "./sysctl.js";
+import { openProcSysNet, readSysctl, sysctlPath, writeSysctl } from "./sysctl.js";
 
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
@@ -74,6 +74,22 @@ describe("osl sysctls inside a scratch netns (root)", rootOnly, () => {
       assert.equal(readSysctl(native, h.nsFd, key), flipped, key);
     }
     for (const key of KEYS) assert.equal(hostValue(key), hostBefore.get(key), `host's ${key} unchanged`);
+  });
+
+  it("openAt relative to the netns's /proc/sys/net reads that netns's values; a negative dirFd is refused", () => {
+    const { name, h } = scratch();
+    h.writeSysctl("net.ipv4.ip_forward", "1");
+    const dirFd = openProcSysNet(native, h.nsFd);
+    try {
+      const fd = native.openAt(h.nsFd, "ipv4/ip_forward", 0, dirFd);
+      const buf = Buffer.alloc(8);
+      const n = readSync(fd, buf, 0, 8, 0);
+      closeSync(fd);
+      assert.equal(buf.subarray(0, n).toString().trim(), nsValue(name, "net.ipv4.ip_forward"));
+      assert.throws(() => native.openAt(h.nsFd, "ipv4/ip_forward", 0, -5), /non-negative/);
+    } finally {
+      closeSync(dirFd);
+    }
   });
 
   it("reaches per-interface keys, including an interface name with a dot (slash form)", async () => {

@@ -17,18 +17,32 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${segments.join("/")}`;
 }
 
-function openSysctl(native: NativeAddon, nsFd: number, key: string, flags: number): number {
+/** "/proc/sys/net", opened inside the netns (O_PATH): sysctl paths relative to it are cheap to look up. */
+export function openProcSysNet(native: NativeAddon, nsFd: number): number {
+  return native.openAt(nsFd, PROC_SYS_NET, O_PATH | constants.O_DIRECTORY);
+}
+
+const PROC_SYS_NET = "/proc/sys/net";
+/** Linux's O_PATH (asm-generic/fcntl.h), which node's fs.constants does not carry. */
+const O_PATH = 0o10000000;
+
+/**
+ * `netDirFd`: the netns's /proc/sys/net (openProcSysNet). Every absolute "/proc/sys/net/…" lookup walks
+ * one dcache entry per network namespace on the machine (they all hang off /proc/sys under the name
+ * "net"): ~1 ms per open with 1,000 sandboxes, against µs relative to the netns's own directory.
+ */
+function openSysctl(native: NativeAddon, nsFd: number, key: string, flags: number, netDirFd?: number): number {
   const path = sysctlPath(key);
   try {
-    return native.openAt(nsFd, path, flags);
+    return netDirFd === undefined ? native.openAt(nsFd, path, flags) : native.openAt(nsFd, path.slice(PROC_SYS_NET.length + 1), flags, netDirFd);
   } catch (err) {
     if (isNativeError(err) && err.code === "ENOENT") throw notFound("ERR_SYSCTL_NOT_FOUND", `sysctl ${key} does not exist`, err);
     throw internal("ERR_SYSCTL", `cannot open sysctl ${key}: ${String(err)}`, err);
   }
 }
 
-export function readSysctl(native: NativeAddon, nsFd: number, key: string): string {
-  const fd = openSysctl(native, nsFd, key, constants.O_RDONLY);
+export function readSysctl(native: NativeAddon, nsFd: number, key: string, netDirFd?: number): string {
+  const fd = openSysctl(native, nsFd, key, constants.O_RDONLY, netDirFd);
   try {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
@@ -38,9 +52,9 @@ export function readSysctl(native: NativeAddon, nsFd: number, key: string): stri
   }
 }
 
-export function writeSysctl(native: NativeAddon, nsFd: number, key: string, value: string): void {
+export function writeSysctl(native: NativeAddon, nsFd: number, key: string, value: string, netDirFd?: number): void {
   if (/[\n\0]/.test(value)) throw invalidArgument("ERR_INVALID_SYSCTL", `invalid value for sysctl ${key}`);
-  const fd = openSysctl(native, nsFd, key, constants.O_WRONLY);
+  const fd = openSysctl(native, nsFd, key, constants.O_WRONLY, netDirFd);
   try {
     // Position 0: with kernel.sysctl_writes_strict, writes at an offset are ignored.
     writeSync(fd, `${value}\n`, 0);
