@@ -79,7 +79,9 @@ export class DnetClient {
         res.on("error", reject);
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
-        if (req.reusedSocket && err.code === "ECONNRESET") reject(new StaleSocket());
+        // EPIPE: the daemon had closed the connection before our request was written; ECONNRESET: it
+        // closed it without reading it. Either way the request was not processed.
+        if (req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) reject(new StaleSocket());
         else reject(unavailable("ERR_DAEMON_UNREACHABLE", `cannot connect to the dnet daemon at ${this.#describe()}: ${err.message}`, err));
       });
       req.end(payload);
