@@ -45,8 +45,9 @@ async function oursRound(dir: NetnsDirectory, cache: HandleCache, tag: string): 
   for (let i = 0; i < ENDPOINTS; i++) {
     const t0 = performance.now();
     const peer = `p${i}`;
-    await createVeth(host, { name: `bk${tag}${i}`, up: true, peer: { name: peer, netns: ns } });
-    const index = await linkIndex(ns, peer);
+    // The kernel's echo of the creation gives the peer's index (what the bridge driver uses), else a lookup.
+    const created = await createVeth(host, { name: `bk${tag}${i}`, up: true, peer: { name: peer, netns: ns } });
+    const index = created?.peerIndex ?? await linkIndex(ns, peer);
     await ns.route.batchOrThrow([addAddressRequest(index, { link: index, address: endpointAddress(i) }), await setLinkRequest(ns, index, { up: true })]);
     setup.push(performance.now() - t0);
   }
