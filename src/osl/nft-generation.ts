@@ -2,12 +2,9 @@
 // iptables-nft, anyone's). Reading it costs one netlink round trip instead of an `nft` process.
 
 import { internal } from "../errors/index.js";
+import { NFNL_SUBSYS_NFTABLES, NFTA_GEN_ID, NFT_MSG_GETGEN, NFT_MSG_NEWGEN } from "../netlink/index.js";
 import type { NetnsHandle } from "./handle.js";
 
-const NFNL_SUBSYS_NFTABLES = 10;
-const NFT_MSG_GETGEN = 16;
-const NFT_MSG_NEWGEN = 15;
-const NFTA_GEN_ID = 1;
 const NLA_TYPE_MASK = 0x3fff;
 
 /** The generation id of the netns's nftables ruleset (NFT_MSG_GETGEN). */

@@ -24,6 +24,9 @@ export const NFPROTO_IPV4 = 2;
 export const NFPROTO_IPV6 = 10;
 
 // enum nf_tables_msg_types; the nlmsg_type is (NFNL_SUBSYS_NFTABLES << 8) | this.
+export const NFT_MSG_NEWGEN = 15;
+export const NFT_MSG_GETGEN = 16;
+export const NFTA_GEN_ID = 1;
 export const NFT_MSG_NEWSETELEM = 12;
 export const NFT_MSG_GETSETELEM = 13;
 export const NFT_MSG_DELSETELEM = 14;
