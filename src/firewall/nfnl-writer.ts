@@ -7,6 +7,8 @@ import { loadNative, type NativeAddon } from "../native/index.js";
 import { NETLINK_NETFILTER } from "../netlink/constants.js";
 import { NetlinkSocket } from "../netlink/socket.js";
 import { closeFd, openNetnsFd } from "../osl/namespace.js";
+import { forgetUdpFlows } from "./conntrack.js";
+import type { PortMapping } from "./contract.js";
 import { netnsPath } from "./exec.js";
 import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
@@ -58,6 +60,11 @@ export class NfnlElementWriter {
     if (requests.reduce((n, r) => n + r.payload.length, 0) > MAX_BATCH_BYTES) return false;
     await this.#socket.transaction(this.#frames.begin, requests, this.#frames.end, `nf_tables batch on table ${table.name}`);
     return true;
+  }
+
+  /** Deletes the conntrack entries of UDP flows the mappings NATed (see conntrack.ts). */
+  forgetUdpFlows(mappings: readonly PortMapping[]): Promise<number> {
+    return forgetUdpFlows(this.#socket, mappings);
   }
 
   close(): void {

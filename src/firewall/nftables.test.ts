@@ -154,6 +154,18 @@ describe("nftables backend: real packets in scratch namespaces", rootOnly, () =>
     assert.equal(listTable(), before);
   });
 
+  test("a UDP client that keeps its port follows the published port to its new container (conntrack cleared)", async () => {
+    await topo.serve(topo.ns("a2"), ["udp:5354"]);
+    const [a1, a2] = [parseIp("10.201.1.2"), parseIp("10.201.1.3")];
+    await fw.addPortMappings("net-a", "ep-u1", [{ proto: "udp", hostPort: 5360, hostPortEnd: 5360, containerIp: a1, containerPort: 5353 }]);
+    assert.equal(topo.udp(topo.outside, OUT.host4, 5360, 40123), `${OUT.peer4} 5353`, "a1 answers");
+    await fw.removePortMappings("net-a", "ep-u1");
+    await fw.addPortMappings("net-a", "ep-u2", [{ proto: "udp", hostPort: 5360, hostPortEnd: 5360, containerIp: a2, containerPort: 5354 }]);
+    // Without clearing, the flow's entry would still DNAT to a1:5353.
+    assert.equal(topo.udp(topo.outside, OUT.host4, 5360, 40123), `${OUT.peer4} 5354`, "a2 answers the same flow");
+    await fw.removePortMappings("net-a", "ep-u2");
+  });
+
   test("removePortMappings leaves no element of the endpoint", async () => {
     await fw.removePortMappings("net-a", "ep-a1");
     await fw.removePortMappings("net-a", "ep-a1");

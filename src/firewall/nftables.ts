@@ -103,10 +103,17 @@ export class NftablesBackend implements FirewallBackend {
 
   /** The nfnetlink path, when on and the change only touches port maps; false: use `nft -f`. */
   async #applyByNetlink(add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
-    if (this.#openWriter === undefined || !NfnlElementWriter.covers(add, del)) return false;
+    if (!NfnlElementWriter.covers(add, del)) return false;
+    const writer = this.#nfnl();
+    return writer !== undefined && await writer.apply(this.#table, add, del);
+  }
+
+  /** The nfnetlink writer, opened on first use; undefined when off or it cannot be opened. */
+  #nfnl(): NfnlElementWriter | undefined {
+    if (this.#openWriter === undefined) return undefined;
     this.#writer ??= this.#openWriter();
     if (this.#writer === undefined) this.#openWriter = undefined;
-    return this.#writer !== undefined && await this.#writer.apply(this.#table, add, del);
+    return this.#writer;
   }
 
   #checkConflicts(net: FirewallNetwork): void {
@@ -247,6 +254,7 @@ export class NftablesBackend implements FirewallBackend {
         state.endpoints.set(endpointId, list);
         throw err;
       }
+      await this.#nfnl()?.forgetUdpFlows(list).catch(() => 0); // best effort: entries time out anyway
     });
   }
 

@@ -62,6 +62,7 @@ import socket, sys
 host, port = sys.argv[1], int(sys.argv[2])
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(1.5)
+if len(sys.argv) > 3: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[3])))
 s.sendto(b"x", (host, port))
 print(s.recv(2048).decode().strip())
 `;
@@ -158,8 +159,10 @@ export class Topology {
     return out?.trim();
   }
 
-  udp(netns: string, address: string, port: number): string | undefined {
-    return trySh("ip", ["netns", "exec", netns, PYTHON, "-c", UDP_CLIENT, address, String(port)])?.trim();
+  /** One datagram and its answer; `fromPort` keeps the client's source port (one conntrack flow). */
+  udp(netns: string, address: string, port: number, fromPort?: number): string | undefined {
+    const from = fromPort === undefined ? [] : [String(fromPort)];
+    return trySh("ip", ["netns", "exec", netns, PYTHON, "-c", UDP_CLIENT, address, String(port), ...from])?.trim();
   }
 
   /** Runs a command inside a namespace of this topology. */
