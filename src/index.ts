@@ -5,3 +5,4 @@ export * from "./errors/index.js";
 export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
 export { parseIp, parsePrefix, formatIp, formatPrefix } from "./types/index.js";
 export type { NetworkDriver, Capability, JoinResult, JoinRequest, CreateNetworkRequest, CreateEndpointRequest } from "./driver-api/index.js";
+export type { InterfaceStatistics } from "./osl/index.js";

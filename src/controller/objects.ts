@@ -2,10 +2,11 @@
 // with both the modern API and the original libnetwork README's (PascalCase) names.
 
 import { hasOperationalInfo } from "../driver-api/index.js";
+import { linkStatistics, type InterfaceStatistics } from "../osl/index.js";
 import type { ControllerContext } from "./context.js";
 import { createEndpoint } from "./endpoint-create.js";
 import { deleteEndpoint } from "./endpoint-delete.js";
-import { joinEndpoint } from "./endpoint-join.js";
+import { joinEndpoint, joinedEndpoints } from "./endpoint-join.js";
 import { leaveEndpoint } from "./endpoint-leave.js";
 import { renameEndpoint } from "./endpoint-rename.js";
 import type { CreateEndpointOptions } from "./endpoint-options.js";
@@ -14,6 +15,7 @@ import { resolveRef } from "./ids.js";
 import { deleteNetwork } from "./network-delete.js";
 import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
 import { deleteSandbox } from "./sandbox-delete.js";
+import { sandboxHandle } from "./sandbox-interface.js";
 import type { CreateSandboxOptions } from "./sandbox-create.js";
 
 /** Finds or creates the sandbox of a container (the README's `ep.Join("container1", …)`). */
@@ -177,7 +179,20 @@ export class Sandbox {
     await deleteSandbox(this.#ctx, this.id);
   }
 
+  /** Counters of the sandbox's endpoint interfaces, keyed by their in-sandbox names (Docker's Statistics). */
+  async statistics(): Promise<Map<string, InterfaceStatistics>> {
+    const sb = this.info();
+    const names = joinedEndpoints(this.#ctx, sb).map((e) => e.ifname ?? "").filter((n) => n !== "");
+    if (names.length === 0 || sb.hostNetns) return new Map();
+    const all = await linkStatistics(sandboxHandle(this.#ctx, sb));
+    return new Map(names.flatMap((n): Array<[string, InterfaceStatistics]> => {
+      const s = all.get(n);
+      return s === undefined ? [] : [[n, s]];
+    }));
+  }
+
   ID(): string { return this.id; }
+  Statistics(): Promise<Map<string, InterfaceStatistics>> { return this.statistics(); }
   ContainerID(): string { return this.containerId; }
   Key(): string { return this.key; }
   Delete(): Promise<void> { return this.delete(); }

@@ -9,3 +9,4 @@ export * from "./route.js";
 export * from "./neigh.js";
 export type { NetlinkRequest } from "../netlink/index.js";
 export * from "./nft-generation.js";
+export * from "./link-stats.js";
