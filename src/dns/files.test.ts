@@ -2,7 +2,9 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -52,6 +54,15 @@ describe("writeSandboxDnsFiles", () => {
     assert.equal(readFileSync(paths.hosts, "utf8"), HOSTS, "no tail of the longer file, no padding left");
     assert.equal(statSync(paths.hosts).ino, inode);
     assert.deepEqual(readdirSync(paths.dir).sort(), ["hosts", "resolv.conf"]);
+    // A symlink in the file's place is replaced, not written through.
+    const target = join(own, "elsewhere");
+    writeFileSync(target, "keep me\n");
+    rmSync(paths.hosts);
+    symlinkSync(target, paths.hosts);
+    await writeSandboxDnsFiles(paths, { hosts: HOSTS }, { durable: false });
+    assert.equal(readFileSync(target, "utf8"), "keep me\n");
+    assert.equal(lstatSync(paths.hosts).isFile(), true);
+    assert.equal(readFileSync(paths.hosts, "utf8"), HOSTS);
   });
 
   it("writes both files (0644) in a 0755 directory, the hash beside it, and no temp file", async () => {

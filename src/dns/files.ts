@@ -1,7 +1,7 @@
 // The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash.
 
 import {
-  chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync,
+  chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync,
 } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
@@ -152,13 +152,21 @@ function writeInPlace(path: string, content: string): void {
   }
 }
 
-/** Opens for writing, creating the file, and its directory when missing (the first write of a sandbox). */
+/**
+ * Opens for writing, creating the file, and its directory when missing (the first write of a sandbox).
+ * A symlink put in the file's place is replaced by a file, never written through.
+ */
 function openInPlace(path: string): number {
   const open = (): number => openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
   try {
     return open();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") {
+      unlinkSync(path);
+      return open();
+    }
+    if (code !== "ENOENT") throw err;
     mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
     chmodSync(dirname(path), DIR_MODE); // whatever the umask
     return open();

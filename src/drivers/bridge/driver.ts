@@ -249,7 +249,8 @@ function disableIPv6(h: NetnsHandle, ifname: string): void {
 async function evictTrashed(host: NetnsHandle, name: string): Promise<boolean> {
   const link = await findLink(host, name);
   if (link?.group !== TRASH_GROUP) return false;
-  await setLink(host, link.index, { name: `dx${randomBytes(6).toString("hex").slice(0, 11)}` });
+  // Down first: kernels before 6.x refuse to rename a link that is up (EBUSY). A rare path.
+  await setLink(host, link.index, { up: false, name: `dx${randomBytes(6).toString("hex").slice(0, 11)}` });
   return true;
 }
 
