@@ -79,15 +79,29 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
     try {
       ctx.fault("endpoint-join:intent");
       const driver = await driverOf(ctx, network.driver);
-      const result = await driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
+      const before = joinedEndpoints(ctx, sbIntent);
+      const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
+      const joining = driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
+      // While the kernel creates the interface (the bridge driver sends that from a thread-pool thread),
+      // the sandbox's hosts/resolv.conf and DNS view: derived state (nothing in them comes from the
+      // driver's answer), rewritten by the rollback if the join fails.
+      rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
+      const provisional: EndpointRecord = joinedRecord(epIntent, sandboxId, ifname, NO_RESULT);
+      const files = (async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // after the driver's request went out
+        await writeSandboxFiles(ctx, sbDone, [...before, provisional]);
+      })();
+      const [joinOutcome, filesOutcome] = await Promise.allSettled([joining, files]);
+      if (joinOutcome.status === "rejected") throw joinOutcome.reason;
       rollback.push("driver leave", async () => {
         await driver.leave(network.id, endpointId);
         if (withInterface) await retireInterface(ctx, sbIntent, ctx.ifindexes.get(endpointId) ?? ifname);
         ctx.ifindexes.delete(endpointId);
       });
+      if (filesOutcome.status === "rejected") throw filesOutcome.reason;
+      const result = joinOutcome.value;
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
-      const before = joinedEndpoints(ctx, sbIntent);
       // Pushed before the steps: the default route may move with the addresses already, and a switch
       // that fails half way (ports of the new gateway refused after the old one's were revoked) must still
       // give the gateway back. Revoking what was not programmed is a no-op.
@@ -97,10 +111,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed);
       if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
-      const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
       await switchGateway(ctx, sbDone, before, [...before, joined], routed);
-      rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
-      await writeSandboxFiles(ctx, sbDone, [...before, joined]);
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;
@@ -109,6 +120,9 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
     }
   });
 }
+
+/** What the files of a joining endpoint are written from before the driver answers (they need none of it). */
+const NO_RESULT: JoinResult = { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true };
 
 function joinedRecord(ep: EndpointRecord, sandboxId: string, ifname: string, r: JoinResult): EndpointRecord {
   const staticRoutes: StaticRouteRecord[] = r.staticRoutes.map((s) => ({

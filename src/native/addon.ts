@@ -21,6 +21,11 @@ export interface NativeAddon {
   bind(fd: number, sockaddr: Buffer): void;
   /** send() the whole buffer (for netlink: to the kernel). Returns bytes sent. */
   send(fd: number, data: Buffer): number;
+  /**
+   * send() from a thread-pool thread; `done` gets null or a Node-shaped error. The kernel's work for an
+   * rtnetlink request happens inside send, so the calling thread goes on meanwhile.
+   */
+  sendAsync(fd: number, data: Buffer, done: (err: Error | null) => void): void;
   /** Every datagram queued now, concatenated, or null if none. Never blocks. */
   recv(fd: number): Buffer | null;
   close(fd: number): void;

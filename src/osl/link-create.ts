@@ -34,6 +34,11 @@ export interface VethSpec extends CommonLinkSpec {
     /** Brought up after creation (the kernel refuses IFF_UP on the peer at creation: ENOTCONN). */
     readonly up?: boolean;
   };
+  /**
+   * Create the pair from a thread-pool thread (NetlinkRequest.offThread): worth it when the caller has
+   * work to do while the kernel creates it, and starts that work before awaiting.
+   */
+  readonly offThread?: boolean;
 }
 
 export type VxlanSpec = CommonLinkSpec & {
@@ -122,7 +127,8 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIn
     ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
   };
-  const replies = await h.route.request(await createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }));
+  const request = createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } });
+  const replies = await h.route.request(spec.offThread === true ? { ...(await request), offThread: true } : await request);
   if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
   return echo === undefined ? undefined : echoedIndexes(echo.payload);

@@ -84,7 +84,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const mtu = net.config.mtu === undefined ? {} : { mtu: net.config.mtu };
     const sandbox = this.#deps.handles.get(req.sandboxKey);
     const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
-      name: hostIfname, up: true, master: net.bridgeIndex, ...mtu,
+      name: hostIfname, up: true, master: net.bridgeIndex, ...mtu, offThread: true,
       peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
     });
     const echoed = await create().catch(async (err: unknown) => {
