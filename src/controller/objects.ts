@@ -16,7 +16,8 @@ import { deleteNetwork } from "./network-delete.js";
 import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
 import { deleteSandbox } from "./sandbox-delete.js";
 import { sandboxHandle } from "./sandbox-interface.js";
-import type { CreateSandboxOptions } from "./sandbox-create.js";
+import type { CreateSandboxOptions, SandboxConfigOptions } from "./sandbox-create.js";
+import { refreshSandbox } from "./sandbox-refresh.js";
 
 /** Finds or creates the sandbox of a container (the README's `ep.Join("container1", …)`). */
 export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
@@ -191,8 +192,17 @@ export class Sandbox {
     }));
   }
 
+  /**
+   * Docker's Refresh: the hostname, domain name, DNS options and extra hosts are reset to their defaults
+   * and `options` applied; hosts, resolv.conf and the embedded resolver's view follow. Endpoints stay joined.
+   */
+  async refresh(options: SandboxConfigOptions = {}): Promise<void> {
+    await refreshSandbox(this.#ctx, this.id, options);
+  }
+
   ID(): string { return this.id; }
   Statistics(): Promise<Map<string, InterfaceStatistics>> { return this.statistics(); }
+  Refresh(options: SandboxConfigOptions = {}): Promise<void> { return this.refresh(options); }
   ContainerID(): string { return this.containerId; }
   Key(): string { return this.key; }
   Delete(): Promise<void> { return this.delete(); }

@@ -45,13 +45,28 @@ function sandboxName(containerId: string, id: string, name: string | undefined):
   try { return validateNetnsName(containerId); } catch { return id.slice(0, 12); }
 }
 
+/** The options a sandbox's files are made from, and that `Sandbox.refresh` replaces. */
+export type SandboxConfigOptions = Pick<CreateSandboxOptions, "hostname" | "domainname" | "dns" | "dnsSearch" | "dnsOptions" | "extraHosts">;
+type SandboxConfig = Pick<SandboxRecord, "hostname" | "domainname" | "dns" | "dnsSearch" | "dnsOptions" | "extraHosts">;
+
+/** Validated configuration; an option not given gets its default (Docker's Refresh resets, then applies). */
+export function sandboxConfig(containerId: string, id: string, o: SandboxConfigOptions): SandboxConfig {
+  const dns = parseDnsUserConfig({ dns: [...(o.dns ?? [])], dnsSearch: [...(o.dnsSearch ?? [])], dnsOptions: [...(o.dnsOptions ?? [])] });
+  const extraHosts = (o.extraHosts ?? []).map((h) => (typeof h === "string" ? parseExtraHost(h) : parseExtraHost(`${h.name}:${h.ip}`)));
+  return {
+    hostname: o.hostname === undefined ? defaultHostname(containerId, id) : checkHostname("hostname", o.hostname),
+    domainname: checkHostname("domainname", o.domainname),
+    dns: dns.servers, dnsSearch: dns.search, dnsOptions: dns.options,
+    extraHosts: extraHosts.map((h) => ({ name: h.name, ip: h.ip })),
+  };
+}
+
 /** Checks every option before anything is created, so bad input changes nothing. */
 function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRecord {
   if (typeof o.containerId !== "string" || o.containerId.trim() === "") throw errInvalidContainerId();
   const id = newId();
   const name = sandboxName(o.containerId, id, o.name);
-  const dns = parseDnsUserConfig({ dns: [...(o.dns ?? [])], dnsSearch: [...(o.dnsSearch ?? [])], dnsOptions: [...(o.dnsOptions ?? [])] });
-  const extraHosts = (o.extraHosts ?? []).map((h) => (typeof h === "string" ? parseExtraHost(h) : parseExtraHost(`${h.name}:${h.ip}`)));
+  const config = sandboxConfig(o.containerId, id, o);
   if (o.netnsPath !== undefined && !existsSync(o.netnsPath)) {
     throw invalidArgument("ERR_INVALID_NETNS", `network namespace ${o.netnsPath} does not exist`);
   }
@@ -60,10 +75,7 @@ function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRe
     // The daemon's own netns: "host" networking means the namespace dnet itself runs in.
     id, containerId: o.containerId, name, key: hostNetns ? "/proc/self/ns/net" : ctx.netns.pathOf(name),
     external: o.netnsPath !== undefined, hostNetns, created: new Date().toISOString(),
-    hostname: o.hostname === undefined ? defaultHostname(o.containerId, id) : checkHostname("hostname", o.hostname),
-    domainname: checkHostname("domainname", o.domainname),
-    dns: dns.servers, dnsSearch: dns.search, dnsOptions: dns.options,
-    extraHosts: extraHosts.map((h) => ({ name: h.name, ip: h.ip })), endpoints: [], nextInterface: {}, state: "creating",
+    ...config, endpoints: [], nextInterface: {}, state: "creating",
   };
 }
 
