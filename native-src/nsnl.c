@@ -541,7 +541,7 @@ static napi_value listen_at(napi_env env, napi_callback_info info) {
 // /proc/sys/net files are bound to the netns of the opener, so this is how sysctls of a sandbox are read
 // and written without a helper process. dirFd: a /proc/sys/net opened in that netns before; a path
 // relative to it skips the dcache chain of one "net" entry per netns that every "/proc/sys/net/…"
-// lookup walks (~1 ms per open with 1,000 namespaces).
+// lookup walks (with 1,000 namespaces: 80 µs per open, 55 µs relative to dirFd).
 static napi_value open_at(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   size_t argc = 4;

@@ -1,6 +1,5 @@
 // A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
 
-import { readFileSync } from "node:fs";
 import {
   buildHosts, parseDnsUserConfig, readHostResolvConf, removeSandboxDnsFiles, sandboxDnsPaths,
   sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
@@ -28,11 +27,8 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
   const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
   const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
-  // Joins and leaves seldom change resolv.conf: rewriting it unchanged cost two fsynced writes and a
-  // directory sync on every join and leave (the bulk of a join with a driver that does little).
-  let current: string | undefined;
-  try { current = readFileSync(paths.resolvConf, "utf8"); } catch { current = undefined; }
-  await writeSandboxDnsFiles(paths, current === content ? { hosts } : { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false });
+  // Not durable: derived state, rewritten from the records at every start (an unchanged resolv.conf is left alone).
+  await writeSandboxDnsFiles(paths, { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false });
 }
 
 export async function removeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {

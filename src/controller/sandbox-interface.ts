@@ -1,7 +1,6 @@
 // A sandbox's netns handle, and retiring an interface from a sandbox's view.
 
-import { randomBytes } from "node:crypto";
-import { setLink, type NetnsHandle } from "../osl/index.js";
+import { retiredLinkName, setLink, type NetnsHandle } from "../osl/index.js";
 import type { ControllerContext } from "./context.js";
 import type { SandboxRecord } from "./records.js";
 
@@ -16,8 +15,7 @@ export function sandboxHandle(ctx: ControllerContext, sb: SandboxRecord): NetnsH
  */
 export async function retireInterface(ctx: ControllerContext, sb: SandboxRecord, ifname: string | number): Promise<void> {
   if (sb.hostNetns) return;
-  const leftName = `dx${randomBytes(6).toString("hex").slice(0, 11)}`;
-  await setLink(sandboxHandle(ctx, sb), ifname, { up: false, name: leftName }).catch((err: unknown) => {
+  await setLink(sandboxHandle(ctx, sb), ifname, { up: false, name: retiredLinkName() }).catch((err: unknown) => {
     if ((err as { code?: string }).code !== "ENODEV") throw err; // already destroyed by the driver
   });
 }

@@ -210,14 +210,17 @@ function readIfExistsSync(path: string): string | undefined {
   }
 }
 
-/** `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot path. */
+/**
+ * `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot
+ * path. A resolv.conf that already has the content is left alone (joins and leaves seldom change it).
+ */
 function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean): WriteSandboxDnsResult {
   let resolvConfWritten = false;
-  if (files.resolvConf !== undefined) {
-    const current = readIfExistsSync(paths.resolvConf);
+  const current = files.resolvConf === undefined ? undefined : readIfExistsSync(paths.resolvConf);
+  if (files.resolvConf !== undefined && current !== files.resolvConf) {
     const hash = readIfExistsSync(paths.resolvConfHash);
     const edited = current !== undefined && hash !== undefined && hash.trim() !== contentHash(current);
-    if (!keepUserEdits || current === files.resolvConf || !edited) {
+    if (!keepUserEdits || !edited) {
       writeInPlace(paths.resolvConf, files.resolvConf);
       writeInPlace(paths.resolvConfHash, contentHash(files.resolvConf));
       resolvConfWritten = true;

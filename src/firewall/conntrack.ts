@@ -7,6 +7,7 @@
 import { NetlinkError } from "../errors/index.js";
 import type { RawMessage } from "../netlink/message.js";
 import type { NetlinkRequest, NetlinkSocket } from "../netlink/socket.js";
+import { NlWriter, iterateAttrs, type RawAttr } from "../netlink/tlv.js";
 import { ipToBytes } from "../types/index.js";
 import type { PortMapping } from "./contract.js";
 
@@ -26,45 +27,47 @@ const CTA_PROTO_DST_PORT = 3;
 const IPPROTO_UDP = 17;
 const AF_INET = 2;
 const AF_INET6 = 10;
-const NLA_TYPE_MASK = 0x3fff;
+const NFGENMSG_LEN = 4;
 const ENOENT = 2;
 
-/** Top-level attributes of `buf` from `start`: type → the whole attribute (header included). */
-function attributes(buf: Buffer, start = 0): Map<number, Buffer> {
-  const out = new Map<number, Buffer>();
-  for (let off = start; off + 4 <= buf.length;) {
-    const len = buf.readUInt16LE(off);
-    if (len < 4 || off + len > buf.length) break;
-    out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off, off + len));
-    off += (len + 3) & ~3;
-  }
-  return out;
-}
+const ctType = (msg: number): number => (NFNL_SUBSYS_CTNETLINK << 8) | msg;
 
-const value = (attr: Buffer | undefined): Buffer | undefined => attr?.subarray(4);
+/** Attributes by type (the last one of a type wins, as nla_parse does). */
+function byType(buf: Buffer | undefined): Map<number, Buffer> {
+  return new Map(buf === undefined ? [] : [...iterateAttrs(buf)].map((a): [number, Buffer] => [a.type, a.data]));
+}
 
 interface Tuple { readonly proto: number | undefined; readonly src: Buffer | undefined; readonly srcPort: number | undefined; readonly dstPort: number | undefined }
 
-function tuple(attr: Buffer | undefined, v6: boolean): Tuple {
-  const parts = attributes(value(attr) ?? Buffer.alloc(0));
-  const ip = attributes(value(parts.get(CTA_TUPLE_IP)) ?? Buffer.alloc(0));
-  const proto = attributes(value(parts.get(CTA_TUPLE_PROTO)) ?? Buffer.alloc(0));
+function tuple(data: Buffer | undefined, v6: boolean): Tuple {
+  const parts = byType(data);
+  const ip = byType(parts.get(CTA_TUPLE_IP));
+  const proto = byType(parts.get(CTA_TUPLE_PROTO));
   return {
-    proto: value(proto.get(CTA_PROTO_NUM))?.readUInt8(0),
-    src: value(ip.get(v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC)),
-    srcPort: value(proto.get(CTA_PROTO_SRC_PORT))?.readUInt16BE(0),
-    dstPort: value(proto.get(CTA_PROTO_DST_PORT))?.readUInt16BE(0),
+    proto: proto.get(CTA_PROTO_NUM)?.readUInt8(0),
+    src: ip.get(v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC),
+    srcPort: proto.get(CTA_PROTO_SRC_PORT)?.readUInt16BE(0),
+    dstPort: proto.get(CTA_PROTO_DST_PORT)?.readUInt16BE(0),
   };
 }
 
+interface UdpMapping { readonly m: PortMapping; readonly containerIp: Buffer }
+
 /** A UDP flow NATed by `m`: to one of its host ports, answered by its container address and port. */
-function natedBy(m: PortMapping, orig: Tuple, reply: Tuple): boolean {
+function natedBy({ m, containerIp }: UdpMapping, orig: Tuple, reply: Tuple): boolean {
   if (orig.proto !== IPPROTO_UDP || orig.dstPort === undefined || orig.dstPort < m.hostPort || orig.dstPort > m.hostPortEnd) return false;
-  return reply.src !== undefined && reply.src.equals(ipToBytes(m.containerIp)) &&
-    reply.srcPort === m.containerPort + (orig.dstPort - m.hostPort);
+  return reply.src !== undefined && reply.src.equals(containerIp) && reply.srcPort === m.containerPort + (orig.dstPort - m.hostPort);
 }
 
 const nfgenmsg = (family: number): Buffer => Buffer.from([family, 0, 0, 0]);
+
+/** IPCTNL_MSG_CT_DELETE of the entry whose original tuple is `orig` (copied as the dump gave it). */
+function deleteRequest(af: number, orig: RawAttr, dstPort: number | undefined): NetlinkRequest {
+  const w = new NlWriter().bytes(nfgenmsg(af));
+  const nest = w.beginNest(CTA_TUPLE_ORIG);
+  w.bytes(orig.data).endNest(nest);
+  return { type: ctType(IPCTNL_MSG_CT_DELETE), payload: w.finish(), describe: `IPCTNL_MSG_CT_DELETE udp to port ${dstPort ?? "?"}` };
+}
 
 /**
  * Deletes the conntrack entries of the UDP flows `mappings` NATed, in the netns of `socket` (a
@@ -73,24 +76,19 @@ const nfgenmsg = (family: number): Buffer => Buffer.from([family, 0, 0, 0]);
 export async function forgetUdpFlows(socket: NetlinkSocket, mappings: readonly PortMapping[]): Promise<number> {
   let deleted = 0;
   for (const family of [4, 6] as const) {
-    const udp = mappings.filter((m) => m.proto === "udp" && m.containerIp.family === family);
+    const udp: UdpMapping[] = mappings.filter((m) => m.proto === "udp" && m.containerIp.family === family)
+      .map((m) => ({ m, containerIp: ipToBytes(m.containerIp) }));
     if (udp.length === 0) continue;
     const af = family === 4 ? AF_INET : AF_INET6;
-    const entries: RawMessage[] = await socket.request({
-      type: (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET, dump: true, payload: nfgenmsg(af), describe: "IPCTNL_MSG_CT_GET dump",
-    });
+    const entries: RawMessage[] = await socket.request({ type: ctType(IPCTNL_MSG_CT_GET), dump: true, payload: nfgenmsg(af), describe: "IPCTNL_MSG_CT_GET dump" });
     const deletes: NetlinkRequest[] = [];
     for (const e of entries) {
-      if (e.type !== ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW)) continue;
-      const top = attributes(e.payload, 4);
-      const origAttr = top.get(CTA_TUPLE_ORIG);
-      const orig = tuple(origAttr, family === 6);
-      const reply = tuple(top.get(CTA_TUPLE_REPLY), family === 6);
-      if (origAttr === undefined || !udp.some((m) => natedBy(m, orig, reply))) continue;
-      deletes.push({
-        type: (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE, payload: Buffer.concat([nfgenmsg(af), origAttr]),
-        describe: `IPCTNL_MSG_CT_DELETE udp to port ${orig.dstPort ?? "?"}`,
-      });
+      if (e.type !== ctType(IPCTNL_MSG_CT_NEW)) continue;
+      const top = [...iterateAttrs(e.payload.subarray(NFGENMSG_LEN))];
+      const origAttr = top.find((a) => a.type === CTA_TUPLE_ORIG);
+      const orig = tuple(origAttr?.data, family === 6);
+      const reply = tuple(top.find((a) => a.type === CTA_TUPLE_REPLY)?.data, family === 6);
+      if (origAttr !== undefined && udp.some((u) => natedBy(u, orig, reply))) deletes.push(deleteRequest(af, origAttr, orig.dstPort));
     }
     if (deletes.length === 0) continue;
     for (const r of await socket.batch(deletes)) {

@@ -56,18 +56,14 @@ export class NftablesBackend implements FirewallBackend {
   #synced = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
-  /** Opens the nfnetlink writer on first use; undefined when that path is off or could not be opened. */
-  #openWriter: (() => NfnlElementWriter | undefined) | undefined;
-  #writer: NfnlElementWriter | undefined;
+  readonly #options: NftablesBackendOptions;
+  /** The nfnetlink writer: undefined until first use, null when that path is off or could not be opened. */
+  #writer: NfnlElementWriter | null | undefined;
 
   constructor(options: NftablesBackendOptions = {}) {
     this.#table = dnetTable(options.table);
-    if (options.nfnetlink ?? options.runner === undefined) {
-      this.#openWriter = () => {
-        // No socket (no addon, netns gone, nfnetlink missing): `nft -f` still works, or reports why not.
-        try { return NfnlElementWriter.open(options.native, options.netns); } catch { return undefined; }
-      };
-    }
+    this.#options = options;
+    if (!(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
     this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
     this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
@@ -110,10 +106,11 @@ export class NftablesBackend implements FirewallBackend {
 
   /** The nfnetlink writer, opened on first use; undefined when off or it cannot be opened. */
   #nfnl(): NfnlElementWriter | undefined {
-    if (this.#openWriter === undefined) return undefined;
-    this.#writer ??= this.#openWriter();
-    if (this.#writer === undefined) this.#openWriter = undefined;
-    return this.#writer;
+    if (this.#writer === undefined) {
+      // No socket (no addon, netns gone, nfnetlink missing): `nft -f` still works, or reports why not.
+      try { this.#writer = NfnlElementWriter.open(this.#options.native, this.#options.netns); } catch { this.#writer = null; }
+    }
+    return this.#writer ?? undefined;
   }
 
   #checkConflicts(net: FirewallNetwork): void {
@@ -300,7 +297,6 @@ export class NftablesBackend implements FirewallBackend {
     this.#closed = true;
     await this.#queue;
     this.#writer?.close();
-    this.#writer = undefined;
-    this.#openWriter = undefined;
+    this.#writer = null;
   }
 }

@@ -1,6 +1,7 @@
 // Links: read, change (up/down, MTU, MAC, master, name, group, hairpin), delete, delete by group.
 // Creation of each kind (veth, bridge, vxlan, macvlan, ipvlan) lives in link-create.ts.
 
+import { randomBytes } from "node:crypto";
 import { invalidArgument, notFound } from "../errors/index.js";
 import {
   AF_BRIDGE, IFF_UP, NLM_F_ACK, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, decodeLinkMessage,
@@ -175,4 +176,12 @@ export async function deleteLinksByGroup(h: NetnsHandle, group: number): Promise
     // The kernel answers ENODEV when the group is empty: nothing to delete is not a failure here.
     if ((err as { code?: string }).code !== "ENODEV") throw err;
   }
+}
+
+/**
+ * A fresh name for a link being retired (renamed out of the way of its old name until it is destroyed):
+ * "dx" and 11 hex digits, within IFNAMSIZ.
+ */
+export function retiredLinkName(): string {
+  return `dx${randomBytes(6).toString("hex").slice(0, 11)}`;
 }

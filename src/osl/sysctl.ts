@@ -29,7 +29,8 @@ const O_PATH = 0o10000000;
 /**
  * `netDirFd`: the netns's /proc/sys/net (openProcSysNet). Every absolute "/proc/sys/net/…" lookup walks
  * one dcache entry per network namespace on the machine (they all hang off /proc/sys under the name
- * "net"): ~1 ms per open with 1,000 sandboxes, against µs relative to the netns's own directory.
+ * "net"): measured with 1,000 namespaces, 80 µs per open, against 55 µs relative to the netns's own
+ * directory.
  */
 function openSysctl(native: NativeAddon, nsFd: number, key: string, flags: number, netDirFd?: number): number {
   const path = sysctlPath(key);

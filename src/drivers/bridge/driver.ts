@@ -9,7 +9,7 @@ import type {
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, setHairpin, setLink, type HandleCache, type NetnsHandle,
+  createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
   type VethIndexes,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
@@ -250,7 +250,7 @@ async function evictTrashed(host: NetnsHandle, name: string): Promise<boolean> {
   const link = await findLink(host, name);
   if (link?.group !== TRASH_GROUP) return false;
   // Down first: kernels before 6.x refuse to rename a link that is up (EBUSY). A rare path.
-  await setLink(host, link.index, { up: false, name: `dx${randomBytes(6).toString("hex").slice(0, 11)}` });
+  await setLink(host, link.index, { up: false, name: retiredLinkName() });
   return true;
 }
 
