@@ -9,6 +9,7 @@ import { driverOf, type ControllerContext } from "./context.js";
 import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
+import { GenerationGate } from "./firewall-gate.js";
 import { KeyedMutex } from "./locks.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
 import { Endpoint, Network, Sandbox } from "./objects.js";
@@ -20,14 +21,12 @@ import { envFaultHook, type FaultHook } from "./steps.js";
 /**
  * With `skipIfUnchanged`, the full check (an `nft -j list` and iptables reads, several processes) runs
  * only when the nftables generation of this process's netns moved since the last clean check, or every
- * FULL_CHECK_EVERY_MS (changes that bypass nftables, e.g. iptables-legacy). For firewalls that program
+ * 10 s (firewall-gate.ts; changes that bypass nftables, e.g. iptables-legacy). For firewalls that program
  * this process's netns, as the daemon's does.
  */
 export interface FirewallCheckOptions {
   readonly skipIfUnchanged?: boolean;
 }
-
-const FULL_CHECK_EVERY_MS = 10_000;
 
 export interface ControllerDeps {
   readonly store: KVStore;
@@ -58,8 +57,7 @@ export class NetworkController {
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
   #closed = false;
-  /** The nftables generation at which the last full firewall check found nothing wrong, and since when. */
-  #cleanGeneration: { generation: number; at: number } | undefined;
+  readonly #gate = new GenerationGate();
 
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -138,14 +136,10 @@ export class NetworkController {
     if (fw === undefined) return { drifted: false, problems: [] };
     // Read before the check: if the check finds nothing wrong, the ruleset was right at this generation.
     const generation = options.skipIfUnchanged === true ? await nftGeneration(this.#ctx.handles.host()).catch(() => undefined) : undefined;
-    const clean = this.#cleanGeneration;
-    if (generation !== undefined && clean !== undefined && clean.generation === generation && Date.now() - clean.at < FULL_CHECK_EVERY_MS) {
-      return { drifted: false, problems: [] };
-    }
-    this.#cleanGeneration = undefined;
+    if (options.skipIfUnchanged === true && !this.#gate.needsCheck(generation, Date.now())) return { drifted: false, problems: [] };
     const report = await fw.check();
     if (report.drifted && repair) await fw.restore();
-    if (!report.drifted && generation !== undefined) this.#cleanGeneration = { generation, at: clean?.generation === generation ? clean.at : Date.now() };
+    this.#gate.checked(generation, report.drifted, Date.now());
     return report;
   }
 
