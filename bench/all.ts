@@ -2,6 +2,7 @@
 
 import { runIpamBench } from "./ipam.js";
 import { runApiBench } from "./api.js";
+import { runBridgeBench } from "./bridge.js";
 import { runControllerBench } from "./controller.js";
 import { runDnsBench } from "./dns.js";
 import { runFirewallBench } from "./firewall.js";
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   await runStoreBench();
   await runControllerBench();
   await runFirewallBench();
+  await runBridgeBench();
   await runApiBench();
   await runDnsBench();
 }
