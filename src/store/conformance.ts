@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isLibnetworkError, type ErrorKind } from "../errors/index.js";
-import { MAX_KEY_BYTES, MAX_TXN_OPS, MAX_VALUE_BYTES, STORE_ERROR_CODES as CODES, type KVEntry, type KVStore, type TxnOp } from "./contract.js";
+import { MAX_KEY_BYTES, MAX_TXN_OPS, MAX_VALUE_BYTES, STORE_ERROR_CODES as CODES, type KVEntry, type KVStore, type TxnOp, type TxnOptions } from "./contract.js";
 
 export interface StoreUnderTest {
   readonly store: KVStore;
@@ -181,7 +181,10 @@ function txnCases(test: Case): void {
     const odd = [put("t/a"), { op: "merge", key: "t/b", value: "v" } as unknown as TxnOp];
     await assert.rejects(s.transaction(odd), invalid(CODES.invalidTransaction));
     await assert.rejects(s.transaction([{ op: "check", key: "t/a" } as unknown as TxnOp]), invalid(CODES.invalidTransaction));
+    await assert.rejects(s.transaction([put("t/a")], { durability: "eventually" } as unknown as TxnOptions), invalid(CODES.invalidTransaction));
     assert.deepEqual(await s.list(""), []);
+    assert.equal((await s.transaction([put("t/d")], { durability: "deferred" })).revision > 0, true, "deferred is a valid durability");
+    await s.delete("t/d");
     await s.transaction(tooMany.slice(1));
     assert.equal((await s.list("t/")).length, MAX_TXN_OPS);
   });

@@ -194,6 +194,14 @@ function validateOp(op: unknown, index: number): TxnOp {
   }
 }
 
+/** The durability a transaction asked for ("immediate" when not given); anything else is refused. */
+export function validateTxnOptions(options: unknown): Durability {
+  const d = options === undefined || options === null ? undefined : (options as { durability?: unknown }).durability;
+  if (d === undefined) return "immediate";
+  if (d === "immediate" || d === "deferred") return d;
+  throw invalidArgument(STORE_ERROR_CODES.invalidTransaction, `transaction durability must be "immediate" or "deferred", got ${JSON.stringify(d)}`);
+}
+
 /**
  * Validates a whole transaction before anything is touched. One op per key, as etcd requires:
  * with every condition read from the pre-transaction state, two ops on one key would be ambiguous.

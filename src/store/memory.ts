@@ -8,11 +8,13 @@ import {
   validateKey,
   validatePrefix,
   validateTxn,
+  validateTxnOptions,
   validateValue,
   type KVEntry,
   type KVStore,
   type Revision,
   type TxnOp,
+  type TxnOptions,
   type TxnResult,
   type WriteOptions,
 } from "./contract.js";
@@ -77,9 +79,11 @@ export class MemoryStore implements KVStore {
     return count;
   }
 
-  async transaction(ops: readonly TxnOp[]): Promise<TxnResult> {
+  /** Durability is checked, then has no meaning here: nothing reaches a disk. */
+  async transaction(ops: readonly TxnOp[], options?: TxnOptions): Promise<TxnResult> {
     this.#open();
     const valid = validateTxn(ops);
+    validateTxnOptions(options);
     for (const op of valid) checkExpectation(op.key, op.expectRevision, this.#data.get(op.key)?.revision);
     const revision = this.#revision + 1;
     let wrote = false;

@@ -12,6 +12,7 @@ import {
   validateKey,
   validatePrefix,
   validateTxn,
+  validateTxnOptions,
   validateValue,
   type KVEntry,
   type KVStore,
@@ -228,10 +229,10 @@ export class SqliteStore implements KVStore {
     });
   }
 
-  async transaction(ops: readonly TxnOp[], options: TxnOptions = {}): Promise<TxnResult> {
+  async transaction(ops: readonly TxnOp[], options?: TxnOptions): Promise<TxnResult> {
     return this.#run("transaction", () => {
       const valid = validateTxn(ops);
-      return this.#write(options.durability ?? "immediate", () => {
+      return this.#write(validateTxnOptions(options), () => {
         for (const op of valid) checkExpectation(op.key, op.expectRevision, this.#stmt.revisionOf.get(op.key));
         let revision: Revision | undefined;
         const next = (): Revision => (revision ??= this.#bump());
