@@ -76,7 +76,7 @@ export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joi
  * netns for every serving thread is the costliest part of the resolver, and attach is the hot path.
  */
 export async function attachResolver(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
-  if (ctx.dns === undefined || sb.hostNetns || ctx.dns.server.sandboxes.includes(sb.id)) return;
+  if (ctx.dns === undefined || sb.hostNetns || ctx.dns.server.serves(sb.id)) return;
   await ctx.dns.server.attach(sb.id, ctx.handles.get(sb.key).nsFd);
 }
 

@@ -27,9 +27,12 @@ export class DnsEngine implements QueryHandler {
   readonly forwarder: Forwarder;
   readonly limits: DnsLimits;
   readonly #listeners = new Map<string, SandboxListener>();
+  readonly #beforeQuery: () => void;
 
-  constructor(records: ServiceRecords, options: EngineOptions = {}) {
+  /** `beforeQuery` brings `records` up to date (a serving thread reads the changes the main thread logged). */
+  constructor(records: ServiceRecords, options: EngineOptions = {}, beforeQuery: () => void = () => {}) {
     this.records = records;
+    this.#beforeQuery = beforeQuery;
     this.forwarder = new Forwarder(options.forwarder);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
@@ -67,6 +70,7 @@ export class DnsEngine implements QueryHandler {
     if (!state.queries.take()) return drop(udp, reply);
     let d;
     try {
+      this.#beforeQuery();
       d = decide(this.records, state.sandboxId, buf, udp);
     } catch {
       // A bug must cost one query, not the server.

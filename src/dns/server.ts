@@ -7,6 +7,7 @@ import { AF_INET, SOCK_DGRAM, SOCK_STREAM, isNativeError, type NativeAddon } fro
 import type { EngineOptions } from "./engine.js";
 import type { ServiceRecords } from "./records.js";
 import { EMBEDDED_DNS_SERVER } from "./sandbox-resolvconf.js";
+import { validateOpLogBytes } from "./op-log.js";
 import { LocalThread, WORKER_DIED, WorkerThread, type ServingThread } from "./serving-thread.js";
 
 const SOL_SOCKET = 1;
@@ -31,6 +32,8 @@ export interface DnsServerOptions extends EngineOptions {
   /** Listening address inside each sandbox (default 127.0.0.11, on the sandbox's loopback). */
   readonly address?: string;
   readonly port?: number;
+  /** Bytes of each serving thread's records change log (a power of two; default 1 MiB). */
+  readonly recordLogBytes?: number;
 }
 
 interface Attachment {
@@ -59,6 +62,7 @@ export class DnsServer {
   readonly #options: EngineOptions;
   readonly #address: string;
   readonly #port: number;
+  readonly #logBytes: number | undefined;
   readonly #threads: ServingThread[] = [];
   readonly #attached = new Map<string, Attachment>();
   #nextTcp = 0;
@@ -71,6 +75,8 @@ export class DnsServer {
     this.#options = { ...(options.forwarder === undefined ? {} : { forwarder: options.forwarder }), ...(options.limits === undefined ? {} : { limits: options.limits }) };
     this.#address = options.address ?? EMBEDDED_DNS_SERVER;
     this.#port = options.port ?? EMBEDDED_DNS_PORT;
+    // A bad size is refused here, not later in a worker's constructor.
+    this.#logBytes = options.recordLogBytes === undefined ? undefined : validateOpLogBytes(options.recordLogBytes);
     ipv4Sockaddr(this.#address, this.#port);
   }
 
@@ -96,8 +102,13 @@ export class DnsServer {
     return [...this.#attached.keys()];
   }
 
+  /** Whether the sandbox is served (O(1), unlike `sandboxes`: checked on every join). */
+  serves(sandboxId: string): boolean {
+    return this.#attached.has(sandboxId);
+  }
+
   #spawn(index: number): ServingThread {
-    return new WorkerThread(this.#records, this.#options, () => { void this.#respawn(index); });
+    return new WorkerThread(this.#records, this.#options, () => { void this.#respawn(index); }, this.#logBytes);
   }
 
   /** A worker died (a bug): start another and give it fresh sockets for every sandbox it served. */

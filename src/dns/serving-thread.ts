@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import { internal } from "../errors/index.js";
 import { DnsEngine, type EngineOptions } from "./engine.js";
+import { createOpLog, DEFAULT_OP_LOG_BYTES, OpLogWriter } from "./op-log.js";
 import type { ServiceRecords } from "./records.js";
 import type { RecordsOp } from "./records-types.js";
 
@@ -43,7 +44,7 @@ export class LocalThread implements ServingThread {
 
 /** Messages to a worker (worker.ts). */
 export type WorkerRequest =
-  | { readonly type: "ops"; readonly ops: readonly RecordsOp[] }
+  | { readonly type: "ops"; readonly seq: number; readonly ops: readonly RecordsOp[] }
   | { readonly type: "attach"; readonly seq: number; readonly sandboxId: string; readonly udpFds: readonly number[]; readonly tcpFd: number | undefined }
   | { readonly type: "detach"; readonly seq: number; readonly sandboxId: string }
   | { readonly type: "sync"; readonly seq: number }
@@ -59,6 +60,8 @@ export interface WorkerData {
   readonly dnsWorker: true;
   readonly options: EngineOptions;
   readonly ops: readonly RecordsOp[];
+  /** Records changes after `ops` (op-log.ts); the thread reads them before every query and request. */
+  readonly log: SharedArrayBuffer;
 }
 
 /** The code of errors that mean the worker is gone (and with it whatever fds it had taken). */
@@ -66,18 +69,26 @@ export const WORKER_DIED = "ERR_DNS_WORKER_DIED";
 
 type Distributive<T> = T extends unknown ? Omit<T, "seq"> : never;
 
-/** An engine in a worker thread with its own copy of the records, kept in step by posted changes. */
+/**
+ * An engine in a worker thread with its own copy of the records, kept in step through a shared op log
+ * (no wake-up per change); by message only when the log is full, e.g. after many changes and no query.
+ */
 export class WorkerThread implements ServingThread {
   readonly #worker: Worker;
+  readonly #log: OpLogWriter<RecordsOp>;
   readonly #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   readonly #unsubscribe: () => void;
   #seq = 0;
   #dead: Error | undefined;
   #ops: RecordsOp[] = [];
+  /** Changes sent by message and not yet applied: until then nothing goes to the log (order). */
+  #opsMessages = 0;
 
   /** `onDeath` is called once if the worker stops without being closed (its sockets are then gone). */
-  constructor(records: ServiceRecords, options: EngineOptions, onDeath: (err: Error) => void) {
-    const workerData: WorkerData = { dnsWorker: true, options, ops: records.snapshot() };
+  constructor(records: ServiceRecords, options: EngineOptions, onDeath: (err: Error) => void, logBytes = DEFAULT_OP_LOG_BYTES) {
+    const log = createOpLog(logBytes);
+    this.#log = new OpLogWriter(log);
+    const workerData: WorkerData = { dnsWorker: true, options, ops: records.snapshot(), log };
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { workerData });
     this.#unsubscribe = records.subscribe((op) => this.#queue(op));
     this.#worker.on("message", (m: WorkerReply) => this.#settle(m));
@@ -93,25 +104,43 @@ export class WorkerThread implements ServingThread {
     this.#worker.on("exit", (code) => die(internal(WORKER_DIED, `DNS worker thread exited with code ${code}`)));
   }
 
-  /**
-   * Changes made in one synchronous run (a join updates several endpoints and the sandbox) travel in one
-   * message: each postMessage costs a structured clone and a wake-up of the worker.
-   */
+  /** Changes made in one synchronous run (a join updates several endpoints and the sandbox) are written together. */
   #queue(op: RecordsOp): void {
     this.#ops.push(op);
     if (this.#ops.length === 1) queueMicrotask(() => this.#flush());
   }
 
   #flush(): void {
-    if (this.#ops.length === 0) return;
-    const ops = this.#ops;
+    if (this.#ops.length === 0 || this.#dead !== undefined || this.#opsMessages > 0) return;
+    const taken = this.#log.append(this.#ops);
+    const rest = this.#ops.slice(taken);
     this.#ops = [];
-    if (this.#dead === undefined) this.#worker.postMessage({ type: "ops", ops } satisfies WorkerRequest);
+    if (rest.length > 0) this.#sendOps(rest);
   }
 
+  /** The log is full (the thread has not needed its records for a while) or an op is larger than the log. */
+  #sendOps(ops: RecordsOp[]): void {
+    this.#opsMessages++;
+    const sent = (): void => {
+      this.#opsMessages--;
+      this.#flush();
+    };
+    this.#request({ type: "ops", ops }).then(sent, sent);
+  }
+
+  /** The worker reads the log before any request; changes still queued go first, by message if they must. */
   #call(msg: Distributive<Exclude<WorkerRequest, { type: "ops" }>>): Promise<void> {
+    this.#flush();
+    if (this.#ops.length > 0 && this.#dead === undefined) {
+      const ops = this.#ops;
+      this.#ops = [];
+      this.#sendOps(ops);
+    }
+    return this.#request(msg);
+  }
+
+  #request(msg: Distributive<WorkerRequest>): Promise<void> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
-    this.#flush(); // the worker applies queued changes before this request, as they were made before it
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });

@@ -2,7 +2,9 @@
 
 import { isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { DnsEngine } from "./engine.js";
+import { OpLogReader } from "./op-log.js";
 import { ServiceRecords } from "./records.js";
+import type { RecordsOp } from "./records-types.js";
 import type { WorkerData, WorkerReply, WorkerRequest } from "./serving-thread.js";
 
 async function handle(engine: DnsEngine, msg: Exclude<WorkerRequest, { type: "ops" }>): Promise<void> {
@@ -14,18 +16,26 @@ async function handle(engine: DnsEngine, msg: Exclude<WorkerRequest, { type: "op
   }
 }
 
-/** Runs the worker side: records changes are applied in order, every other request is answered by seq. */
+/** The main thread applied these already, so they cannot fail here; if one did, skip it, do not die. */
+function applyAll(records: ServiceRecords, ops: readonly RecordsOp[]): void {
+  for (const op of ops) { try { records.apply(op); } catch { /* see above */ } }
+}
+
+/**
+ * Runs the worker side. Records changes come through the shared log, read before every query and every
+ * request (the log holds only changes made before the request was sent), and by message when the log
+ * was full; every request is answered by seq.
+ */
 export function runDnsWorker(port: MessagePort, data: WorkerData): void {
   const records = new ServiceRecords();
-  for (const op of data.ops) records.apply(op);
-  const engine = new DnsEngine(records, data.options);
+  applyAll(records, data.ops);
+  const log = new OpLogReader<RecordsOp>(data.log);
+  const catchUp = (): void => applyAll(records, log.drain());
+  const engine = new DnsEngine(records, data.options, catchUp);
   port.on("message", (msg: WorkerRequest) => {
-    if (msg.type === "ops") {
-      // The main thread applied these already, so they cannot fail here; if one did, skip it, do not die.
-      for (const op of msg.ops) { try { records.apply(op); } catch { /* see above */ } }
-      return;
-    }
-    handle(engine, msg).then(
+    catchUp();
+    const done = msg.type === "ops" ? Promise.resolve(applyAll(records, msg.ops)) : handle(engine, msg);
+    done.then(
       () => port.postMessage({ type: "done", seq: msg.seq } satisfies WorkerReply),
       (err: unknown) => port.postMessage({ type: "done", seq: msg.seq, error: String(err) } satisfies WorkerReply),
     );
