@@ -14,6 +14,8 @@ export class ControllerState {
   readonly networks = new Map<string, Versioned<NetworkRecord>>();
   readonly endpoints = new Map<string, Versioned<EndpointRecord>>();
   readonly sandboxes = new Map<string, Versioned<SandboxRecord>>();
+  /** Endpoint IDs by network: creating an endpoint checks its name among its network's only (1,000 sandboxes bench). */
+  readonly #endpointsByNetwork = new Map<string, Set<string>>();
   readonly #store: KVStore;
 
   constructor(store: KVStore) {
@@ -28,7 +30,7 @@ export class ControllerState {
     }
     for (const e of await this.#store.list(storeKeys.endpoints)) {
       const r = JSON.parse(e.value) as EndpointRecord;
-      this.endpoints.set(r.id, { record: r, revision: e.revision });
+      this.#setEndpoint(r, e.revision);
     }
     for (const e of await this.#store.list(storeKeys.sandboxes)) {
       const r = JSON.parse(e.value) as SandboxRecord;
@@ -41,7 +43,22 @@ export class ControllerState {
   sandbox(id: string): SandboxRecord | undefined { return this.sandboxes.get(id)?.record; }
 
   endpointsOf(networkId: string): EndpointRecord[] {
-    return [...this.endpoints.values()].map((v) => v.record).filter((r) => r.networkId === networkId);
+    const ids = this.#endpointsByNetwork.get(networkId);
+    return ids === undefined ? [] : [...ids].map((id) => this.endpoints.get(id)?.record).filter((r) => r !== undefined);
+  }
+
+  #setEndpoint(record: EndpointRecord, revision: number): void {
+    this.endpoints.set(record.id, { record, revision });
+    let ids = this.#endpointsByNetwork.get(record.networkId);
+    if (ids === undefined) this.#endpointsByNetwork.set(record.networkId, ids = new Set());
+    ids.add(record.id);
+  }
+
+  #deleteEndpoint(networkId: string, id: string): void {
+    this.endpoints.delete(id);
+    const ids = this.#endpointsByNetwork.get(networkId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#endpointsByNetwork.delete(networkId);
   }
 
   putNetwork(record: NetworkRecord): Promise<void> { return this.apply([{ kind: "network", id: record.id, record }]); }
@@ -68,6 +85,11 @@ export class ControllerState {
     const durability = changes.some((c) => c.kind === "network") ? "immediate" : "deferred";
     const { revision } = await this.#store.transaction(ops, { durability });
     for (const c of changes) {
+      if (c.kind === "endpoint") {
+        if (c.record === undefined) this.#deleteEndpoint(c.networkId, c.id);
+        else this.#setEndpoint(c.record, revision);
+        continue;
+      }
       const map = this.#map(c) as Map<string, Versioned<unknown>>;
       if (c.record === undefined) map.delete(c.id);
       else map.set(c.id, { record: c.record, revision });
