@@ -69,7 +69,19 @@ class Ring {
   }
 }
 
-export class OpLogWriter<T> extends Ring {
+/**
+ * Each serving thread has its own log, and the same op object reaches every log's writer: it is encoded
+ * once (the attach path writes to two logs).
+ */
+const encoded = new WeakMap<object, Buffer>();
+
+function encode(op: object): Buffer {
+  let json = encoded.get(op);
+  if (json === undefined) encoded.set(op, json = Buffer.from(JSON.stringify(op), "utf8"));
+  return json;
+}
+
+export class OpLogWriter<T extends object> extends Ring {
   readonly #length = Buffer.alloc(LENGTH_BYTES);
 
   /**
@@ -82,7 +94,7 @@ export class OpLogWriter<T> extends Ring {
     let position = start;
     let taken = 0;
     for (const op of ops) {
-      const json = Buffer.from(JSON.stringify(op), "utf8");
+      const json = encode(op);
       if (this.used(position, start) + LENGTH_BYTES + json.length > free) break;
       this.#length.writeUInt32LE(json.length, 0);
       this.copyIn(position, this.#length);
@@ -96,7 +108,7 @@ export class OpLogWriter<T> extends Ring {
   }
 }
 
-export class OpLogReader<T> extends Ring {
+export class OpLogReader<T extends object> extends Ring {
   /** Every op appended since the last call, in order; their space is given back to the writer. */
   drain(): T[] {
     const write = Atomics.load(this.header, WRITE);

@@ -81,7 +81,7 @@ export class WorkerThread implements ServingThread {
   #seq = 0;
   #dead: Error | undefined;
   #ops: RecordsOp[] = [];
-  /** Changes sent by message and not yet applied: until then nothing goes to the log (order). */
+  /** Changes sent by message and not yet applied: until then none go to the log (order). */
   #opsMessages = 0;
 
   /** `onDeath` is called once if the worker stops without being closed (its sockets are then gone). */
@@ -110,32 +110,25 @@ export class WorkerThread implements ServingThread {
     if (this.#ops.length === 1) queueMicrotask(() => this.#flush());
   }
 
+  /**
+   * Into the log, as much as fits. The rest goes by message: the log is full (the thread has not needed its
+   * records for a while) or an op is larger than the log; and while such a message is on its way, every
+   * change follows it by message too, so the thread applies them in the order they were made.
+   */
   #flush(): void {
-    if (this.#ops.length === 0 || this.#dead !== undefined || this.#opsMessages > 0) return;
-    const taken = this.#log.append(this.#ops);
-    const rest = this.#ops.slice(taken);
+    if (this.#ops.length === 0 || this.#dead !== undefined) return;
+    const taken = this.#opsMessages > 0 ? 0 : this.#log.append(this.#ops);
+    const rest = taken === 0 ? this.#ops : this.#ops.slice(taken);
     this.#ops = [];
-    if (rest.length > 0) this.#sendOps(rest);
-  }
-
-  /** The log is full (the thread has not needed its records for a while) or an op is larger than the log. */
-  #sendOps(ops: RecordsOp[]): void {
+    if (rest.length === 0) return;
     this.#opsMessages++;
-    const sent = (): void => {
-      this.#opsMessages--;
-      this.#flush();
-    };
-    this.#request({ type: "ops", ops }).then(sent, sent);
+    const applied = (): void => { this.#opsMessages--; };
+    this.#request({ type: "ops", ops: rest }).then(applied, applied);
   }
 
-  /** The worker reads the log before any request; changes still queued go first, by message if they must. */
+  /** The worker reads the log before any request, and changes that went by message were posted before it. */
   #call(msg: Distributive<Exclude<WorkerRequest, { type: "ops" }>>): Promise<void> {
     this.#flush();
-    if (this.#ops.length > 0 && this.#dead === undefined) {
-      const ops = this.#ops;
-      this.#ops = [];
-      this.#sendOps(ops);
-    }
     return this.#request(msg);
   }
 

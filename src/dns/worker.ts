@@ -7,8 +7,9 @@ import { ServiceRecords } from "./records.js";
 import type { RecordsOp } from "./records-types.js";
 import type { WorkerData, WorkerReply, WorkerRequest } from "./serving-thread.js";
 
-async function handle(engine: DnsEngine, msg: Exclude<WorkerRequest, { type: "ops" }>): Promise<void> {
+async function handle(engine: DnsEngine, records: ServiceRecords, msg: WorkerRequest): Promise<void> {
   switch (msg.type) {
+    case "ops": return applyAll(records, msg.ops);
     case "attach": return engine.attach(msg.sandboxId, msg.udpFds, msg.tcpFd);
     case "detach": return engine.detach(msg.sandboxId);
     case "sync": return;
@@ -34,8 +35,7 @@ export function runDnsWorker(port: MessagePort, data: WorkerData): void {
   const engine = new DnsEngine(records, data.options, catchUp);
   port.on("message", (msg: WorkerRequest) => {
     catchUp();
-    const done = msg.type === "ops" ? Promise.resolve(applyAll(records, msg.ops)) : handle(engine, msg);
-    done.then(
+    handle(engine, records, msg).then(
       () => port.postMessage({ type: "done", seq: msg.seq } satisfies WorkerReply),
       (err: unknown) => port.postMessage({ type: "done", seq: msg.seq, error: String(err) } satisfies WorkerReply),
     );
