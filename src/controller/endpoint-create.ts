@@ -1,7 +1,7 @@
 // Creating an endpoint: a name unique in its network, its addresses from IPAM, the driver's part.
 
-import type { CreateEndpointRequest } from "../driver-api/index.js";
-import { IpamLabels } from "../ipam-api/index.js";
+import type { CreateEndpointRequest, NetworkDriver } from "../driver-api/index.js";
+import { IpamLabels, type Ipam } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
@@ -47,20 +47,47 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
       anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",
       ...(macAddress === undefined ? {} : { macAddress }),
     };
-    await ctx.state.putEndpoint(record);
-    return allocateAndCreate(ctx, network, record, ip4, ip6);
+    const driver = await driverOf(ctx, network.driver);
+    const ipam = ipamOf(ctx, network.ipam.driver);
+    // The "creating" record is what a restart undoes a half-made endpoint from. Nothing needs undoing when
+    // neither the driver nor the IPAM keeps anything outside this process: the restart rebuilds the
+    // IPAM from the endpoints that are recorded, so an address taken by a crashed creation is free again.
+    const recordFirst = driver.capability().endpointsInMemory !== true || !(await ipamIsReplayed(ipam));
+    if (recordFirst) await ctx.state.putEndpoint(record);
+    return allocateAndCreate(ctx, network, { driver, ipam, record, recordFirst }, ip4, ip6);
   });
 }
 
+const replayed = new WeakMap<Ipam, boolean>();
+
+/** Whether the IPAM keeps no state of its own across restarts; asked once per IPAM (a plugin's is a call). */
+async function ipamIsReplayed(ipam: Ipam): Promise<boolean> {
+  let known = replayed.get(ipam);
+  if (known === undefined) {
+    known = (await ipam.capabilities()).requiresRequestReplay;
+    replayed.set(ipam, known);
+  }
+  return known;
+}
+
+interface Creation {
+  readonly driver: NetworkDriver;
+  readonly ipam: Ipam;
+  readonly record: EndpointRecord;
+  /** The record in state "creating" was written before anything was allocated. */
+  readonly recordFirst: boolean;
+}
+
 async function allocateAndCreate(
-  ctx: ControllerContext, network: NetworkRecord, record: EndpointRecord,
+  ctx: ControllerContext, network: NetworkRecord, { driver, ipam, record, recordFirst }: Creation,
   ip4: ReturnType<typeof parseIp> | undefined, ip6: ReturnType<typeof parseIp> | undefined,
 ): Promise<EndpointRecord> {
   const rollback = new Rollback();
-  rollback.push("forget endpoint record", () => ctx.state.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
+  if (recordFirst) {
+    rollback.push("forget endpoint record", () => ctx.state.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
+  }
   try {
     ctx.fault("endpoint-create:intent");
-    const ipam = ipamOf(ctx, network.ipam.driver);
     const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
     const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
     // A requested IPv6 address on a network without IPv6 is refused there (no IPv6 pool), not silently dropped.
@@ -71,7 +98,6 @@ async function allocateAndCreate(
       ...(v4 === undefined ? {} : { address: v4.address, v4PoolId: v4.poolId }),
       ...(v6 === undefined ? {} : { addressIPv6: v6.address, v6PoolId: v6.poolId }),
     };
-    const driver = await driverOf(ctx, network.driver);
     const result = await driver.createEndpoint(endpointDriverRequest(allocated));
     rollback.push("driver delete endpoint", () => driver.deleteEndpoint(network.id, record.id));
     if (result.iface?.macAddress !== undefined && allocated.macAddress === undefined) {

@@ -9,6 +9,13 @@ export interface Capability {
   readonly dataScope: DataScope;
   /** Whether endpoints on different hosts can reach each other; "" when not applicable (null driver). */
   readonly connectivityScope: DataScope | "";
+  /**
+   * createEndpoint and deleteEndpoint change nothing outside this process (no kernel object, no call to
+   * another process): a crash half way through creating one leaves nothing to undo. With an IPAM that
+   * keeps no state of its own either, the controller then records the endpoint once, when it is ready,
+   * instead of recording its creation first (one store transaction fewer on every attach).
+   */
+  readonly endpointsInMemory?: boolean;
 }
 
 /** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */

@@ -18,7 +18,7 @@ export class SingleInstanceDriver implements NetworkDriver, Restorable {
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: this.#connectivity };
+    return { dataScope: "local", connectivityScope: this.#connectivity, endpointsInMemory: true };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {

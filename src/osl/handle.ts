@@ -41,6 +41,21 @@ export class NetnsHandle {
     return this.#closed;
   }
 
+  /**
+   * Runs `fn` on a fresh rtnetlink socket of this netns, closed afterwards: for a request that blocks for
+   * long in the kernel and is sent off-thread (deleting a group of links), so that it is never in flight
+   * on the shared socket alongside the requests of other operations.
+   */
+  async withOwnRouteSocket<T>(fn: (socket: NetlinkSocket) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const socket = NetlinkSocket.open(this.native, { protocol: NETLINK_ROUTE, nsFd: this.nsFd });
+    try {
+      return await fn(socket);
+    } finally {
+      socket.close();
+    }
+  }
+
   /** The nfnetlink socket of this netns, opened on first use. */
   netfilter(): NetlinkSocket {
     this.#assertOpen();

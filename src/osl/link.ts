@@ -164,14 +164,20 @@ export async function deleteLink(h: NetnsHandle, ref: LinkRef): Promise<void> {
   await h.route.request(deleteLinkRequest(ref));
 }
 
-/** Deletes every link of `group` in one kernel batch (one RCU grace period for all of them). */
-export async function deleteLinksByGroup(h: NetnsHandle, group: number): Promise<void> {
+/**
+ * Deletes every link of `group` in one kernel batch (one RCU grace period for all of them). That call
+ * blocks for 20 ms and more (measured: 20 ms for one veth, 110 ms for 200 on a bridge): `offThread`
+ * sends it from a thread-pool thread, on a socket of its own, so the event loop goes on meanwhile.
+ */
+export async function deleteLinksByGroup(h: NetnsHandle, group: number, opts: { offThread?: boolean } = {}): Promise<void> {
   checkGroup(group);
   if (group === 0) throw invalidArgument("ERR_INVALID_GROUP", "refusing to delete link group 0 (every link is in it by default)");
+  const request: NetlinkRequest = {
+    type: RTM_DELLINK, flags: NLM_F_ACK, payload: encodeLinkMessage({ attrs: { group } }), describe: `RTM_DELLINK group ${group}`,
+  };
   try {
-    await h.route.request({
-      type: RTM_DELLINK, flags: NLM_F_ACK, payload: encodeLinkMessage({ attrs: { group } }), describe: `RTM_DELLINK group ${group}`,
-    });
+    if (opts.offThread === true) await h.withOwnRouteSocket((s) => s.request({ ...request, offThread: true }));
+    else await h.route.request(request);
   } catch (err) {
     // The kernel answers ENODEV when the group is empty: nothing to delete is not a failure here.
     if ((err as { code?: string }).code !== "ENODEV") throw err;

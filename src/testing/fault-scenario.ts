@@ -5,7 +5,8 @@
 // Env: DNET_DATA_DIR, DNET_NETNS_DIR, DNET_ETC_DIR, DNET_RESOLV_CONF (the controller's paths), DNET_WORLD_FILE
 // (the world's IDs are written there as JSON before the fault is armed), DNET_FAULT (empty: build the
 // world, close cleanly, exit 0), DNET_NET_DRIVER (the networks' driver, default the veth test driver),
-// DNET_WORLD=networks (networks only, no sandboxes or endpoints). Exit code 3: the operation finished
+// DNET_WORLD=networks (networks only, no sandboxes or endpoints), DNET_EP_IN_MEMORY=1 (the veth test driver
+// declares endpointsInMemory, as bridge does). Exit code 3: the operation finished
 // without reaching its fault point.
 
 import { writeFileSync } from "node:fs";
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const c = await Controller.create({
     dns: ["127.0.0.1"], dataDir: env("DNET_DATA_DIR"), netnsDir: env("DNET_NETNS_DIR"), etcNetnsDir: env("DNET_ETC_DIR"),
     hostResolvConf: env("DNET_RESOLV_CONF"), firewall: "none",
-    drivers: ({ handles }) => [new RestoringVethDriver(handles)],
+    drivers: ({ handles }) => [new RestoringVethDriver(handles, "testveth", process.env["DNET_EP_IN_MEMORY"] === "1")],
     fault: (p) => { if (armed && p === point) process.kill(process.pid, "SIGKILL"); },
   });
   const { world, built } = await buildWorld(c, options);

@@ -2,6 +2,8 @@
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { loadNative } from "../native/index.js";
+import { HandleCache } from "../osl/index.js";
 
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
@@ -30,4 +32,9 @@ export function ipJson<T = unknown>(args: readonly string[], netns?: string): T 
   const nsArgs = netns === undefined ? [] : ["-n", netns];
   const out = run("ip", ["-j", ...nsArgs, ...args]);
   return (out.trim() === "" ? [] : JSON.parse(out)) as T;
+}
+
+/** Kernel handles on the compiled addon, for tests of layers that may not load it themselves (drivers). */
+export function openHandleCache(): HandleCache {
+  return new HandleCache(loadNative());
 }

@@ -14,13 +14,17 @@ export class TestVethDriver implements NetworkDriver {
   readonly #gateways = new Map<string, IpAddress | undefined>();
   readonly #hostSide = new Map<string, string>();
 
-  constructor(handles: HandleCache, name = "testveth") {
+  readonly #endpointsInMemory: boolean;
+
+  /** `endpointsInMemory`: declare that capability (its endpoints are in memory either way), as bridge does. */
+  constructor(handles: HandleCache, name = "testveth", endpointsInMemory = false) {
     this.#handles = handles;
     this.name = name;
+    this.#endpointsInMemory = endpointsInMemory;
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: "local" };
+    return { dataScope: "local", connectivityScope: "local", ...(this.#endpointsInMemory ? { endpointsInMemory: true } : {}) };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
