@@ -43,8 +43,9 @@ export class NetnsHandle {
 
   /**
    * Runs `fn` on a fresh rtnetlink socket of this netns, closed afterwards: for a request that blocks for
-   * long in the kernel and is sent off-thread (deleting a group of links), so that it is never in flight
-   * on the shared socket alongside the requests of other operations.
+   * long in the kernel and is sent off-thread (deleting a group of links). On the shared socket it would
+   * stay pending for 20–100 ms while every other operation's requests and replies go through that socket
+   * too; a socket of its own keeps the shared one to short exchanges (one per reap, so opening is cheap).
    */
   async withOwnRouteSocket<T>(fn: (socket: NetlinkSocket) => Promise<T>): Promise<T> {
     this.#assertOpen();

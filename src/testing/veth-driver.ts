@@ -24,7 +24,7 @@ export class TestVethDriver implements NetworkDriver {
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: "local", ...(this.#endpointsInMemory ? { endpointsInMemory: true } : {}) };
+    return { dataScope: "local", connectivityScope: "local", endpointsInMemory: this.#endpointsInMemory };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {

@@ -10,7 +10,8 @@ import { after, before, describe, test } from "node:test";
 import type { CreateNetworkRequest } from "../../driver-api/index.js";
 import { NoneBackend } from "../../firewall/none.js";
 import { listLinks, type HandleCache } from "../../osl/index.js";
-import { openHandleCache, rootOnly, run, tryRun } from "../../testing/kernel.js";
+import { eventually } from "../../testing/bridge-probes.js";
+import { ipJson, openHandleCache, rootOnly, run, tryRun } from "../../testing/kernel.js";
 import { parsePrefix } from "../../types/index.js";
 import { BridgeDriver } from "./driver.js";
 import { TRASH_GROUP } from "./labels.js";
@@ -34,14 +35,6 @@ const endpointId = (n: number): string => `${tag}${String(n).padStart(3, "0")}${
 async function hostEnds(handles: HandleCache): Promise<Array<{ name: string; group: number; onBridge: boolean }>> {
   return (await listLinks(handles.host())).filter((l) => l.name.startsWith(`veth${tag}`))
     .map((l) => ({ name: l.name, group: l.group, onBridge: l.master !== undefined && l.master !== 0 }));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
@@ -83,11 +76,11 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
     // Off the bridge at once: a port left on it would slow down every new port.
     assert.deepEqual(left.sort(), ["live on the bridge", "trash off the bridge", "trash off the bridge"]);
     const start = Date.now();
-    await waitFor("the batch to be deleted", async () => (await hostEnds(handles)).length === 1);
+    assert.ok(await eventually(async () => (await hostEnds(handles)).length === 1), "timed out waiting for the batch to be deleted");
     assert.ok(Date.now() - start >= 300, "deleted before leaves had paused for reapDelayMs");
     // A later leave starts a new batch (the group is deleted off-thread, on a socket of its own).
     await driver.leave(networkId, endpointId(2));
-    await waitFor("the second batch to be deleted", async () => (await hostEnds(handles)).length === 0);
+    assert.ok(await eventually(async () => (await hostEnds(handles)).length === 0), "timed out waiting for the second batch to be deleted");
     for (let n = 0; n < 3; n++) await driver.deleteEndpoint(networkId, endpointId(n));
     await driver.deleteNetwork(networkId);
   });
@@ -100,8 +93,7 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
     await joined(driver, 11, sandboxes[1] as string, "eth1", false);
     for (const n of [10, 11]) await driver.programExternalConnectivity(networkId, endpointId(n));
     const hairpin = (n: number): unknown => {
-      const [link] = JSON.parse(run("ip", ["-d", "-j", "link", "show", "dev", `veth${endpointId(n).slice(0, 11)}`])) as
-        Array<{ linkinfo?: { info_slave_data?: Record<string, unknown> } }>;
+      const [link] = ipJson<Array<{ linkinfo?: { info_slave_data?: Record<string, unknown> } }>>(["-d", "link", "show", "dev", `veth${endpointId(n).slice(0, 11)}`]);
       return link?.linkinfo?.info_slave_data?.["hairpin"];
     };
     assert.deepEqual([hairpin(10), hairpin(11)], [true, false]);
