@@ -1,8 +1,7 @@
 // A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
 
 import {
-  buildHosts, parseDnsUserConfig, readHostResolvConf, removeSandboxDnsFiles, sandboxDnsPaths,
-  sandboxResolvConf, writeSandboxDnsFiles, type HostsEndpoint,
+  buildHosts, parseDnsUserConfig, removeSandboxDnsFiles, sandboxDnsPaths, writeSandboxDnsFiles, type HostsEndpoint,
 } from "../dns/index.js";
 import type { ControllerContext } from "./context.js";
 import { syncEndpoint, syncSandbox, usesEmbeddedDns } from "./dns-sync.js";
@@ -23,8 +22,7 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const hosts = buildHosts({ hostname: sb.hostname, domainname: sb.domainname, extraHosts: sb.extraHosts, endpoints });
   const user = parseDnsUserConfig({ dns: sb.dns, dnsSearch: sb.dnsSearch, dnsOptions: sb.dnsOptions });
   const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
-  const host = readHostResolvConf({ path: ctx.hostResolvConf }).content;
-  const { content } = sandboxResolvConf({ host, user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
+  const { content } = ctx.resolvConf.sandbox({ user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
   const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
   const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
   // Not durable: derived state, rewritten from the records at every start (an unchanged resolv.conf is left alone).

@@ -109,6 +109,25 @@ describe("writeSandboxDnsFiles", () => {
     assert.equal(await wasEditedByUser(paths.dir), false);
   });
 
+  it("durable: false keeps a user edit made after its own write, even one of the same size (it remembers what it wrote)", async () => {
+    const paths = sandboxDnsPaths("sb3fast", base);
+    const fast = { durable: false, keepUserEdits: true } as const;
+    assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: RESOLV }, fast)).resolvConfWritten, true);
+    assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: RESOLV }, fast)).resolvConfWritten, false, "unchanged: left alone");
+    const next = "nameserver 192.0.2.1\n";
+    assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: next }, fast)).resolvConfWritten, true, "ours: rewritten");
+    assert.equal(await wasEditedByUser(paths.dir), false);
+    writeFileSync(paths.resolvConf, "nameserver 192.0.2.9\n"); // same size, in place
+    assert.equal(await wasEditedByUser(paths.dir), true);
+    const kept = await writeSandboxDnsFiles(paths, { resolvConf: RESOLV, hosts: HOSTS }, fast);
+    assert.deepEqual(kept, { resolvConfWritten: false, hostsWritten: true });
+    assert.equal(readFileSync(paths.resolvConf, "utf8"), "nameserver 192.0.2.9\n");
+    const forced = await writeSandboxDnsFiles(paths, { resolvConf: RESOLV }, { durable: false });
+    assert.equal(forced.resolvConfWritten, true);
+    assert.equal(readFileSync(paths.resolvConf, "utf8"), RESOLV);
+    assert.equal(await wasEditedByUser(paths.dir), false);
+  });
+
   it("repairs a hash lost between the two renames when the content is what it would write", async () => {
     const paths = sandboxDnsPaths("sb4", base);
     await writeSandboxDnsFiles(paths, { resolvConf: RESOLV });

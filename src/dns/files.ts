@@ -1,17 +1,13 @@
 // The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash.
 
-import {
-  chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync,
-} from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { forbidden, internal, invalidArgument, type LibnetworkError } from "../errors/index.js";
+import { invalidArgument } from "../errors/index.js";
+import { DIR_MODE, FILE_MODE, forgetWritten, fsError, readIfExistsSync, recallWritten, writeInPlace } from "./files-in-place.js";
 
 /** iproute2's `ip netns exec NAME` bind-mounts every file of `/etc/netns/NAME/` over `/etc/`. */
 export const DEFAULT_ETC_NETNS_DIR = "/etc/netns";
-const FILE_MODE = 0o644;
-const DIR_MODE = 0o755;
 // The hash file name must leave room for ".<name>.resolv.conf.hash" within NAME_MAX (255).
 const MAX_SANDBOX_NAME_BYTES = 200;
 
@@ -72,20 +68,31 @@ export function dnsPathsOfDir(dir: string): SandboxDnsPaths {
 }
 
 export function sandboxDnsPaths(sandboxName: string, etcNetnsDir: string = DEFAULT_ETC_NETNS_DIR): SandboxDnsPaths {
-  return dnsPathsOfDir(join(etcNetnsDir, validateSandboxName(sandboxName)));
+  const key = `${etcNetnsDir}\0${sandboxName}`;
+  return remembered(knownPaths, key, () => dnsPathsOfDir(join(etcNetnsDir, validateSandboxName(sandboxName))));
 }
 
 /** Docker's ioutils.HashData format. */
 export function contentHash(content: string): string {
-  return `sha256:${createHash("sha256").update(content, "utf8").digest("hex")}`;
+  return remembered(knownHashes, content, () => `sha256:${createHash("sha256").update(content, "utf8").digest("hex")}`);
 }
 
-function fsError(what: string, err: unknown): LibnetworkError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return forbidden("ERR_DNS_FILES_FORBIDDEN", message, err);
-  return internal("ERR_DNS_FILES", message, err);
+// Joins and leaves ask for the same few answers over and over (the paths of a sandbox; the hashes of the
+// two or three resolv.conf variants in use): ~0.05 ms per join, from the bridge bench's CPU profile.
+const knownPaths = new Map<string, SandboxDnsPaths>();
+const knownHashes = new Map<string, string>();
+const REMEMBERED_LIMIT = 4096;
+
+function remembered<T>(memo: Map<string, T>, key: string, compute: () => T): T {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (memo.size >= REMEMBERED_LIMIT) memo.clear();
+    memo.set(key, value);
+  }
+  return value;
 }
+
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
@@ -123,55 +130,7 @@ async function writeAtomic(path: string, content: string, durable: boolean): Pro
   }
 }
 
-/**
- * The same without fsync, with synchronous calls (each async call would be a round trip through libuv's
- * thread pool), and in place rather than by rename, for two reasons:
- * - a process started by `ip netns exec` has these files bind-mounted over /etc; a rename gives the path
- *   a new inode and leaves that process reading the old file forever (Docker rewrites in place for the
- *   same reason);
- * - on ext4 a rename over an existing file forces the new file's blocks out (auto_da_alloc): ~1 ms per
- *   rename, the bulk of a join and of a leave. A truncation to zero does the same, so the new content is
- *   written first, padded with newlines over any longer old content, and only then trimmed: a reader sees
- *   the old file, or the whole new one (perhaps followed by blank lines).
- */
-function writeInPlace(path: string, content: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openInPlace(path);
-    const data = Buffer.from(content, "utf8");
-    const { size: oldSize, mode } = fstatSync(fd);
-    const padded = oldSize > data.length ? Buffer.concat([data, Buffer.alloc(oldSize - data.length, 0x0a)]) : data;
-    writeSync(fd, padded, 0, padded.length, 0);
-    if (padded.length !== data.length) ftruncateSync(fd, data.length);
-    // The umask may have narrowed a new file; the sandbox's processes must read it.
-    if ((mode & 0o777) !== FILE_MODE) fchmodSync(fd, FILE_MODE);
-  } catch (err) {
-    throw fsError(`cannot write ${path}`, err);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
-/**
- * Opens for writing, creating the file, and its directory when missing (the first write of a sandbox).
- * A symlink put in the file's place is replaced by a file, never written through.
- */
-function openInPlace(path: string): number {
-  const open = (): number => openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
-  try {
-    return open();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") {
-      unlinkSync(path);
-      return open();
-    }
-    if (code !== "ENOENT") throw err;
-    mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
-    chmodSync(dirname(path), DIR_MODE); // whatever the umask
-    return open();
-  }
-}
 
 /** Makes the renames themselves durable. */
 async function syncDir(dir: string): Promise<void> {
@@ -190,8 +149,7 @@ async function syncDir(dir: string): Promise<void> {
 export async function wasEditedByUser(dir: string): Promise<boolean> {
   const paths = dnsPathsOfDir(dir);
   const [current, hash] = await Promise.all([readIfExists(paths.resolvConf), readIfExists(paths.resolvConfHash)]);
-  if (current === undefined || hash === undefined) return false;
-  return hash.trim() !== contentHash(current);
+  return current !== undefined && editedByUser(current, hash);
 }
 
 async function shouldWriteResolvConf(paths: SandboxDnsPaths, content: string, keepUserEdits: boolean): Promise<boolean> {
@@ -201,14 +159,6 @@ async function shouldWriteResolvConf(paths: SandboxDnsPaths, content: string, ke
   return !(await wasEditedByUser(paths.dir));
 }
 
-function readIfExistsSync(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw fsError(`cannot read ${path}`, err);
-  }
-}
 
 /**
  * `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot
@@ -216,18 +166,24 @@ function readIfExistsSync(path: string): string | undefined {
  */
 function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean): WriteSandboxDnsResult {
   let resolvConfWritten = false;
-  const current = files.resolvConf === undefined ? undefined : readIfExistsSync(paths.resolvConf);
-  if (files.resolvConf !== undefined && current !== files.resolvConf) {
-    const hash = readIfExistsSync(paths.resolvConfHash);
-    const edited = current !== undefined && hash !== undefined && hash.trim() !== contentHash(current);
-    if (!keepUserEdits || !edited) {
-      writeInPlace(paths.resolvConf, files.resolvConf);
+  if (files.resolvConf !== undefined) {
+    const ours = recallWritten(paths.resolvConf);
+    const current = ours ?? readIfExistsSync(paths.resolvConf);
+    // Untouched since this process wrote it (ours): not the user's, and the hash beside it is ours too.
+    const keep = (): boolean => keepUserEdits && ours === undefined && current !== undefined &&
+      editedByUser(current, readIfExistsSync(paths.resolvConfHash));
+    if (current !== files.resolvConf && !keep()) {
+      writeInPlace(paths.resolvConf, files.resolvConf, true);
       writeInPlace(paths.resolvConfHash, contentHash(files.resolvConf));
       resolvConfWritten = true;
     }
   }
   if (files.hosts !== undefined) writeInPlace(paths.hosts, files.hosts);
   return { resolvConfWritten, hostsWritten: files.hosts !== undefined };
+}
+
+function editedByUser(current: string, hash: string | undefined): boolean {
+  return hash !== undefined && hash.trim() !== contentHash(current);
 }
 
 /** Creates the directory (0755) and writes the given files atomically; resolv.conf also gets its hash. */
@@ -288,6 +244,7 @@ export async function removeSandboxDnsFiles(paths: SandboxDnsPaths): Promise<boo
     leftoverTemps(paths.dir, [paths.resolvConf, paths.hosts]),
     leftoverTemps(dirname(paths.resolvConfHash), [paths.resolvConfHash]),
   ]).catch((err: unknown) => { errors.push(err); return []; });
+  forgetWritten(paths.resolvConf);
   for (const p of [paths.resolvConf, paths.hosts, paths.resolvConfHash, ...temps.flat()]) {
     await unlinkIfExists(p).catch((err: unknown) => errors.push(err));
   }
