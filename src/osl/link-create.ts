@@ -8,7 +8,7 @@ import {
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
-import { checkGroup, linkIndex, linkRequest, setLink, type LinkRef } from "./link.js";
+import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, type LinkRef } from "./link.js";
 
 /** What every kind shares. */
 export interface CommonLinkSpec {
@@ -88,7 +88,20 @@ function checkCommon(spec: CommonLinkSpec): void {
  */
 async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): Promise<NetlinkRequest> {
   checkCommon(spec);
-  const master = spec.master === undefined ? undefined : await linkIndex(spec.netns ?? h, spec.master);
+  return buildCreateRequest(h, spec, linkinfo, await masterOf(h, spec), extra);
+}
+
+/**
+ * The master's index, synchronously when the spec gives an index: creating a veth then sends without
+ * awaiting anything first. Each await let whatever else was queued run before the request went out (bridge
+ * bench, from the driver's call to the queued send: 0.12 → 0.09 ms median; paired runs: attach 0 to -3%).
+ */
+function masterOf(h: NetnsHandle, spec: CommonLinkSpec): number | undefined | Promise<number> {
+  if (spec.master === undefined) return undefined;
+  return indexOfRef(spec.master) ?? linkIndex(spec.netns ?? h, spec.master);
+}
+
+function buildCreateRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, master: number | undefined, extra: { link?: number } = {}): NetlinkRequest {
   const attrs = {
     ifname: spec.name,
     ...(spec.mtu === undefined ? {} : { mtu: spec.mtu }),
@@ -127,8 +140,11 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIn
     ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
   };
-  const request = createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } });
-  const replies = await h.route.request(spec.offThread === true ? { ...(await request), offThread: true } : await request);
+  checkCommon(spec);
+  const pending = masterOf(h, spec);
+  const master = pending instanceof Promise ? await pending : pending;
+  const request = buildCreateRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }, master);
+  const replies = await h.route.request(spec.offThread === true ? { ...request, offThread: true } : request);
   if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
   return echo === undefined ? undefined : echoedIndexes(echo.payload);

@@ -54,6 +54,11 @@ function target(ref: LinkRef): { index: number; ifname?: string } {
   return { index: 0, ifname: validateIfname(ref) };
 }
 
+/** The index a reference names without asking the kernel (validated), or undefined for a name. */
+export function indexOfRef(ref: LinkRef): number | undefined {
+  return typeof ref === "number" ? target(ref).index : undefined;
+}
+
 function describe(op: string, ref: LinkRef): string {
   return `${op} ${typeof ref === "number" ? `ifindex ${ref}` : ref}`;
 }
