@@ -4,7 +4,7 @@
 import type { JoinResult } from "../driver-api/index.js";
 import { forbidden, invalidArgument } from "../errors/index.js";
 import {
-  addAddressRequest, addRouteRequest, linkIndex, setLinkRequest, type NetlinkRequest, type NetnsHandle,
+  addAddressRequest, addRouteRequest, linkIndex, PLACEHOLDER_INDEX, setLinkRequest, withLinkIndex, type NetlinkRequest, type NetnsHandle,
 } from "../osl/index.js";
 import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.js";
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
@@ -89,6 +89,8 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const files = (async () => {
         await new Promise((resolve) => setImmediate(resolve)); // after the driver's request went out
         await writeSandboxFiles(ctx, sbDone, [...before, provisional]);
+        // Also while the kernel works: the interface's addresses and link settings, its index filled in later.
+        return withInterface && !sb.hostNetns ? interfaceRequests(sandboxHandle(ctx, sbIntent), epIntent, PLACEHOLDER_INDEX) : undefined;
       })();
       const [joinOutcome, filesOutcome] = await Promise.allSettled([joining, files]);
       if (joinOutcome.status === "rejected") throw joinOutcome.reason;
@@ -107,7 +109,9 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
       // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg).
       const routed = withInterface && result.controllerConfiguresAddresses && !sb.hostNetns && becomesGateway(ctx, before, joined);
-      if (withInterface && result.controllerConfiguresAddresses) await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed);
+      if (withInterface && result.controllerConfiguresAddresses) {
+        await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed, filesOutcome.value);
+      }
       if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
       await switchGateway(ctx, sbDone, before, [...before, joined], routed);
@@ -137,13 +141,11 @@ function joinedRecord(ep: EndpointRecord, sandboxId: string, ifname: string, r: 
 }
 
 /** Addresses, link up, static routes and (when it takes the gateway) default routes, in one sendmsg. */
-async function configureInterface(h: NetnsHandle, ep: EndpointRecord, known: number | undefined, withDefaultRoutes: boolean): Promise<void> {
+async function configureInterface(
+  h: NetnsHandle, ep: EndpointRecord, known: number | undefined, withDefaultRoutes: boolean, prepared: readonly NetlinkRequest[] | undefined,
+): Promise<void> {
   const index = known ?? await linkIndex(h, ep.ifname as string);
-  const requests: NetlinkRequest[] = [];
-  if (ep.address !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.address) }));
-  if (ep.addressIPv6 !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.addressIPv6), nodad: true }));
-  // The endpoint's MAC (given by the user or chosen by the driver) is what DriverInfo reports: make it true.
-  requests.push(await setLinkRequest(h, index, { up: true, ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }) }));
+  const requests = prepared === undefined ? await interfaceRequests(h, ep, index) : prepared.map((r) => withLinkIndex(r, index));
   for (const r of ep.staticRoutes) {
     const destination = parsePrefix(r.destination);
     requests.push(addRouteRequest(index, r.type === "connected" || r.nextHop === undefined
@@ -152,4 +154,14 @@ async function configureInterface(h: NetnsHandle, ep: EndpointRecord, known: num
   }
   if (withDefaultRoutes) requests.push(...defaultRouteRequests(index, ep));
   await h.route.batchOrThrow(requests);
+}
+
+/** The interface's addresses, and the link brought up (with the endpoint's MAC), for the interface `index`. */
+async function interfaceRequests(h: NetnsHandle, ep: EndpointRecord, index: number): Promise<NetlinkRequest[]> {
+  const requests: NetlinkRequest[] = [];
+  if (ep.address !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.address) }));
+  if (ep.addressIPv6 !== undefined) requests.push(addAddressRequest(index, { link: index, address: parsePrefix(ep.addressIPv6), nodad: true }));
+  // The endpoint's MAC (given by the user or chosen by the driver) is what DriverInfo reports: make it true.
+  requests.push(await setLinkRequest(h, index, { up: true, ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }) }));
+  return requests;
 }
