@@ -1,10 +1,10 @@
 // Object IDs (64 hex characters, as Docker's) and lookup by name, full ID or unique ID prefix.
 
-import { randomBytes } from "node:crypto";
 import { invalidArgument, notFound } from "../errors/index.js";
+import { randomHex } from "../types/index.js";
 
 export function newId(): string {
-  return randomBytes(32).toString("hex");
+  return randomHex(32);
 }
 
 export function isFullId(text: string): boolean {

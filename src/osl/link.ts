@@ -1,13 +1,12 @@
 // Links: read, change (up/down, MTU, MAC, master, name, group, hairpin), delete, delete by group.
 // Creation of each kind (veth, bridge, vxlan, macvlan, ipvlan) lives in link-create.ts.
 
-import { randomBytes } from "node:crypto";
 import { invalidArgument, notFound } from "../errors/index.js";
 import {
   AF_BRIDGE, IFF_UP, NLM_F_ACK, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, decodeLinkMessage,
   encodeLinkMessage, type LinkMessage, type LinkMessageInit, type NetlinkRequest,
 } from "../netlink/index.js";
-import { validateIfname } from "../types/index.js";
+import { randomHex, validateIfname } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
 
 /** A link, by name or by ifindex. */
@@ -194,5 +193,5 @@ export async function deleteLinksByGroup(h: NetnsHandle, group: number, opts: { 
  * "dx" and 11 hex digits, within IFNAMSIZ.
  */
 export function retiredLinkName(): string {
-  return `dx${randomBytes(6).toString("hex").slice(0, 11)}`;
+  return `dx${randomHex(6).slice(0, 11)}`;
 }

@@ -2,3 +2,4 @@
 export * from "./ip.js";
 export * from "./mac.js";
 export * from "./ifname.js";
+export * from "./random.js";

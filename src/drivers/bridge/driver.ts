@@ -1,7 +1,6 @@
 // The bridge driver: one Linux bridge per network, a veth per endpoint whose peer is born inside the
 // sandbox under its final name, isolation/NAT/published ports through the firewall backend.
 
-import { randomBytes } from "node:crypto";
 import type {
   Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity,
   JoinRequest, JoinResult, NetworkDriver, OperationalInfo, Restorable, RestoreState,
@@ -12,7 +11,7 @@ import {
   createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
   type VethIndexes,
 } from "../../osl/index.js";
-import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
+import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
@@ -277,6 +276,5 @@ function hostIfnameOf(endpointId: string): string {
 }
 
 function randomMac(): string {
-  const b = randomBytes(4);
-  return ["02", "42", ...Array.from(b, (x) => x.toString(16).padStart(2, "0"))].join(":");
+  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
 }
