@@ -137,11 +137,17 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     // Without a userland proxy, a sandbox reaching its own published port through the host's address
     // needs its packets to go back out of the port they came in on. Only such a port needs it: set here
     // rather than on every join (one kernel call fewer on the attach path).
-    if (ep.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined) {
-      await setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true);
+    // Both requests go out before either answer is awaited (different sockets; neither needs the other).
+    const hairpin = ep.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
+      ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
+      : Promise.resolve();
+    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#deps.firewall, this.#ports, net, ep)]);
+    if (publishDone.status === "rejected") throw publishDone.reason;
+    if (hairpinDone.status === "rejected") {
+      await unpublishPorts(this.#deps.firewall, this.#ports, networkId, { ...ep, published: publishDone.value }).catch(() => {});
+      throw hairpinDone.reason;
     }
-    const published = await publishPorts(this.#deps.firewall, this.#ports, net, ep);
-    this.#endpoints.set(endpointId, { ...ep, published });
+    this.#endpoints.set(endpointId, { ...ep, published: publishDone.value });
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Root tests of the bridge driver alone (no controller, firewall "none"), on a bridge of its own in the
 // host netns and sandboxes made here: detached veths leave the bridge at once and are deleted in batches
-// once leaves pause, and hairpin is set on the ports of endpoints that publish ports only. Everything is
+// once leaves pause, and hairpin is set on the ports of endpoints that publish ports only (and a failure to
+// set it publishes nothing). Everything is
 // named after a random tag and removed afterwards; net.ipv4.ip_forward is restored.
 
 import assert from "node:assert/strict";
@@ -104,5 +105,30 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
     }
     await driver.deleteNetwork(networkId);
     assert.deepEqual(await hostEnds(handles), [], "deleting the network flushed the trash");
+  });
+
+  test("when hairpin cannot be set, nothing stays published and the host port is free again", async () => {
+    const driver = new BridgeDriver({ handles, firewall: new NoneBackend() });
+    drivers.push(driver);
+    await driver.createNetwork(request());
+    await joined(driver, 20, sandboxes[1] as string, "eth5", true);
+    run("ip", ["link", "del", `veth${endpointId(20).slice(0, 11)}`]); // the port vanishes under the driver
+    await assert.rejects(driver.programExternalConnectivity(networkId, endpointId(20)), { errno: 19 }); // ENODEV
+    assert.deepEqual(driver.endpointOperInfo(networkId, endpointId(20)).get("com.docker.network.portmap"), []);
+    // The same host port again, for another endpoint: refused if the failed attempt had kept it.
+    await driver.createEndpoint({
+      networkId, endpointId: endpointId(21), iface: { address: parsePrefix("10.239.7.60/24") }, options: new Map(),
+      portBindings: [{ proto: "tcp", port: 80, hostPort: 18100, hostPortEnd: 18100 }],
+    });
+    await driver.join({ networkId, endpointId: endpointId(21), sandboxKey: `/run/netns/${sandboxes[1] as string}`, ifname: "eth6", options: new Map() });
+    await driver.programExternalConnectivity(networkId, endpointId(21));
+    const portmap = driver.endpointOperInfo(networkId, endpointId(21)).get("com.docker.network.portmap") as Array<{ HostPort: number }>;
+    assert.deepEqual(portmap.map((p) => p.HostPort), [18100]);
+    for (const n of [20, 21]) {
+      await driver.revokeExternalConnectivity(networkId, endpointId(n));
+      await driver.leave(networkId, endpointId(n));
+      await driver.deleteEndpoint(networkId, endpointId(n));
+    }
+    await driver.deleteNetwork(networkId);
   });
 });
