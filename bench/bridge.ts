@@ -8,14 +8,14 @@
 // that plays the host: `runBridgeBench()` creates one, re-executes this file under `ip netns exec`, and
 // deletes it afterwards (the bridge, veths, nft table and sysctls all live and die there).
 
-import { spawn, execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Controller, type Network, type Sandbox } from "../src/index.js";
+import { rerunInScratchNetns } from "./scratch-netns.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
 const INSIDE = "DNET_BRIDGE_BENCH_INSIDE";
@@ -134,30 +134,13 @@ async function inside(): Promise<void> {
   }
 }
 
-/** Creates a scratch netns, runs this file inside it (output passed through), deletes the netns. */
-async function inScratchNetns(): Promise<void> {
-  const ns = `dnetbb-${randomBytes(3).toString("hex")}`;
-  execFileSync("ip", ["netns", "add", ns]);
-  try {
-    execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    const self = fileURLToPath(import.meta.url);
-    const child = spawn("ip", ["netns", "exec", ns, process.execPath, ...process.execArgv, self], {
-      stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, [INSIDE]: "1" },
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    if (code !== 0) throw new Error(`bridge bench failed inside netns ${ns} (exit ${String(code)})`);
-  } finally {
-    execFileSync("ip", ["netns", "del", ns]);
-  }
-}
-
 export async function runBridgeBench(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log("\n### bridge: skipped (needs root to create namespaces, bridges and nft tables)");
     return;
   }
   if (process.env[INSIDE] === "1") await inside();
-  else await inScratchNetns();
+  else await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetbb");
 }
 
 if (isMain(import.meta.url)) await runBridgeBench();

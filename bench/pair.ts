@@ -1,0 +1,95 @@
+// Paired A/B of two builds in one process: `npm run build`, copy dist/ somewhere (with node_modules and
+// build/ reachable from it, e.g. symlinked), change the code, build again, then
+//   node dist/bench/pair.js <other dist dir> <this dist dir> [cycles]
+// Each build gets a controller of its own (own data dir, netns dir, bridge network; firewall "none",
+// since both would manage the one `inet dnet` table) and attach/detach cycles alternate between them,
+// so the machine's drift hits both alike. On the 2-core bench VM separate runs of the same code differed
+// by 20 % and more minutes apart; the ratio printed here repeats within ~3 % (same build on both sides:
+// 1.009, 1.037). Run it a few times: a change is real when every run agrees on its sign.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import type { Controller, Network, Sandbox } from "../src/index.js";
+import { rerunInScratchNetns } from "./scratch-netns.js";
+import { fmtMs, isMain, median } from "./stats.js";
+
+const INSIDE = "DNET_PAIR_BENCH_INSIDE";
+const SANDBOXES = 10;
+const NOT_COUNTED = 50;
+
+interface Side {
+  readonly label: string;
+  readonly root: string;
+  readonly c: Controller;
+  readonly net: Network;
+  readonly sandboxes: Sandbox[];
+  readonly attach: number[];
+  readonly detach: number[];
+}
+
+async function side(dist: string, label: string, subnet: string): Promise<Side> {
+  const lib = await import(join(resolve(dist), "src", "index.js")) as typeof import("../src/index.js");
+  const root = mkdtempSync(join(tmpdir(), `dnet-pair-${label}-`));
+  writeFileSync(join(root, "resolv.conf"), "nameserver 192.0.2.53\n");
+  const c = await lib.Controller.create({
+    dataDir: join(root, "data"), netnsDir: join(root, "netns"), etcNetnsDir: join(root, "etc"), hostResolvConf: join(root, "resolv.conf"), firewall: "none",
+  });
+  const net = await c.createNetwork({ name: `pair-${label}`, driver: "bridge", ipam: { config: [{ subnet }] } });
+  const sandboxes: Sandbox[] = [];
+  for (let i = 0; i < SANDBOXES; i++) sandboxes.push(await c.createSandbox({ containerId: `pair-${label}${i}` }));
+  return { label, root, c, net, sandboxes, attach: [], detach: [] };
+}
+
+async function cycle(s: Side, i: number): Promise<void> {
+  const sb = s.sandboxes[i % SANDBOXES] as Sandbox;
+  const t0 = performance.now();
+  const ep = await s.net.createEndpoint({ name: `e${i}` });
+  await ep.join(sb);
+  const t1 = performance.now();
+  await ep.leave(sb);
+  await ep.delete();
+  const t2 = performance.now();
+  if (i >= NOT_COUNTED) {
+    s.attach.push(t1 - t0);
+    s.detach.push(t2 - t1);
+  }
+}
+
+async function tearDown(s: Side): Promise<void> {
+  for (const sb of s.sandboxes) await sb.delete().catch(() => {});
+  await s.net.delete().catch(() => {});
+  await s.c.close();
+  try { execFileSync("umount", ["-l", join(s.root, "netns")], { stdio: "ignore" }); } catch { /* never mounted */ }
+  rmSync(s.root, { recursive: true, force: true });
+}
+
+async function inside(distA: string, distB: string, cycles: number): Promise<void> {
+  const sides: Side[] = [];
+  try {
+    sides.push(await side(distA, "a", "10.250.0.0/24"), await side(distB, "b", "10.251.0.0/24"));
+    const [a, b] = sides as [Side, Side];
+    for (let i = 0; i < cycles; i++) for (const s of i % 2 === 0 ? [a, b] : [b, a]) await cycle(s, i);
+    const line = (what: string, x: number[], y: number[]): string =>
+      `${what}: A ${fmtMs(median(x))}  B ${fmtMs(median(y))}  B/A ${(median(y) / median(x)).toFixed(3)}`;
+    console.log(`paired A/B, ${cycles - NOT_COUNTED} cycles each (A = ${distA}, B = ${distB})`);
+    console.log(line("attach", a.attach, b.attach));
+    console.log(line("detach", a.detach, b.detach));
+  } finally {
+    for (const s of sides) await tearDown(s);
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const [distA, distB, n] = process.argv.slice(2);
+  const cycles = Number(n ?? 400);
+  if (distA === undefined || distB === undefined || !Number.isInteger(cycles) || cycles <= NOT_COUNTED) {
+    console.error(`usage: node dist/bench/pair.js <dist A> <dist B> [cycles > ${NOT_COUNTED}, default 400]`);
+    process.exit(2);
+  }
+  if (process.env[INSIDE] === "1") await inside(distA, distB, cycles);
+  else await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetpair", [distA, distB, String(cycles)]);
+}
