@@ -86,17 +86,25 @@ function openInPlace(path: string): number {
  */
 const written = new Map<string, { readonly content: string; readonly stamp: string }>();
 
-// ctime as well as mtime: an edit that restores the old mtime still moves ctime.
+/**
+ * What identifies one version of a file without reading it (device, inode, size, mtime and ctime in ns;
+ * ctime too: an edit that restores the old mtime, as `touch -r` or `cp -p` do, still moves it).
+ */
 function stampOf(s: BigIntStats): string {
   return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/** The stamp of the file at `path` now, or undefined when there is none. */
+export function fileStamp(path: string): string | undefined {
+  const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return s === undefined ? undefined : stampOf(s);
 }
 
 /** The content we wrote at `path`, when nobody has touched the file since; else undefined. */
 export function recallWritten(path: string): string | undefined {
   const known = written.get(path);
   if (known === undefined) return undefined;
-  const now = statSync(path, { bigint: true, throwIfNoEntry: false });
-  if (now !== undefined && stampOf(now) === known.stamp) return known.content;
+  if (fileStamp(path) === known.stamp) return known.content;
   written.delete(path);
   return undefined;
 }

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { invalidArgument } from "../errors/index.js";
+import { remembered } from "./memo.js";
 import { DIR_MODE, FILE_MODE, forgetWritten, fsError, readIfExistsSync, recallWritten, writeInPlace } from "./files-in-place.js";
 
 /** iproute2's `ip netns exec NAME` bind-mounts every file of `/etc/netns/NAME/` over `/etc/`. */
@@ -81,17 +82,6 @@ export function contentHash(content: string): string {
 // two or three resolv.conf variants in use): ~0.05 ms per join, from the bridge bench's CPU profile.
 const knownPaths = new Map<string, SandboxDnsPaths>();
 const knownHashes = new Map<string, string>();
-const REMEMBERED_LIMIT = 4096;
-
-function remembered<T>(memo: Map<string, T>, key: string, compute: () => T): T {
-  let value = memo.get(key);
-  if (value === undefined) {
-    value = compute();
-    if (memo.size >= REMEMBERED_LIMIT) memo.clear();
-    memo.set(key, value);
-  }
-  return value;
-}
 
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-// One network's service records (Docker's svcMap, svcIPv6Map and ipMap), with answers pre-encoded.
+// One network's service records (Docker's svcMap, svcIPv6Map and ipMap), with answers encoded on first use.
 
 import { DnsType } from "./message.js";
 import { encodeName } from "./name.js";
@@ -19,10 +19,6 @@ export interface NameHolder {
   readonly v6: AnswerRecord | undefined;
 }
 
-interface ReverseEntry {
-  readonly endpointId: string;
-  readonly answer: AnswerRecord | undefined;
-}
 
 /**
  * A value computed on first use. Every copy of the records (the controller's and each serving thread's)
@@ -61,16 +57,9 @@ class Holder implements NameHolder {
   get v6(): AnswerRecord | undefined { return this.#v6.get(); }
 }
 
-class Reverse implements ReverseEntry {
+interface ReverseEntry {
   readonly endpointId: string;
-  readonly #answer: Lazy<AnswerRecord | undefined>;
-
-  constructor(endpointId: string, answer: Lazy<AnswerRecord | undefined>) {
-    this.endpointId = endpointId;
-    this.#answer = answer;
-  }
-
-  get answer(): AnswerRecord | undefined { return this.#answer.get(); }
+  readonly answer: Lazy<AnswerRecord | undefined>;
 }
 
 function addressRecord(ip: string | undefined): AnswerRecord | undefined {
@@ -142,7 +131,7 @@ export class NetworkIndex {
     const target = `${ptrName}.${this.spec.name}`;
     const answer = new Lazy(() => ptrRecord(target));
     for (const ip of [ep.ipv4, ep.ipv6]) {
-      if (ip !== undefined) pushTo(this.#reverse, ip, new Reverse(ep.endpointId, answer));
+      if (ip !== undefined) pushTo(this.#reverse, ip, { endpointId: ep.endpointId, answer });
     }
   }
 
@@ -156,6 +145,6 @@ export class NetworkIndex {
 
   /** The PTR answer for a canonical address: the first endpoint that registered it (Docker's ipMap[0]). */
   reverse(ip: string): AnswerRecord | undefined {
-    return this.#reverse.get(ip)?.[0]?.answer;
+    return this.#reverse.get(ip)?.[0]?.answer.get();
   }
 }

@@ -2,22 +2,20 @@
 // leave rewrites its sandbox's resolv.conf, and reading, parsing and filtering the host's file each time
 // cost ~0.08 ms of the ~0.3 ms the sandbox files take on the attach path (CPU profile of the bridge bench).
 
-import { statSync, type BigIntStats } from "node:fs";
+import { fileStamp } from "./files-in-place.js";
+import { remembered } from "./memo.js";
 import {
   DEFAULT_RESOLV_CONF_PATH, SYSTEMD_RESOLV_CONF_PATH, readHostResolvConf, type DnsUserConfig, type HostResolvConf, type HostResolvConfPaths,
 } from "./resolvconf.js";
 import { sandboxResolvConf, type SandboxResolvConf } from "./sandbox-resolvconf.js";
 
-/** What identifies one version of a file without reading it; "" when it does not exist. */
+/** fileStamp, "" when the file does not exist, "?" when it cannot be checked (never equal to a remembered one). */
 function identity(path: string): string {
-  let s: BigIntStats | undefined;
   try {
-    s = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return fileStamp(path) ?? "";
   } catch {
-    return "?"; // unreadable: never equal to a remembered identity, so the file is read (and the error surfaces)
+    return "?"; // the read that follows surfaces the error
   }
-  // ctime as well as mtime: a rewrite that restores the old mtime (touch -r, cp -p) still changes ctime.
-  return s === undefined ? "" : `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
 const MEMO_LIMIT = 256;
@@ -60,12 +58,6 @@ export class ResolvConfCache {
     const host = this.host().content;
     const { user, ipv6, embeddedDns } = request;
     const key = JSON.stringify([ipv6, embeddedDns, user.servers, user.search, user.options]);
-    let result = this.#computed.get(key);
-    if (result === undefined) {
-      result = sandboxResolvConf({ host, user, ipv6, embeddedDns });
-      if (this.#computed.size >= MEMO_LIMIT) this.#computed.clear();
-      this.#computed.set(key, result);
-    }
-    return result;
+    return remembered(this.#computed, key, () => sandboxResolvConf({ host, user, ipv6, embeddedDns }), MEMO_LIMIT);
   }
 }

@@ -86,9 +86,12 @@ function checkCommon(spec: CommonLinkSpec): void {
  * Builds the RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) for a link of `kind` with IFLA_INFO_DATA `data`.
  * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup.
  */
-async function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): Promise<NetlinkRequest> {
+function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): NetlinkRequest | Promise<NetlinkRequest> {
   checkCommon(spec);
-  return buildCreateRequest(h, spec, linkinfo, await masterOf(h, spec), extra);
+  const master = masterOf(h, spec);
+  return master instanceof Promise
+    ? master.then((index) => buildCreateRequest(h, spec, linkinfo, index, extra))
+    : buildCreateRequest(h, spec, linkinfo, master, extra);
 }
 
 /**
@@ -140,10 +143,8 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIn
     ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
   };
-  checkCommon(spec);
-  const pending = masterOf(h, spec);
-  const master = pending instanceof Promise ? await pending : pending;
-  const request = buildCreateRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } }, master);
+  const built = createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } });
+  const request = built instanceof Promise ? await built : built;
   const replies = await h.route.request(spec.offThread === true ? { ...request, offThread: true } : request);
   if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
