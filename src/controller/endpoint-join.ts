@@ -13,7 +13,7 @@ import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxN
 import { becomesGateway, defaultRouteRequests, switchGateway } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
-import { retireInterface, sandboxHandle } from "./sandbox-interface.js";
+import { retireInterface, sandboxHandle, setInterfaceIPv6 } from "./sandbox-interface.js";
 import { change } from "./state.js";
 import { Rollback } from "./steps.js";
 
@@ -109,6 +109,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
       // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg).
       const routed = withInterface && result.controllerConfiguresAddresses && !sb.hostNetns && becomesGateway(ctx, before, joined);
+      if (withInterface) setInterfaceIPv6(ctx, sbIntent, ifname, ep.addressIPv6 !== undefined);
       if (withInterface && result.controllerConfiguresAddresses) {
         await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed, filesOutcome.value);
       }

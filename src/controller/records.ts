@@ -118,6 +118,13 @@ export interface SandboxRecord {
   readonly endpoints: readonly SandboxEndpointRef[];
   /** Next in-sandbox interface number per prefix ("eth" → 3): never decreases during the sandbox's life. */
   readonly nextInterface: Readonly<Record<string, number>>;
+  /**
+   * The netns' `net.ipv6.conf.default.disable_ipv6` was set to 1 at creation: interfaces are born with
+   * IPv6 off and only those of endpoints with an IPv6 address get it turned on. Absent for adopted and
+   * host netns (not ours to change) and for sandboxes of older versions: their IPv4-only interfaces get it
+   * turned off one by one.
+   */
+  readonly ipv6DefaultOff?: true;
   readonly state: RecordState;
 }
 

@@ -10,6 +10,7 @@ import { newId } from "./ids.js";
 import type { SandboxRecord } from "./records.js";
 import { attachResolver, forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
+import { writeIPv6Default } from "./sandbox-interface.js";
 import { Rollback } from "./steps.js";
 
 export interface CreateSandboxOptions {
@@ -75,6 +76,7 @@ function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRe
     // The daemon's own netns: "host" networking means the namespace dnet itself runs in.
     id, containerId: o.containerId, name, key: hostNetns ? "/proc/self/ns/net" : ctx.netns.pathOf(name),
     external: o.netnsPath !== undefined, hostNetns, created: new Date().toISOString(),
+    ...(hostNetns || o.netnsPath !== undefined ? {} : { ipv6DefaultOff: true as const }),
     ...config, endpoints: [], nextInterface: {}, state: "creating",
   };
 }
@@ -97,7 +99,9 @@ export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOpti
         else ctx.netns.create(record.name);
         rollback.push("delete netns", () => { ctx.handles.release(record.key); ctx.netns.delete(record.name); });
         ctx.fault("sandbox-create:netns");
-        await setLink(ctx.handles.get(record.key), "lo", { up: true });
+        const handle = ctx.handles.get(record.key);
+        if (record.ipv6DefaultOff === true) writeIPv6Default(handle);
+        await setLink(handle, "lo", { up: true });
         await attachResolver(ctx, record);
         rollback.push("detach resolver", () => forgetSandbox(ctx, record.id));
         rollback.push("remove sandbox files", () => removeSandboxFiles(ctx, record));

@@ -15,6 +15,10 @@ import {
 const mountsUnder = (dir: string): string[] => readFileSync("/proc/self/mountinfo", "utf8").split("\n")
   .map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(`${dir}/`));
 
+/** `disable_ipv6` of `ifname` (or "default") in the netns at `nsPath`. */
+const v6Off = (nsPath: string, ifname: string): string =>
+  run("nsenter", [`--net=${nsPath}`, "cat", `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`]).trim();
+
 describe("sandboxes (root)", rootOnly, () => {
   let h: Harness;
   let net: Network;
@@ -41,6 +45,8 @@ describe("sandboxes (root)", rootOnly, () => {
       assert.deepEqual(links.map((l) => l.ifname), ["lo"]);
       assert.ok(links[0]?.flags.includes("UP"), "lo is up");
       assert.deepEqual(ipv4In(sb.key), ["127.0.0.1/8"]);
+      assert.equal(v6Off(sb.key, "default"), "1", "interfaces are born with IPv6 off; joins of IPv6 endpoints turn it on");
+      assert.equal(v6Off(sb.key, "lo"), "0", "lo keeps ::1");
       assert.deepEqual(readdirSync(join(h.etcNetnsDir, cid)).sort(), ["hosts", "resolv.conf"]);
       assert.equal(sb.info().hostname, cid.slice(0, 12), "Docker's default hostname: the container's short ID");
       assert.deepEqual(h.controller.sandboxes().map((s) => s.id), [sb.id]);
@@ -162,9 +168,12 @@ describe("external netns adoption (root)", rootOnly, () => {
     const pid = await processWithOwnNetns();
     const nsPath = `/proc/${pid}/ns/net`;
     const nsenter = (args: string[]): string => run("nsenter", ["-t", String(pid), "-n", "ip", "-j", ...args]);
+    const defaultBefore = v6Off(nsPath, "default");
     const sb = await h.controller.createSandbox({ containerId: uniqueName("ext"), netnsPath: nsPath });
     const ep = await net.createEndpoint({ name: "e" });
     await ep.join(sb);
+    assert.equal(v6Off(nsPath, "default"), defaultBefore, "not our netns: its default is left alone");
+    assert.equal(v6Off(nsPath, "eth0"), "1", "an IPv4-only endpoint's interface has IPv6 off all the same");
     assert.equal(sb.key, join(h.netnsDir, sb.name), "named in our netns dir like any sandbox");
     assert.equal(statSync(sb.key).ino, statSync(nsPath).ino, "the same netns as the process's");
     assert.equal(sb.info().external, true);

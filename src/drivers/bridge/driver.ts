@@ -93,7 +93,6 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     });
     let hostIndex: number;
     try {
-      if (net.config.v6 === undefined) disableIPv6(sandbox, req.ifname);
       // Kept, so leaving needs no lookup by name first.
       hostIndex = echoed?.index ?? await linkIndex(host, hostIfname);
     } catch (err) {
@@ -244,20 +243,6 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const e = this.#endpoints.get(id);
     if (e === undefined) throw internal("ERR_ENDPOINT_NOT_FOUND", `bridge endpoint ${id} not found`);
     return e;
-  }
-}
-
-/**
- * An IPv4-only network's interface gets no IPv6 at all (as newer Docker does: no NDP or MLD exposure).
- * Set while the peer is still down, so it never starts: otherwise every new interface's DAD, MLD reports
- * and router solicitations are flooded to every port of the bridge, and with 1,000 sandboxes on one
- * network each attach took ~3× longer than the first ones. Missing IPv6 support in the netns is fine.
- */
-function disableIPv6(h: NetnsHandle, ifname: string): void {
-  try {
-    h.writeSysctl(`net/ipv6/conf/${ifname}/disable_ipv6`, "1");
-  } catch (err) {
-    if ((err as { code?: string }).code !== "ERR_SYSCTL_NOT_FOUND") throw err;
   }
 }
 
