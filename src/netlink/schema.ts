@@ -38,21 +38,63 @@ function byKindSchema(spec: ByKindSpec, selector: unknown): Schema | undefined {
   return typeof selector === "string" && Object.hasOwn(spec.table, selector) ? spec.table[selector] : undefined;
 }
 
+// ---- schema lookups ------------------------------------------------------------------------------------
+
+// A link message's schema has ~70 entries: a linear search per attribute was most of an encode's time.
+const byName = new WeakMap<Schema, ReadonlyMap<string, AttrSpec>>();
+const byType = new WeakMap<Schema, ReadonlyMap<number, AttrSpec>>();
+const fieldNames = new WeakMap<StructSpec, ReadonlySet<string>>();
+
+function specNamed(schema: Schema, name: string): AttrSpec | undefined {
+  let index = byName.get(schema);
+  if (index === undefined) {
+    index = new Map(schema.map((s) => [s.name, s]));
+    byName.set(schema, index);
+  }
+  return index.get(name);
+}
+
+function specOfType(schema: Schema, type: number): AttrSpec | undefined {
+  let index = byType.get(schema);
+  if (index === undefined) {
+    // The first entry of a type wins, as a search from the start would find it.
+    const m = new Map<number, AttrSpec>();
+    for (const s of schema) if (!m.has(s.type)) m.set(s.type, s);
+    index = m;
+    byType.set(schema, index);
+  }
+  return index.get(type);
+}
+
 // ---- structs -------------------------------------------------------------------------------------------
 
-export function encodeStruct<T extends StructSpec>(spec: T, value: StructOf<T, "in"> | undefined, path = "struct"): Buffer {
-  const out = Buffer.alloc(spec.size);
-  const obj = value === undefined ? {} : expectObj(value, path);
+function putStruct(spec: StructSpec, obj: Obj, out: Buffer, at: number, path: string): void {
+  let names = fieldNames.get(spec);
+  if (names === undefined) {
+    names = new Set(spec.fields.map((f) => f.name));
+    fieldNames.set(spec, names);
+  }
   for (const key of Object.keys(obj)) {
-    if (obj[key] !== undefined && !spec.fields.some((f) => f.name === key)) {
+    if (obj[key] !== undefined && !names.has(key)) {
       throw invalidArgument("ERR_NETLINK_ATTR_NAME", `${path}: no field named ${JSON.stringify(key)}`);
     }
   }
   for (const f of spec.fields) {
     const v = obj[f.name];
-    if (v !== undefined) INT_CODECS[f.kind].put(out, f.offset, v, `${path}.${f.name}`);
+    if (v !== undefined) INT_CODECS[f.kind].put(out, at + f.offset, v, `${path}.${f.name}`);
   }
+}
+
+export function encodeStruct<T extends StructSpec>(spec: T, value: StructOf<T, "in"> | undefined, path = "struct"): Buffer {
+  const out = Buffer.alloc(spec.size);
+  putStruct(spec, value === undefined ? {} : expectObj(value, path), out, 0, path);
   return out;
+}
+
+/** A struct written in place: its bytes (zeros where a field is left out) go straight into the writer. */
+function writeStruct(w: NlWriter, spec: StructSpec, value: unknown, path: string): void {
+  const obj = value === undefined ? {} : expectObj(value, path);
+  w.fill(spec.size, (buf, at) => putStruct(spec, obj, buf, at, path));
 }
 
 /** Decodes a struct from the start of `data`; longer data is fine (kernels append fields to structs). */
@@ -72,7 +114,7 @@ function writeMessage(w: NlWriter, spec: MessageSpec, value: unknown, ctx: Ctx, 
       throw invalidArgument("ERR_NETLINK_ATTR_NAME", `${path}: expected only "${spec.name}" and "attrs", got ${JSON.stringify(key)}`);
     }
   }
-  w.bytes(encodeStruct(spec.header, obj[spec.name] as StructOf<StructSpec, "in"> | undefined, `${path}.${spec.name}`));
+  writeStruct(w, spec.header, obj[spec.name], `${path}.${spec.name}`);
   w.align();
   writeAttrs(w, spec.attrs, obj["attrs"] ?? {}, ctx, `${path}.attrs`);
 }
@@ -93,13 +135,23 @@ function writeValue(w: NlWriter, spec: ValueSpec, type: number, value: unknown, 
       w.endNest(t);
       return;
     }
-    case "struct":
-      w.attr(type, encodeStruct(spec.struct, value as StructOf<StructSpec, "in">, path));
+    case "struct": {
+      const t = w.beginNest(type, 0);
+      writeStruct(w, spec.struct, value, path);
+      w.endNest(t);
       return;
+    }
     case "message": {
       // Not a pure nest (it starts with a struct), so iproute2 and the kernel never flag it NLA_F_NESTED.
       const t = w.beginNest(type, 0);
       writeMessage(w, spec.message, value, ctx, path);
+      w.endNest(t);
+      return;
+    }
+    case "u8": case "u16": case "u32": case "s32": case "be16": case "be32": case "u64": {
+      const codec = INT_CODECS[spec.kind];
+      const t = w.beginNest(type, 0);
+      w.fill(codec.size, (buf, at) => codec.put(buf, at, value, path));
       w.endNest(t);
       return;
     }
@@ -133,13 +185,14 @@ function writeRaw(w: NlWriter, value: unknown, path: string): void {
 /** Writes the attributes of `value` in its key order (so callers control the order on the wire). */
 function writeAttrs(w: NlWriter, schema: Schema, value: unknown, ctx: Ctx, path: string): void {
   const obj = expectObj(value, path);
-  for (const [key, v] of Object.entries(obj)) {
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
     if (v === undefined) continue;
     if (key === "unknown") {
       writeRaw(w, v, `${path}.unknown`);
       continue;
     }
-    const spec = schema.find((s) => s.name === key);
+    const spec = specNamed(schema, key);
     if (spec === undefined) throw invalidArgument("ERR_NETLINK_ATTR_NAME", `${path}: no attribute named ${JSON.stringify(key)}`);
     if (spec.kind === "by-kind") writeByKind(w, spec, v, obj, ctx, `${path}.${key}`);
     else writeValue(w, spec, spec.type, v, ctx, `${path}.${key}`);
@@ -193,7 +246,7 @@ function decodeLevel(schema: Schema, data: Buffer, path: string): Record<string,
   const unknown: RawAttr[] = [];
   const deferred: [ByKindSpec & AttrSpec, RawAttr][] = [];
   for (const a of iterateAttrs(data)) {
-    const spec = schema.find((s) => s.type === a.type);
+    const spec = specOfType(schema, a.type);
     if (spec === undefined) unknown.push(copy(a));
     // Its schema depends on a sibling that may come later on the wire.
     else if (spec.kind === "by-kind") deferred.push([spec, a]);

@@ -69,6 +69,17 @@ export class NlWriter {
     return this.zeros(nlAlign(this.#len) - this.#len);
   }
 
+  /**
+   * Reserves `n` zeroed bytes and hands the buffer and offset to `fill`, which writes them in place (a
+   * struct or an integer payload, without a buffer of its own to copy from).
+   */
+  fill(n: number, fill: (buf: Buffer, at: number) => void): this {
+    const at = this.#reserve(n);
+    this.#buf.fill(0, at, at + n);
+    fill(this.#buf, at);
+    return this;
+  }
+
   u8(v: number): this { const at = this.#reserve(1); this.#buf.writeUInt8(v, at); return this; }
   u16(v: number): this { const at = this.#reserve(2); this.#buf.writeUInt16LE(v, at); return this; }
   u32(v: number): this { const at = this.#reserve(4); this.#buf.writeUInt32LE(v, at); return this; }
