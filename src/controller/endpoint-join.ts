@@ -1,7 +1,7 @@
 // Joining an endpoint to a sandbox: the driver puts the interface into the sandbox under its final name
 // (eth0, eth1 …), the controller configures addresses and routes, then the gateway and the DNS files.
 
-import type { JoinResult } from "../driver-api/index.js";
+import type { InterfaceSetup, JoinResult } from "../driver-api/index.js";
 import { forbidden, invalidArgument } from "../errors/index.js";
 import {
   addAddressRequest, addRouteRequest, linkIndex, PLACEHOLDER_INDEX, setLinkRequest, withLinkIndex, type NetlinkRequest, type NetnsHandle,
@@ -10,10 +10,10 @@ import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.j
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxNotFound } from "./errors.js";
-import { becomesGateway, defaultRouteRequests, switchGateway } from "./gateway.js";
+import { becomesGateway, defaultRouteRequests, regainDefaultRoute, switchGateway } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
-import { retireInterface, sandboxHandle, setInterfaceIPv6 } from "./sandbox-interface.js";
+import { ipv6AsBorn, retireInterface, sandboxHandle, setInterfaceIPv6 } from "./sandbox-interface.js";
 import { change } from "./state.js";
 import { Rollback } from "./steps.js";
 
@@ -80,17 +80,27 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const driver = await driverOf(ctx, network.driver);
       const before = joinedEndpoints(ctx, sbIntent);
       const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
-      const joining = driver.join({ networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)) });
+      const provisional: EndpointRecord = joinedRecord(epIntent, sandboxId, ifname, NO_RESULT);
+      const likely = likelyJoined(provisional, priority);
+      const setup = withInterface && !sb.hostNetns && ipv6AsBorn(sbIntent, ep.addressIPv6 !== undefined)
+        ? interfaceSetup(likely, becomesGateway(ctx, before, likely)) : undefined;
+      // Pushed before the join: the default route may move with the interface's creation, and a switch
+      // that fails half way (ports of the new gateway refused after the old one's were revoked) must still
+      // give the gateway back. Revoking what was not programmed is a no-op.
+      let mine = setup?.defaultRoutes === true ? likely : provisional;
+      rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, mine], before));
+      const joining = driver.join({
+        networkId: network.id, endpointId, sandboxKey: sb.key, ifname, options: new Map(Object.entries(ep.options)), ...(setup === undefined ? {} : { setup }),
+      });
       // While the kernel creates the interface (the bridge driver sends that from a thread-pool thread),
       // the sandbox's hosts/resolv.conf and DNS view: derived state (nothing in them comes from the
       // driver's answer), rewritten by the rollback if the join fails.
       rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, sbIntent, before));
-      const provisional: EndpointRecord = joinedRecord(epIntent, sandboxId, ifname, NO_RESULT);
       const files = (async () => {
         await new Promise((resolve) => setImmediate(resolve)); // after the driver's request went out
         await writeSandboxFiles(ctx, sbDone, [...before, provisional]);
         // Also while the kernel works: the interface's addresses and link settings, its index filled in later.
-        return withInterface && !sb.hostNetns ? interfaceRequests(sandboxHandle(ctx, sbIntent), epIntent, PLACEHOLDER_INDEX) : undefined;
+        return withInterface && !sb.hostNetns && setup === undefined ? interfaceRequests(sandboxHandle(ctx, sbIntent), epIntent, PLACEHOLDER_INDEX) : undefined;
       })();
       const [joinOutcome, filesOutcome] = await Promise.allSettled([joining, files]);
       if (joinOutcome.status === "rejected") throw joinOutcome.reason;
@@ -103,19 +113,20 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const result = joinOutcome.value;
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
-      // Pushed before the steps: the default route may move with the addresses already, and a switch
-      // that fails half way (ports of the new gateway refused after the old one's were revoked) must still
-      // give the gateway back. Revoking what was not programmed is a no-op.
-      rollback.push("give the gateway back", () => switchGateway(ctx, sbIntent, [...before, joined], before));
-      // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg).
-      const routed = withInterface && result.controllerConfiguresAddresses && !sb.hostNetns && becomesGateway(ctx, before, joined);
+      mine = joined;
+      // The default route travels with the addresses when this endpoint takes the gateway (one sendmsg):
+      // added by the controller, or by the driver that applied the setup.
+      const becomes = withInterface && !sb.hostNetns && becomesGateway(ctx, before, joined);
+      const applied = result.setupApplied === true;
+      const routesInPlace = becomes && (applied ? setup?.defaultRoutes === true : result.controllerConfiguresAddresses);
+      if (applied && setup?.defaultRoutes === true && !becomes) await regainDefaultRoute(ctx, sbIntent, [...before, joined]);
       if (withInterface) setInterfaceIPv6(ctx, sbIntent, ifname, ep.addressIPv6 !== undefined);
       if (withInterface && result.controllerConfiguresAddresses) {
-        await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routed, filesOutcome.value);
+        await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routesInPlace, filesOutcome.value);
       }
       if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
-      await switchGateway(ctx, sbDone, before, [...before, joined], routed);
+      await switchGateway(ctx, sbDone, before, [...before, joined], routesInPlace);
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;
@@ -123,6 +134,24 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       return rollback.unwind(err);
     }
   });
+}
+
+/**
+ * The joined record as the driver's answer will likely make it: gateways of the endpoint's address
+ * families (what the bridge answers). Whether the endpoint takes the default route, offered to the driver
+ * with the setup, is decided on it; the join corrects a wrong guess.
+ */
+function likelyJoined(provisional: EndpointRecord, priority: number): EndpointRecord {
+  return {
+    ...provisional, ...(priority === 0 ? {} : { priority }),
+    ...(provisional.address === undefined ? {} : { gateway: "0.0.0.0" }), ...(provisional.addressIPv6 === undefined ? {} : { gatewayIPv6: "::" }),
+  };
+}
+
+/** What the controller would configure on the interface, offered to the driver to apply as it creates it. */
+function interfaceSetup(ep: EndpointRecord, defaultRoutes: boolean): InterfaceSetup {
+  const addresses = [ep.address, ep.addressIPv6].filter((a): a is string => a !== undefined).map((a) => parsePrefix(a));
+  return { addresses, defaultRoutes };
 }
 
 /** What the files of a joining endpoint are written from before the driver answers (they need none of it). */

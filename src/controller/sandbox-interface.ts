@@ -38,9 +38,13 @@ export function writeIPv6Default(h: NetnsHandle): void {
  * bridge, and with 1,000 sandboxes on one network each attach took ~3× longer than the first ones.
  */
 export function setInterfaceIPv6(ctx: ControllerContext, sb: SandboxRecord, ifname: string, enabled: boolean): void {
-  const bornOff = sb.ipv6DefaultOff === true;
-  if (sb.hostNetns || enabled !== bornOff) return; // born as wanted (a netns of ours: off; others: their default, on)
+  if (ipv6AsBorn(sb, enabled)) return;
   ignoringMissingIPv6(() => sandboxHandle(ctx, sb).writeSysctl(`net/ipv6/conf/${ifname}/disable_ipv6`, enabled ? "0" : "1"));
+}
+
+/** True when a new interface in the sandbox is born with IPv6 as wanted (a netns of ours: off; others: their default, on). */
+export function ipv6AsBorn(sb: SandboxRecord, enabled: boolean): boolean {
+  return sb.hostNetns || enabled !== (sb.ipv6DefaultOff === true);
 }
 
 function ignoringMissingIPv6(write: () => void): void {

@@ -80,6 +80,20 @@ export interface JoinRequest {
   /** Final interface name inside the sandbox (`eth0`, `eth1` …); drivers create it there directly. */
   readonly ifname: string;
   readonly options: ReadonlyMap<string, string>;
+  /**
+   * What the controller would configure on the interface once the driver has made it. A driver that
+   * can apply it while creating the interface, in the same kernel call, does and answers `setupApplied`
+   * (the bridge: one sendmsg instead of two, and nothing left for the controller to do). Offered only
+   * when nothing must happen in between (no IPv6 sysctl to write first).
+   */
+  readonly setup?: InterfaceSetup;
+}
+
+export interface InterfaceSetup {
+  /** The endpoint's addresses, to add to the interface (IPv6 ones without DAD). */
+  readonly addresses: readonly IpPrefix[];
+  /** The endpoint becomes the sandbox's gateway endpoint: also the default routes via the join's gateways. */
+  readonly defaultRoutes: boolean;
 }
 
 export type StaticRouteType = "nexthop" | "connected";
@@ -105,6 +119,12 @@ export interface JoinResult {
   readonly controllerConfiguresAddresses: boolean;
   /** The interface's index in the sandbox's netns, when the driver knows it (saves the controller a lookup). */
   readonly ifindex?: number;
+  /**
+   * The request's `setup` is in place: the interface is up with its addresses, the result's static routes
+   * and, when asked, the default routes via `gateway`/`gatewayIPv6`. Implies the controller configures
+   * nothing.
+   */
+  readonly setupApplied?: boolean;
 }
 
 /** Every network driver implements this. Optional abilities are separate interfaces below. */

@@ -23,9 +23,9 @@ export interface NetlinkRequest {
   /** What this request does, for error messages: "RTM_NEWLINK veth0". */
   readonly describe: string;
   /**
-   * Send from a thread-pool thread (honoured for a request sent alone): the kernel work inside sendmsg
-   * (~0.5 ms for a veth pair) then overlaps with whatever the JS thread does until the answer is awaited.
-   * No ordering against other requests sent meanwhile on this socket.
+   * Send from a thread-pool thread (honoured on the first request of a batch, for the whole batch): the
+   * kernel work inside sendmsg (~0.5 ms for a veth pair) then overlaps with whatever the JS thread does
+   * until the answer is awaited. No ordering against other requests sent meanwhile on this socket.
    */
   readonly offThread?: boolean;
 }
@@ -216,7 +216,7 @@ export class NetlinkSocket {
       this.#pump();
       if (this.#pending.size > 0) this.#ensureWatching();
     };
-    if (framing === undefined && requests.length === 1 && requests[0]?.offThread === true) {
+    if (framing === undefined && requests[0]?.offThread === true) {
       this.#offThread++;
       this.#native.sendAsync(this.#fd, data, (err) => {
         // The fd stays open while a thread may still send on it (a closed number could be reused).

@@ -16,6 +16,7 @@ export class NetnsHandle {
   readonly route: NetlinkSocket;
   #netfilter: NetlinkSocket | undefined;
   #netDirFd: number | undefined;
+  #ownNsFd: number | undefined;
   #closed = false;
 
   private constructor(native: NativeAddon, path: string | undefined, nsFd: number, route: NetlinkSocket) {
@@ -57,6 +58,17 @@ export class NetnsHandle {
     }
   }
 
+  /**
+   * An fd naming this netns in a request (IFLA_NET_NS_FD): nsFd, or for the process's own netns an fd of
+   * the main thread's, opened on first use (sockets of other netns create links in this one with it).
+   */
+  attrNsFd(): number {
+    this.#assertOpen();
+    if (this.nsFd >= 0) return this.nsFd;
+    this.#ownNsFd ??= openNetnsFd("/proc/thread-self/ns/net");
+    return this.#ownNsFd;
+  }
+
   /** The nfnetlink socket of this netns, opened on first use. */
   netfilter(): NetlinkSocket {
     this.#assertOpen();
@@ -86,6 +98,7 @@ export class NetnsHandle {
     this.route.close();
     this.#netfilter?.close();
     if (this.#netDirFd !== undefined) closeFd(this.#netDirFd);
+    if (this.#ownNsFd !== undefined) closeFd(this.#ownNsFd);
     if (this.nsFd >= 0) closeFd(this.nsFd);
   }
 

@@ -13,6 +13,8 @@ import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, type LinkRef }
 /** What every kind shares. */
 export interface CommonLinkSpec {
   readonly name: string;
+  /** The ifindex to create the link with (the kernel refuses one that is taken: EBUSY); default: the next free. */
+  readonly index?: number;
   readonly mtu?: number;
   readonly mac?: string;
   readonly up?: boolean;
@@ -31,6 +33,8 @@ export interface VethSpec extends CommonLinkSpec {
     readonly netns?: NetnsHandle;
     readonly mac?: string;
     readonly mtu?: number;
+    /** The peer's ifindex in its netns; the kernel honours it only when the link's `index` is given too. */
+    readonly index?: number;
     /** Brought up after creation (the kernel refuses IFF_UP on the peer at creation: ENOTCONN). */
     readonly up?: boolean;
   };
@@ -75,8 +79,15 @@ function checkMtu(mtu: number | undefined): void {
   }
 }
 
+function checkIndex(index: number | undefined): void {
+  if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
+    throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${index}`);
+  }
+}
+
 function checkCommon(spec: CommonLinkSpec): void {
   validateIfname(spec.name);
+  checkIndex(spec.index);
   checkMtu(spec.mtu);
   checkGroup(spec.group);
   if (spec.mac !== undefined) parseMac(spec.mac);
@@ -84,7 +95,8 @@ function checkCommon(spec: CommonLinkSpec): void {
 
 /**
  * Builds the RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) for a link of `kind` with IFLA_INFO_DATA `data`.
- * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup.
+ * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup; not for a
+ * link created in another netns than the socket's: the kernel would look for the sender in that netns.
  */
 function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): NetlinkRequest | Promise<NetlinkRequest> {
   checkCommon(spec);
@@ -111,12 +123,13 @@ function buildCreateRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: Link
     ...(spec.mac === undefined ? {} : { address: spec.mac }),
     ...(master === undefined ? {} : { master }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
-    ...(spec.netns === undefined || spec.netns === h ? {} : { netNsFd: spec.netns.nsFd }),
+    ...(spec.netns === undefined || spec.netns === h ? {} : { netNsFd: spec.netns.attrNsFd() }),
     ...(extra.link === undefined ? {} : { link: extra.link }),
     linkinfo,
   };
-  const ifi = spec.up === true ? { flags: IFF_UP, change: IFF_UP } : {};
-  return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
+  const ifi = { ...(spec.up === true ? { flags: IFF_UP, change: IFF_UP } : {}), ...(spec.index === undefined ? {} : { index: spec.index }) };
+  const echo = spec.netns === undefined || spec.netns === h ? NLM_F_ECHO : 0;
+  return linkRequest(RTM_NEWLINK, `create ${linkinfo.kind ?? "link"}`, spec.name, { ifi, attrs }, NLM_F_CREATE | NLM_F_EXCL | echo);
 }
 
 /** The indexes of a new veth pair, from the kernel's echo of the creation. */
@@ -127,26 +140,38 @@ export interface VethIndexes {
 }
 
 /**
- * A veth pair in one kernel call: the peer is created directly in its netns under its final name.
- * Resolves to the new indexes when the kernel echoes the link (6.3+), else undefined.
+ * The RTM_NEWLINK of a veth pair: the peer is born in its netns under its final name. Built without awaiting
+ * when the master is given by index, so a caller can send it at once, or with the requests that configure
+ * the pair (known `index` and `peer.index`) in the same sendmsg.
  */
-export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIndexes | undefined> {
+export function vethRequest(h: NetnsHandle, spec: VethSpec): NetlinkRequest | Promise<NetlinkRequest> {
   const peer = spec.peer;
   validateIfname(peer.name);
   checkMtu(peer.mtu);
+  checkIndex(peer.index);
   if (peer.mac !== undefined) parseMac(peer.mac);
   const peerNetns = peer.netns ?? spec.netns;
   const peerAttrs = {
     ifname: peer.name,
     ...(peer.mtu ?? spec.mtu) === undefined ? {} : { mtu: peer.mtu ?? spec.mtu },
     ...(peer.mac === undefined ? {} : { address: peer.mac }),
-    ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.nsFd }),
+    ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.attrNsFd() }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
   };
-  const built = createRequest(h, spec, { kind: "veth", data: { peer: { attrs: peerAttrs } } });
+  const peerMessage = peer.index === undefined ? { attrs: peerAttrs } : { ifi: { index: peer.index }, attrs: peerAttrs };
+  return createRequest(h, spec, { kind: "veth", data: { peer: peerMessage } });
+}
+
+/**
+ * A veth pair in one kernel call: the peer is created directly in its netns under its final name.
+ * Resolves to the new indexes when the kernel echoes the link (6.3+), else undefined.
+ */
+export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIndexes | undefined> {
+  const built = vethRequest(h, spec);
   const request = built instanceof Promise ? await built : built;
   const replies = await h.route.request(spec.offThread === true ? { ...request, offThread: true } : request);
-  if (peer.up === true) await setLink(peerNetns ?? h, peer.name, { up: true });
+  const peerNetns = spec.peer.netns ?? spec.netns;
+  if (spec.peer.up === true) await setLink(peerNetns ?? h, spec.peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
   return echo === undefined ? undefined : echoedIndexes(echo.payload);
 }

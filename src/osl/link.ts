@@ -146,6 +146,11 @@ export async function setLinkRequest(h: NetnsHandle, ref: LinkRef, changes: Link
   return linkRequest(RTM_NEWLINK, "set link", ref, { ifi: { index: t.index, ...up }, attrs });
 }
 
+/** Brings the link `index` up; built without a lookup, e.g. before the link exists, to go out with its creation. */
+export function linkUpRequest(index: number): NetlinkRequest {
+  return linkRequest(RTM_NEWLINK, "set link", index, { ifi: { index, flags: IFF_UP, change: IFF_UP }, attrs: {} });
+}
+
 export async function setLink(h: NetnsHandle, ref: LinkRef, changes: LinkChanges): Promise<void> {
   await h.route.request(await setLinkRequest(h, ref, changes));
 }

@@ -84,6 +84,13 @@ async function gatewayFollows(w: World): Promise<void> {
   w.see("gateway 3: routes", await routes(g.key));
   w.see("gateway 3: eth1 gone from g", await eventually(async () => Object.keys(await links(g.key)).sort().join(",") === "eth0,lo"));
   w.see("gateway 3: links of g", Object.keys(await links(g.key)).sort());
+  // A join that takes the gateway (its default route goes in with its interface), then fails to publish
+  // (host port 8080 is p1's): the default route and the published port go back to gw-z.
+  const gb = await GA.createEndpoint({ name: "gb", portBindings: [{ port: 80, hostPort: 8080 }] });
+  w.see("gateway 4: join error", await w.errorOf(gb.join(g)));
+  w.see("gateway 4: routes", await routes(g.key));
+  w.see("gateway 4: :8090", await curl(w.outside, O.hostIp, 8090));
+  w.see("gateway 4: links of g", await eventually(async () => Object.keys(await links(g.key)).sort().join(",") === "eth0,lo"));
   w.see("gateway addresses", { gz: gz.ip, ga: ga.ip });
 }
 

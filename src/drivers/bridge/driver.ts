@@ -13,6 +13,7 @@ import {
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
+import { createConfiguredVeth } from "./configured-veth.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
@@ -83,6 +84,18 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const hostIfname = hostIfnameOf(req.endpointId);
     const mtu = net.config.mtu === undefined ? {} : { mtu: net.config.mtu };
     const sandbox = this.#deps.handles.get(req.sandboxKey);
+    // inhibit_ipv4 only keeps the address off the bridge (the user's bridge or router holds it): like
+    // Docker, sandboxes still get the IPAM gateway and their default route through it.
+    const gw4 = gatewayIp(net.config.v4.gateway);
+    const gw6 = gatewayIp(net.config.v6?.gateway);
+    const gateways = { ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }) };
+    if (req.setup !== undefined) {
+      const index = await createConfiguredVeth(host, sandbox, {
+        hostIfname, bridgeIndex: net.bridgeIndex, ...mtu, ifname: req.ifname, mac: ep.mac, setup: req.setup, ...gateways,
+      }, () => evictTrashed(host, hostIfname));
+      this.#endpoints.set(req.endpointId, { ...ep, hostIfname, hostIndex: index, sandboxKey: req.sandboxKey, ifname: req.ifname });
+      return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: false, setupApplied: true, ifindex: index, ...gateways };
+    }
     const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
       name: hostIfname, up: true, master: net.bridgeIndex, ...mtu, offThread: true,
       peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
@@ -100,14 +113,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       throw err;
     }
     this.#endpoints.set(req.endpointId, { ...ep, hostIfname, hostIndex, sandboxKey: req.sandboxKey, ifname: req.ifname });
-    // inhibit_ipv4 only keeps the address off the bridge (the user's bridge or router holds it): like
-    // Docker, sandboxes still get the IPAM gateway and their default route through it.
-    const gw4 = gatewayIp(net.config.v4.gateway);
-    const gw6 = gatewayIp(net.config.v6?.gateway);
     return {
       staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true,
-      ...(echoed?.peerIndex === undefined ? {} : { ifindex: echoed.peerIndex }),
-      ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }),
+      ...(echoed?.peerIndex === undefined ? {} : { ifindex: echoed.peerIndex }), ...gateways,
     };
   }
 

@@ -97,6 +97,10 @@ describe("bridge e2e: published ports", { ...rootOnly, timeout: 180_000 }, () =>
     assert.ok(!(seen("gateway 3: routes") as string[]).some((l) => l.includes("eth1")));
     assert.equal(seen("gateway 3: eth1 left g at once"), true, "no interface under its name once leave returns");
     assert.equal(seen("gateway 3: eth1 gone from g"), true, String(seen("gateway 3: links of g")));
+    assert.equal((seen("gateway 4: join error") as { kind: string }).kind, "conflict", "gw-a's join failed on its host port");
+    assert.ok((seen("gateway 4: routes") as string[]).includes(`default via ${PNET.gz}.1 dev eth0`), String(seen("gateway 4: routes")));
+    assert.equal(seen("gateway 4: :8090"), `g ${gz} ${O.peerIp}`, "the port is gw-z's again");
+    assert.equal(seen("gateway 4: links of g"), true);
   });
 
   test("same host port: Docker's message with the endpoint's name and ID; the join is rolled back", () => {

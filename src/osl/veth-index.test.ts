@@ -1,0 +1,106 @@
+// Root tests of a veth pair created from another netns's socket with known indexes: the bridge's
+// configured join sends the pair and the peer's configuration in one sendmsg on the sandbox's socket.
+
+import assert from "node:assert/strict";
+import { readdirSync, readlinkSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { NetlinkError } from "../errors/index.js";
+import { loadNative } from "../native/index.js";
+import { ipJson, rootOnly, uniqueName } from "../testing/kernel.js";
+import { parsePrefix } from "../types/index.js";
+import { addAddressRequest } from "./addr.js";
+import { HandleCache, type NetnsHandle } from "./handle.js";
+import { createBridge, vethRequest } from "./link-create.js";
+import { linkIndex, linkUpRequest } from "./link.js";
+import { NetnsDirectory } from "./namespace.js";
+
+interface IpLink { ifindex: number; ifname: string; flags: string[]; master?: string; address: string; link_index?: number }
+
+const fdCount = (): number => readdirSync("/proc/self/fd").length;
+
+describe("osl veth with known indexes, created from the peer's netns (root, scratch namespaces)", rootOnly, () => {
+  let dir: NetnsDirectory;
+  let cache: HandleCache;
+  let fdsBefore = 0;
+  const names: string[] = [];
+
+  before(() => {
+    fdsBefore = fdCount();
+    const native = loadNative();
+    dir = new NetnsDirectory(native);
+    cache = new HandleCache(native);
+  });
+
+  after(() => {
+    cache.closeAll();
+    for (const name of names) if (dir.exists(name)) dir.delete(name);
+    assert.equal(fdCount(), fdsBefore, "no fd left open");
+  });
+
+  const scratch = (): { name: string; h: NetnsHandle } => {
+    const name = uniqueName("dnt");
+    names.push(name);
+    return { name, h: cache.get(dir.create(name)) };
+  };
+
+  it("the host end lands in the other netns on its bridge, up; the peer is born here; both with the index asked for", async () => {
+    const host = scratch();
+    const sandbox = scratch();
+    await createBridge(host.h, { name: "br0", up: true });
+    const bridge = await linkIndex(host.h, "br0");
+    const index = 3_000_000 + Math.floor(Math.random() * 1_000_000);
+    const create = await vethRequest(sandbox.h, {
+      name: "vh0", index, netns: host.h, up: true, master: bridge, mtu: 1400,
+      peer: { name: "eth0", index, netns: sandbox.h, mac: "02:42:0a:00:00:02" },
+    });
+    // The peer's configuration travels in the same sendmsg: it exists by the time those are handled.
+    const results = await sandbox.h.route.batch([
+      { ...create, offThread: true },
+      addAddressRequest(index, { link: index, address: parsePrefix("10.213.9.2/24") }),
+      linkUpRequest(index),
+    ]);
+    assert.deepEqual(results.map((r) => (r instanceof NetlinkError ? r.code : "ok")), ["ok", "ok", "ok"]);
+    const [hostEnd] = ipJson<IpLink[]>(["link", "show", "vh0"], host.name);
+    assert.equal(hostEnd?.ifindex, index);
+    assert.equal(hostEnd?.master, "br0");
+    assert.ok(hostEnd?.flags.includes("UP"));
+    const [peer] = ipJson<IpLink[]>(["link", "show", "eth0"], sandbox.name);
+    assert.equal(peer?.ifindex, index);
+    assert.equal(peer?.address, "02:42:0a:00:00:02");
+    assert.ok(peer?.flags.includes("UP"));
+    const [addr] = ipJson<Array<{ addr_info: Array<{ local: string }> }>>(["-4", "addr", "show", "eth0"], sandbox.name);
+    assert.deepEqual(addr?.addr_info.map((a) => a.local), ["10.213.9.2"]);
+    assert.deepEqual(ipJson<IpLink[]>(["link", "show"], sandbox.name).map((l) => l.ifname).sort(), ["eth0", "lo"], "no host end in the sandbox");
+  });
+
+  it("an index taken in the link's netns is refused (EEXIST here, EBUSY on older kernels), nothing is created, and what followed finds no interface", async () => {
+    const host = scratch();
+    const sandbox = scratch();
+    const index = 5_000_000 + Math.floor(Math.random() * 1_000_000);
+    const first = await vethRequest(host.h, { name: "taken", index, peer: { name: "taken-p" } });
+    await host.h.route.request(first);
+    const create = await vethRequest(sandbox.h, { name: "vh1", index, netns: host.h, peer: { name: "eth1", index, netns: sandbox.h } });
+    const [created, up] = await sandbox.h.route.batch([create, linkUpRequest(index)]);
+    assert.ok(created instanceof NetlinkError && ["EEXIST", "EBUSY"].includes(created.code), String(created));
+    assert.ok(up instanceof NetlinkError && up.code === "ENODEV", String(up));
+    assert.deepEqual(ipJson<IpLink[]>(["link", "show"], sandbox.name).map((l) => l.ifname), ["lo"]);
+    assert.deepEqual(ipJson<IpLink[]>(["link", "show"], host.name).map((l) => l.ifname).sort(), ["lo", "taken", "taken-p"]);
+  });
+
+  it("an index out of range is refused before anything reaches the kernel", () => {
+    const h = scratch().h;
+    for (const index of [0, -1, 2 ** 31, 1.5]) {
+      assert.throws(() => vethRequest(h, { name: "v0", index, peer: { name: "v1" } }), { code: "ERR_INVALID_IFINDEX" });
+      assert.throws(() => vethRequest(h, { name: "v0", peer: { name: "v1", index } }), { code: "ERR_INVALID_IFINDEX" });
+    }
+  });
+
+  it("the process's own netns is named by an fd of it, opened once and closed with the handle", () => {
+    const own = cache.host();
+    const fd = own.attrNsFd();
+    assert.equal(own.attrNsFd(), fd);
+    assert.equal(readlinkSync(`/proc/self/fd/${fd}`), readlinkSync("/proc/self/ns/net"));
+    const other = scratch().h;
+    assert.equal(other.attrNsFd(), other.nsFd, "a netns file's handle uses its own fd");
+  });
+});
