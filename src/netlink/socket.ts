@@ -11,60 +11,12 @@ import {
   NLMSG_OVERRUN, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF,
 } from "./constants.js";
 import { decodeError, decodeMessages, encodeMessage, type RawMessage } from "./message.js";
+import {
+  INTERRUPTED, type Framing, type NetlinkFrame, type NetlinkRequest, type NetlinkSocketOptions, type Outcome, type Pending,
+  type Prepared, type Sent,
+} from "./socket-types.js";
 
-export interface NetlinkRequest {
-  readonly type: number;
-  /** Extra flags (NLM_F_CREATE, NLM_F_EXCL …). NLM_F_REQUEST and NLM_F_ACK are always added. */
-  readonly flags?: number;
-  /** Family header + attributes, as built by the codec. */
-  readonly payload: Uint8Array;
-  /** Set for GET requests that dump (adds NLM_F_DUMP; the answer is every message until NLMSG_DONE). */
-  readonly dump?: boolean;
-  /** What this request does, for error messages: "RTM_NEWLINK veth0". */
-  readonly describe: string;
-  /**
-   * Send from a thread-pool thread (honoured on the first request of a batch, for the whole batch): the
-   * kernel work inside sendmsg (~0.5 ms for a veth pair) then overlaps with whatever the JS thread does
-   * until the answer is awaited. No ordering against other requests sent meanwhile on this socket.
-   */
-  readonly offThread?: boolean;
-}
-
-/** A message that frames others (nfnetlink's batch begin and end): sent without NLM_F_ACK. */
-export interface NetlinkFrame {
-  readonly type: number;
-  readonly payload: Uint8Array;
-}
-
-interface Framing {
-  readonly begin: NetlinkFrame;
-  readonly end: NetlinkFrame;
-  readonly describe: string;
-  /** Called with the only answer `begin` gets: an error about the whole batch. */
-  readonly onAnswer: (result: RawMessage[] | NetlinkError) => void;
-}
-
-type Outcome = RawMessage[] | NetlinkError | Interrupted;
-
-interface Sent {
-  readonly promises: Array<Promise<Outcome>>;
-  /** Every sequence number that has a pending entry (the begin frame's included). */
-  readonly seqs: readonly number[];
-}
-
-export interface NetlinkSocketOptions {
-  readonly protocol?: number;
-  /** An open netns fd; omitted: the caller's netns. */
-  readonly nsFd?: number;
-  readonly receiveBufferBytes?: number;
-}
-
-interface Pending {
-  readonly request: NetlinkRequest;
-  readonly replies: RawMessage[];
-  interrupted: boolean;
-  readonly settle: (result: RawMessage[] | NetlinkError) => void;
-}
+export type { NetlinkFrame, NetlinkRequest, NetlinkSocketOptions } from "./socket-types.js";
 
 const DUMP_INTR_RETRIES = 5;
 
@@ -175,7 +127,61 @@ export class NetlinkSocket {
     this.#pending.clear();
   }
 
+  /**
+   * Sends `head` from a thread-pool thread and, from that same thread right after it, the requests `tail`
+   * builds meanwhile on this thread: the kernel handles them in that order (the tail may refer to what the
+   * head creates), and building the tail overlaps the kernel's work on the head. Results as `batch`'s,
+   * head's first. A tail that throws is not sent; its error is thrown once the head's answers are in.
+   */
+  async chain(head: readonly NetlinkRequest[], tail: () => readonly NetlinkRequest[]): Promise<Array<RawMessage[] | NetlinkError>> {
+    if (this.#closed) throw internal("ERR_NETLINK_CLOSED", "netlink socket is closed");
+    const first = this.#prepare(head);
+    let second: Prepared | undefined;
+    this.#offThread++;
+    const handle = this.#native.sendAsyncChained(this.#fd, first.data, (err, tailErr) => {
+      if (!this.#offThreadDone()) return;
+      if (err !== null) first.failed(err);
+      if (tailErr !== null) second?.failed(tailErr);
+      this.#sent();
+    });
+    let buildError: unknown;
+    try {
+      second = this.#prepare(tail());
+    } catch (err) {
+      buildError = err ?? new Error("tail failed");
+    }
+    try {
+      this.#native.chainTail(handle, second?.data ?? null);
+    } catch (err) {
+      second?.failed(err);
+    }
+    const results = await Promise.all([...first.sent.promises, ...(second?.sent.promises ?? [])]);
+    if (buildError !== undefined) throw buildError;
+    return results as Array<RawMessage[] | NetlinkError>;
+  }
+
   #send(requests: readonly NetlinkRequest[], framing?: Framing): Sent {
+    const { data, sent, failed } = this.#prepare(requests, framing);
+    if (framing === undefined && requests[0]?.offThread === true) {
+      this.#offThread++;
+      this.#native.sendAsync(this.#fd, data, (err) => {
+        if (!this.#offThreadDone()) return;
+        if (err !== null) failed(err); else this.#sent();
+      });
+      return sent;
+    }
+    try {
+      this.#native.send(this.#fd, data);
+    } catch (err) {
+      failed(err);
+      return sent;
+    }
+    this.#sent();
+    return sent;
+  }
+
+  /** Frames `requests` (between framing's begin and end) and registers what waits for their answers. */
+  #prepare(requests: readonly NetlinkRequest[], framing?: Framing): Prepared {
     const frames: Buffer[] = [];
     const seqs: number[] = [];
     const frame = (type: number, flags: number, payload: Uint8Array): number => {
@@ -204,36 +210,27 @@ export class NetlinkSocket {
     if (framing !== undefined) frame(framing.end.type, NLM_F_REQUEST, framing.end.payload);
     const data = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
     const failed = (err: unknown): void => {
-      // Only this batch failed to go out; other requests in flight are unaffected.
+      // Only these requests failed to go out; others in flight are unaffected.
       for (const seq of seqs) {
         const p = this.#pending.get(seq);
         this.#pending.delete(seq);
         p?.settle(new NetlinkError(-((err as { errno?: number }).errno ?? -5), p.request.describe));
       }
     };
-    // rtnetlink and nfnetlink answer inside sendmsg, so the replies are usually queued already.
-    const sent = (): void => {
-      this.#pump();
-      if (this.#pending.size > 0) this.#ensureWatching();
-    };
-    if (framing === undefined && requests[0]?.offThread === true) {
-      this.#offThread++;
-      this.#native.sendAsync(this.#fd, data, (err) => {
-        // The fd stays open while a thread may still send on it (a closed number could be reused).
-        if (--this.#offThread === 0 && this.#closed) this.#native.close(this.#fd);
-        if (this.#closed) return; // close() settled everything
-        if (err !== null) failed(err); else sent();
-      });
-      return { promises, seqs };
-    }
-    try {
-      this.#native.send(this.#fd, data);
-    } catch (err) {
-      failed(err);
-      return { promises, seqs };
-    }
-    sent();
-    return { promises, seqs };
+    return { data, sent: { promises, seqs }, failed };
+  }
+
+  /** rtnetlink and nfnetlink answer inside sendmsg, so the replies are usually queued already. */
+  #sent(): void {
+    this.#pump();
+    if (this.#pending.size > 0) this.#ensureWatching();
+  }
+
+  /** An off-thread send is back; false when the socket was closed meanwhile (close() settled everything). */
+  #offThreadDone(): boolean {
+    // The fd stays open while a thread may still send on it (a closed number could be reused).
+    if (--this.#offThread === 0 && this.#closed) this.#native.close(this.#fd);
+    return !this.#closed;
   }
 
   /** Stops waiting for answers to `seqs` (a late one is then ignored like any unknown sequence number). */
@@ -315,6 +312,3 @@ export class NetlinkSocket {
     pending.replies.push(msg);
   }
 }
-
-const INTERRUPTED = Symbol("dump interrupted");
-type Interrupted = typeof INTERRUPTED;

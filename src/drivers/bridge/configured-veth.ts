@@ -1,7 +1,8 @@
-// A joining endpoint's veth pair created together with the interface's configuration, in one sendmsg on
-// the sandbox's netlink socket from a thread-pool thread: the pair (host end in the host's netns, enslaved
-// and up; the peer born in the sandbox under its final name), then the peer's addresses, the peer up and
-// the default routes. The controller then has no kernel call left to make for the interface.
+// A joining endpoint's veth pair created together with the interface's configuration, on the sandbox's
+// netlink socket from one thread-pool thread: the pair (host end in the host's netns, enslaved and up; the
+// peer born in the sandbox under its final name), then, in a second sendmsg right after it, the peer's
+// addresses, the peer up and the default routes. The controller then has no kernel call left to make for
+// the interface.
 
 import type { InterfaceSetup } from "../../driver-api/index.js";
 import { NetlinkError } from "../../errors/index.js";
@@ -69,7 +70,8 @@ export async function createConfiguredVeth(
       peer: { name: spec.ifname, index, mac: spec.mac, netns: sandbox },
     });
     const create = built instanceof Promise ? await built : built;
-    const [created, ...rest] = await sandbox.route.batch([{ ...create, offThread: true }, ...setupRequests(index, spec)]);
+    // The setup is built while the kernel creates the pair, and sent right after it by the same thread.
+    const [created, ...rest] = await sandbox.route.chain([create], () => setupRequests(index, spec));
     if (created instanceof NetlinkError) {
       // A taken index and a taken name both answer EEXIST (older kernels: EBUSY for the index).
       const retry = attempt < ATTEMPTS && (created.code === "EBUSY" || created.code === "EEXIST");
