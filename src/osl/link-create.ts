@@ -190,8 +190,14 @@ function echoedIndexes(payload: Buffer): VethIndexes {
   return { index, peerIndex: undefined };
 }
 
-export async function createBridge(h: NetnsHandle, spec: CommonLinkSpec): Promise<void> {
-  await h.route.request(await createRequest(h, spec, { kind: "bridge" }));
+export interface BridgeSpec extends CommonLinkSpec {
+  /** IGMP/MLD snooping (the kernel's default: on); off, multicast is flooded to every port like broadcast. */
+  readonly multicastSnooping?: boolean;
+}
+
+export async function createBridge(h: NetnsHandle, spec: BridgeSpec): Promise<void> {
+  const data = spec.multicastSnooping === undefined ? {} : { data: { mcastSnooping: spec.multicastSnooping ? 1 : 0 } };
+  await h.route.request(await createRequest(h, spec, { kind: "bridge", ...data }));
 }
 
 function checkVxlan(spec: VxlanSpec): void {

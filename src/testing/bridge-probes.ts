@@ -119,3 +119,9 @@ export async function eventually(fn: () => Promise<boolean>, timeoutMs = 3000): 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The bridge `name`'s IGMP/MLD snooping setting (1 or 0) in H, from `ip -d -j link`. */
+export async function multicastSnooping(name: string): Promise<number | undefined> {
+  const [link] = JSON.parse(await must(undefined, "ip", ["-d", "-j", "link", "show", name])) as Array<{ linkinfo?: { info_data?: { mcast_snooping?: number } } }>;
+  return link?.linkinfo?.info_data?.mcast_snooping;
+}

@@ -2,7 +2,7 @@
 // network, without masquerade, with SNAT to host_ipv4, with an MTU and an interface prefix; traffic to
 // and from the outside; what the kernel shows in H and in the sandboxes.
 
-import { curl, exec, links, ping, routes, udp } from "./bridge-probes.js";
+import { curl, exec, links, multicastSnooping, ping, routes, udp } from "./bridge-probes.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { World } from "./bridge-world.js";
 
@@ -80,6 +80,7 @@ export async function connectivityScenario(w: World): Promise<void> {
   const bridgeOf = (id: string): string => `br-${id.slice(0, 12)}`;
   w.see("H links", host);
   w.see("bridge names", { a: "dnet-a", m: bridgeOf(M.id) });
+  w.see("bridge mcast_snooping", { a: await multicastSnooping("dnet-a"), m: await multicastSnooping(bridgeOf(M.id)) });
   w.see("a1 links", await links(a1.key));
   w.see("a2 links", await links(a2.key));
   w.see("m1 links", await links(m1.key));

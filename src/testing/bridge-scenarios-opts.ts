@@ -2,7 +2,7 @@
 // bridge and on one dnet creates) and "ipv6" (dual stack: v6 gateway on the bridge, v6 forwarding,
 // v6 between sandboxes, to the outside and published).
 
-import { curl, exec, links, must, nftRuleset, ping, routes } from "./bridge-probes.js";
+import { curl, exec, links, multicastSnooping, must, nftRuleset, ping, routes } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { World } from "./bridge-world.js";
@@ -25,6 +25,7 @@ async function preExisting(w: World): Promise<void> {
   try {
     const pre = await w.network("pre", { subnet: `${ONET.pre}.0/24`, options: { [OPT.name]: "brpre" } });
     w.see("pre: brpre while in use", (await links()).brpre);
+    w.see("pre: brpre mcast_snooping", await multicastSnooping("brpre"));
     const p1 = await w.attach(pre, "p1", { ports: [{ port: 80, hostPort: 8083 }] });
     const p2 = await w.attach(pre, "p2");
     await w.servers.start(p1.key, "p1", ["tcp:80"]);

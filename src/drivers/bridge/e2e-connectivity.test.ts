@@ -90,6 +90,7 @@ describe("bridge e2e: connectivity", { ...rootOnly, timeout: 180_000 }, () => {
     assert.match(names.m, /^br-[0-9a-f]{12}$/);
     assert.equal(hostLinks()[names.m]?.kind, "bridge");
     assert.equal(seen("ip_forward in H"), "1");
+    assert.deepEqual(seen("bridge mcast_snooping"), { a: 0, m: 0 }, "multicast snooping off on bridges dnet creates");
   });
 
   test("each joined endpoint is a veth whose host end sits on its network's bridge", () => {

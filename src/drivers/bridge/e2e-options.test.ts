@@ -33,6 +33,7 @@ describe("bridge e2e: bridge options and IPv6", { ...rootOnly, timeout: 180_000 
     assert.equal(pre.kind, "bridge");
     assert.deepEqual(pre.addrs, [`${ONET.pre}.1/24`]);
     assert.equal(seenIn(br, "pre: ports of brpre"), 2);
+    assert.equal(seenIn(br, "pre: brpre mcast_snooping"), 1, "a user's bridge keeps its multicast snooping");
     assert.equal(seenIn(br, "pre: ping p2 → p1"), true);
     assert.equal(seenIn(br, "pre: curl outside → host:8083"), `p1 ${ONET.pre}.2 ${O.peerIp}`);
     assert.equal(seenIn(br, "pre: curl p1 → internet"), `out ${O.internetIp} ${O.hostIp}`);

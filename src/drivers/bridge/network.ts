@@ -59,7 +59,14 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
     throw invalidArgument("ERR_NOT_A_BRIDGE", `${c.bridgeName} exists and is not a bridge (${existing.kind ?? "no kind"})`);
   }
   const created = existing === undefined || existing.group === OWNED_BRIDGE_GROUP;
-  if (existing === undefined) await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP });
+  // Multicast snooping off on bridges of ours: with it, every port added or removed re-arms the multicast
+  // timers of every port (br_port_state_selection), so each attach cost grew with the network's size
+  // (kernel microbench, 1,000 pairs on one bridge: median 1.48 → 1.21 ms, last 100 2.0 → 1.5 ms).
+  // Multicast is then flooded to the network's ports, like broadcast (what users of Docker's bridge
+  // often set by hand, as snooping without a querier drops groups). A user's bridge keeps its setting.
+  if (existing === undefined) {
+    await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false });
+  }
   const wanted = [...(!c.inhibitIpv4 && c.v4.gateway !== undefined ? [c.v4.gateway] : []), ...(c.v6?.gateway === undefined ? [] : [c.v6.gateway])];
   const had = created ? [] : (await listAddresses(host, { link: c.bridgeName })).map((a) => a.address);
   const added = created ? [] : wanted.filter((w) => !had.some((h) => samePrefix(h, w)));
