@@ -102,7 +102,11 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
         // Also while the kernel works: the interface's addresses and link settings, its index filled in later.
         return withInterface && !sb.hostNetns && setup === undefined ? interfaceRequests(sandboxHandle(ctx, sbIntent), epIntent, PLACEHOLDER_INDEX) : undefined;
       })();
-      const [joinOutcome, filesOutcome] = await Promise.allSettled([joining, files]);
+      // The endpoint will likely take the gateway: its ports go out while the kernel creates its interface
+      // (drivers that allow it). A wrong guess is set right by the switch after the join.
+      const early = setup?.defaultRoutes === true && driver.capability().connectivityDuringJoin === true
+        ? switchGateway(ctx, sbDone, before, [...before, likely], true) : undefined;
+      const [joinOutcome, filesOutcome, earlyOutcome] = await Promise.allSettled([joining, files, early]);
       if (joinOutcome.status === "rejected") throw joinOutcome.reason;
       rollback.push("driver leave", async () => {
         await driver.leave(network.id, endpointId);
@@ -110,6 +114,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
         ctx.ifindexes.delete(endpointId);
       });
       if (filesOutcome.status === "rejected") throw filesOutcome.reason;
+      if (earlyOutcome.status === "rejected") throw earlyOutcome.reason;
       const result = joinOutcome.value;
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
@@ -119,14 +124,14 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const becomes = withInterface && !sb.hostNetns && becomesGateway(ctx, before, joined);
       const applied = result.setupApplied === true;
       const routesInPlace = becomes && (applied ? setup?.defaultRoutes === true : result.controllerConfiguresAddresses);
-      if (applied && setup?.defaultRoutes === true && !becomes) await regainDefaultRoute(ctx, sbIntent, [...before, joined]);
+      if (applied && setup?.defaultRoutes === true && !becomes && early === undefined) await regainDefaultRoute(ctx, sbIntent, [...before, joined]);
       if (withInterface) setInterfaceIPv6(ctx, sbIntent, ifname, ep.addressIPv6 !== undefined);
       if (withInterface && result.controllerConfiguresAddresses) {
         await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routesInPlace, filesOutcome.value);
       }
       if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
-      await switchGateway(ctx, sbDone, before, [...before, joined], routesInPlace);
+      await switchGateway(ctx, sbDone, early === undefined ? before : [...before, likely], [...before, joined], routesInPlace);
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;

@@ -16,6 +16,12 @@ export interface Capability {
    * instead of recording its creation first (one store transaction fewer on every attach).
    */
   readonly endpointsInMemory?: boolean;
+  /**
+   * programExternalConnectivity may be called for an endpoint whose join is still in flight (it waits
+   * for what it needs of the join itself): the controller then publishes a joining endpoint's ports
+   * while the kernel creates its interface, when it will likely take the sandbox's gateway.
+   */
+  readonly connectivityDuringJoin?: boolean;
 }
 
 /** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */

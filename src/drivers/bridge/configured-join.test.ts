@@ -102,6 +102,52 @@ describe("bridge driver: configured join (root)", rootOnly, () => {
     assert.equal(ourHostEnds().length, before, "no host end left");
   });
 
+  test("ports published while the join is in flight: the hairpin waits for the host end, and neither overwrites the other's state", async () => {
+    const ns = sandboxes[1] as string;
+    await driver.createEndpoint({
+      networkId, endpointId: endpointId(4), iface: { address: parsePrefix("10.239.8.14/24") }, options: new Map(),
+      portBindings: [{ proto: "tcp", port: 80, hostPort: 18300, hostPortEnd: 18300 }],
+    });
+    const joining = driver.join({
+      networkId, endpointId: endpointId(4), sandboxKey: `/run/netns/${ns}`, ifname: "eth4", options: new Map(),
+      setup: { addresses: [parsePrefix("10.239.8.14/24")], defaultRoutes: false },
+    });
+    const publishing = driver.programExternalConnectivity(networkId, endpointId(4));
+    await Promise.all([joining, publishing]);
+    const portmap = driver.endpointOperInfo(networkId, endpointId(4)).get("com.docker.network.portmap") as Array<{ HostPort: number }>;
+    assert.deepEqual(portmap.map((p) => p.HostPort), [18300], "the join's record did not drop the publication");
+    const hostEnd = `veth${endpointId(4).slice(0, 11)}`;
+    const [link] = ipJson<Array<{ linkinfo?: { info_slave_data?: Record<string, unknown> } }>>(["-d", "link", "show", "dev", hostEnd]);
+    assert.equal(link?.linkinfo?.info_slave_data?.["hairpin"], true, "hairpin set once the host end existed");
+    await driver.revokeExternalConnectivity(networkId, endpointId(4));
+    await driver.leave(networkId, endpointId(4));
+    const [left] = ipJson<Array<{ group?: string; master?: string }>>(["link", "show", "dev", hostEnd]);
+    assert.equal(left?.master, undefined, "leave found the host end the join recorded (it left the bridge)");
+  });
+
+  test("a join that fails under a publication in flight fails the publication too, and nothing stays published", async () => {
+    const ns = sandboxes[1] as string;
+    await driver.createEndpoint({
+      networkId, endpointId: endpointId(5), iface: { address: parsePrefix("10.239.8.15/24") }, options: new Map(),
+      portBindings: [{ proto: "tcp", port: 80, hostPort: 18301, hostPortEnd: 18301 }],
+    });
+    // eth0 is taken in this sandbox: the creation is refused.
+    run("ip", ["-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"]);
+    try {
+      const joining = driver.join({
+        networkId, endpointId: endpointId(5), sandboxKey: `/run/netns/${ns}`, ifname: "eth0", options: new Map(),
+        setup: { addresses: [parsePrefix("10.239.8.15/24")], defaultRoutes: false },
+      });
+      const publishing = driver.programExternalConnectivity(networkId, endpointId(5));
+      const [joined, published] = await Promise.allSettled([joining, publishing]);
+      assert.equal(joined.status, "rejected");
+      assert.equal(published.status, "rejected");
+      assert.deepEqual(driver.endpointOperInfo(networkId, endpointId(5)).get("com.docker.network.portmap"), []);
+    } finally {
+      run("ip", ["-n", ns, "link", "del", "eth0"]);
+    }
+  });
+
   test("an index already taken is drawn again; a host name taken by a link not ours is refused, nothing created", async () => {
     const host = handles.host();
     const sandbox = handles.get(`/run/netns/${sandboxes[2]}`);

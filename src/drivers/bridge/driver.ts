@@ -39,6 +39,8 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   #reaping: Promise<void> = Promise.resolve();
   /** When the oldest veth now waiting in the trash group was put there. */
   #trashSince: number | undefined;
+  /** Joins in flight, by endpoint ID. */
+  readonly #joins = new Map<string, Promise<JoinResult>>();
 
   constructor(deps: BridgeDriverDeps) {
     this.#deps = deps;
@@ -47,7 +49,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
 
   capability(): Capability {
     // Endpoints become kernel objects at join; until then they are this map's entries.
-    return { dataScope: "local", connectivityScope: "local", endpointsInMemory: true };
+    return { dataScope: "local", connectivityScope: "local", endpointsInMemory: true, connectivityDuringJoin: true };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
@@ -78,6 +80,17 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   }
 
   async join(req: JoinRequest): Promise<JoinResult> {
+    // Kept while in flight: the hairpin of a port publication that runs meanwhile waits for the host end.
+    const joining = this.#join(req);
+    this.#joins.set(req.endpointId, joining);
+    try {
+      return await joining;
+    } finally {
+      if (this.#joins.get(req.endpointId) === joining) this.#joins.delete(req.endpointId);
+    }
+  }
+
+  async #join(req: JoinRequest): Promise<JoinResult> {
     const net = this.#network(req.networkId);
     const ep = this.#endpoint(req.endpointId);
     const host = this.#deps.handles.host();
@@ -93,7 +106,8 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       const index = await createConfiguredVeth(host, sandbox, {
         hostIfname, bridgeIndex: net.bridgeIndex, ...mtu, ifname: req.ifname, mac: ep.mac, setup: req.setup, ...gateways,
       }, () => evictTrashed(host, hostIfname));
-      this.#endpoints.set(req.endpointId, { ...ep, hostIfname, hostIndex: index, sandboxKey: req.sandboxKey, ifname: req.ifname });
+      // Read again: a port publication may have run meanwhile.
+      this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), hostIfname, hostIndex: index, sandboxKey: req.sandboxKey, ifname: req.ifname });
       return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: false, setupApplied: true, ifindex: index, ...gateways };
     }
     const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
@@ -112,7 +126,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       await deleteLink(host, hostIfname).catch(() => {});
       throw err;
     }
-    this.#endpoints.set(req.endpointId, { ...ep, hostIfname, hostIndex, sandboxKey: req.sandboxKey, ifname: req.ifname });
+    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), hostIfname, hostIndex, sandboxKey: req.sandboxKey, ifname: req.ifname });
     return {
       staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true,
       ...(echoed?.peerIndex === undefined ? {} : { ifindex: echoed.peerIndex }), ...gateways,
@@ -145,23 +159,30 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     // needs its packets to go back out of the port they came in on. Only such a port needs it: set here
     // rather than on every join (one kernel call fewer on the attach path).
     // Both requests go out before either answer is awaited (different sockets; neither needs the other).
-    const hairpin = ep.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
-      ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
-      : Promise.resolve();
+    // The publication needs nothing of the join; the hairpin needs the host end, so it waits for a join
+    // still in flight.
+    const hairpin = ep.portBindings.length > 0 && !net.config.internal ? this.#hairpin(endpointId) : Promise.resolve();
     const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#deps.firewall, this.#ports, net, ep)]);
     if (publishDone.status === "rejected") throw publishDone.reason;
     if (hairpinDone.status === "rejected") {
       await unpublishPorts(this.#deps.firewall, this.#ports, networkId, { ...ep, published: publishDone.value }).catch(() => {});
       throw hairpinDone.reason;
     }
-    this.#endpoints.set(endpointId, { ...ep, published: publishDone.value });
+    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), published: publishDone.value });
+  }
+
+  async #hairpin(endpointId: string): Promise<void> {
+    await this.#joins.get(endpointId);
+    const ep = this.#endpoint(endpointId);
+    if (ep.hostIfname !== undefined) await setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true);
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return;
     await unpublishPorts(this.#deps.firewall, this.#ports, networkId, ep);
-    this.#endpoints.set(endpointId, { ...ep, published: [] });
+    const now = this.#endpoints.get(endpointId);
+    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [] });
   }
 
   endpointOperInfo(_networkId: string, endpointId: string): ReadonlyMap<string, unknown> {
