@@ -131,11 +131,11 @@ describe("bridge driver: configured join (root)", rootOnly, () => {
       networkId, endpointId: endpointId(5), iface: { address: parsePrefix("10.239.8.15/24") }, options: new Map(),
       portBindings: [{ proto: "tcp", port: 80, hostPort: 18301, hostPortEnd: 18301 }],
     });
-    // eth0 is taken in this sandbox: the creation is refused.
-    run("ip", ["-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"]);
+    // eth7 is taken in this sandbox (not by an interface of ours): the creation is refused.
+    run("ip", ["-n", ns, "link", "add", "eth7", "type", "veth", "peer", "name", "eth7p"]);
     try {
       const joining = driver.join({
-        networkId, endpointId: endpointId(5), sandboxKey: `/run/netns/${ns}`, ifname: "eth0", options: new Map(),
+        networkId, endpointId: endpointId(5), sandboxKey: `/run/netns/${ns}`, ifname: "eth7", options: new Map(),
         setup: { addresses: [parsePrefix("10.239.8.15/24")], defaultRoutes: false },
       });
       const publishing = driver.programExternalConnectivity(networkId, endpointId(5));
@@ -144,7 +144,7 @@ describe("bridge driver: configured join (root)", rootOnly, () => {
       assert.equal(published.status, "rejected");
       assert.deepEqual(driver.endpointOperInfo(networkId, endpointId(5)).get("com.docker.network.portmap"), []);
     } finally {
-      run("ip", ["-n", ns, "link", "del", "eth0"]);
+      run("ip", ["-n", ns, "link", "del", "eth7"]);
     }
   });
 
