@@ -1,22 +1,18 @@
 // Root integration tests of interface addresses (IPv4, IPv6 nodad): add, replace, list, delete, errors, vs `ip -j addr`.
 
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { LibnetworkError, NetlinkError } from "../errors/index.js";
-import { loadNative } from "../native/index.js";
 import { IFA_F_NODAD, IFA_F_TENTATIVE } from "../netlink/index.js";
-import { ipJson, rootOnly, uniqueName } from "../testing/kernel.js";
+import { ipJson, rootOnly } from "../testing/kernel.js";
+import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { formatPrefix, parsePrefix } from "../types/index.js";
 import { addAddress, addAddressRequest, deleteAddress, listAddresses } from "./addr.js";
-import { HandleCache, type NetnsHandle } from "./handle.js";
+import type { NetnsHandle } from "./handle.js";
 import { createVeth } from "./link-create.js";
 import { getLink } from "./link.js";
-import { NetnsDirectory } from "./namespace.js";
 
 interface IpAddrInfo { family: string; local: string; prefixlen: number; broadcast?: string; nodad?: boolean; tentative?: boolean }
-
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
 function ipAddrs(netns: string, dev: string): IpAddrInfo[] {
   const [link] = ipJson<Array<{ addr_info: IpAddrInfo[] }>>(["addr", "show", "dev", dev], netns);
@@ -36,29 +32,11 @@ function isKernelError(code: string, kind: string): (err: unknown) => boolean {
 }
 
 describe("osl addresses (root, scratch namespaces)", rootOnly, () => {
-  let dir: NetnsDirectory;
-  let cache: HandleCache;
-  let fdsBefore = 0;
-  const names: string[] = [];
-
-  before(() => {
-    fdsBefore = fdCount();
-    const native = loadNative();
-    dir = new NetnsDirectory(native);
-    cache = new HandleCache(native);
-  });
-
-  after(() => {
-    cache.closeAll();
-    for (const name of names) if (dir.exists(name)) dir.delete(name);
-    assert.equal(fdCount(), fdsBefore, "no fd left open");
-  });
+  const ns = useScratchNamespaces();
 
   /** A scratch netns with a veth pair v0/v1, both up. */
   const scratch = async (): Promise<{ name: string; h: NetnsHandle }> => {
-    const name = uniqueName("dnt");
-    names.push(name);
-    const h = cache.get(dir.create(name));
+    const { name, h } = ns.scratch();
     await createVeth(h, { name: "v0", up: true, peer: { name: "v1", up: true } });
     return { name, h };
   };

@@ -1,22 +1,20 @@
 // Root integration tests of neighbours (vs `ip -j neigh`) and FDB entries on VXLAN and bridge ports (vs `bridge -j fdb`).
 
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { LibnetworkError, NetlinkError } from "../errors/index.js";
-import { loadNative } from "../native/index.js";
 import {
   NLM_F_ACK, NLM_F_REQUEST, NTF_MASTER, NTF_SELF, NUD_NOARP, NUD_PERMANENT, encodeMessage, type NetlinkRequest,
 } from "../netlink/index.js";
 import { ifindexOf, messageOf } from "../netlink/testdata/expect.js";
 import { GOLDEN } from "../netlink/testdata/golden.js";
-import { ipJson, rootOnly, run, uniqueName } from "../testing/kernel.js";
+import { ipJson, rootOnly, run } from "../testing/kernel.js";
+import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { formatIp, parseIp, parsePrefix } from "../types/index.js";
 import { addAddress } from "./addr.js";
-import { HandleCache, type NetnsHandle } from "./handle.js";
+import type { NetnsHandle } from "./handle.js";
 import { createBridge, createVeth, createVxlan } from "./link-create.js";
 import { getLink } from "./link.js";
-import { NetnsDirectory } from "./namespace.js";
 import {
   addFdb, addFdbRequest, addNeighbour, addNeighbourRequest, deleteFdb, deleteNeighbour, listFdb, listNeighbours,
   neighbourStateNames, type FdbEntry,
@@ -24,8 +22,6 @@ import {
 
 interface IpNeigh { dst: string; dev: string; lladdr?: string; state: string[] }
 interface BridgeFdb { mac: string; dst?: string; vni?: number; flags: string[]; master?: string; state: string }
-
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
 /** `ip -j neigh show dev DEV`, without entries the kernel makes by itself for traffic (incomplete, stale …). */
 const ipNeigh = (netns: string, dev: string): IpNeigh[] =>
@@ -59,32 +55,14 @@ function isInvalid(code: string): (err: unknown) => boolean {
 }
 
 describe("osl neighbours and FDB entries (root, scratch namespaces)", rootOnly, () => {
-  let dir: NetnsDirectory;
-  let cache: HandleCache;
-  let fdsBefore = 0;
-  const names: string[] = [];
-
-  before(() => {
-    fdsBefore = fdCount();
-    const native = loadNative();
-    dir = new NetnsDirectory(native);
-    cache = new HandleCache(native);
-  });
-
-  after(() => {
-    cache.closeAll();
-    for (const name of names) if (dir.exists(name)) dir.delete(name);
-    assert.equal(fdCount(), fdsBefore, "no fd left open");
-  });
+  const ns = useScratchNamespaces();
 
   /**
    * A scratch netns with veth v0 (10.213.0.1/24, up) / v1, a VXLAN device vx0 (vni 42, learning off) and a
    * bridge br0 with port p0 (peer p1).
    */
   const scratch = async (): Promise<{ name: string; h: NetnsHandle }> => {
-    const name = uniqueName("dnt");
-    names.push(name);
-    const h = cache.get(dir.create(name));
+    const { name, h } = ns.scratch();
     await createVeth(h, { name: "v0", up: true, peer: { name: "v1", up: true } });
     await addAddress(h, { link: "v0", address: parsePrefix("10.213.0.1/24") });
     await createVxlan(h, { name: "vx0", vni: 42, local: parseIp("10.213.0.1"), learning: false, up: true });

@@ -1,28 +1,24 @@
 // Root integration tests of routes: default, on-link, metric + table, blackhole, replace, delete, list, errors, vs `ip -j route`.
 
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { LibnetworkError, NetlinkError } from "../errors/index.js";
-import { loadNative } from "../native/index.js";
 import {
   NLM_F_ACK, NLM_F_REQUEST, RTPROT_BOOT, RTPROT_STATIC, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, encodeMessage,
   type NetlinkRequest,
 } from "../netlink/index.js";
 import { ifindexOf, messageOf } from "../netlink/testdata/expect.js";
 import { GOLDEN } from "../netlink/testdata/golden.js";
-import { ipJson, rootOnly, uniqueName } from "../testing/kernel.js";
+import { ipJson, rootOnly } from "../testing/kernel.js";
+import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { formatIp, formatPrefix, parseIp, parsePrefix } from "../types/index.js";
 import { addAddress } from "./addr.js";
-import { HandleCache, type NetnsHandle } from "./handle.js";
+import type { NetnsHandle } from "./handle.js";
 import { createVeth } from "./link-create.js";
 import { getLink } from "./link.js";
-import { NetnsDirectory } from "./namespace.js";
 import { addRoute, addRouteRequest, deleteRoute, deleteRouteRequest, listRoutes, type Route, type RouteSpec } from "./route.js";
 
 interface IpRoute { type?: string; dst: string; gateway?: string; dev?: string; table?: string; metric?: number; protocol?: string; scope?: string; flags: string[] }
-
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
 /** `ip -j [-4|-6] route show ARGS` in the netns (a leading "-4"/"-6" selects the family). */
 function ipRoutes(netns: string, ...args: string[]): IpRoute[] {
@@ -62,29 +58,11 @@ function isInvalidRoute(err: unknown): boolean {
 }
 
 describe("osl routes (root, scratch namespaces)", rootOnly, () => {
-  let dir: NetnsDirectory;
-  let cache: HandleCache;
-  let fdsBefore = 0;
-  const names: string[] = [];
-
-  before(() => {
-    fdsBefore = fdCount();
-    const native = loadNative();
-    dir = new NetnsDirectory(native);
-    cache = new HandleCache(native);
-  });
-
-  after(() => {
-    cache.closeAll();
-    for (const name of names) if (dir.exists(name)) dir.delete(name);
-    assert.equal(fdCount(), fdsBefore, "no fd left open");
-  });
+  const ns = useScratchNamespaces();
 
   /** A scratch netns with v0 (10.213.0.1/24, fd00:213::1/64) and its peer v1, both up. */
   const scratch = async (): Promise<{ name: string; h: NetnsHandle }> => {
-    const name = uniqueName("dnt");
-    names.push(name);
-    const h = cache.get(dir.create(name));
+    const { name, h } = ns.scratch();
     await createVeth(h, { name: "v0", up: true, peer: { name: "v1", up: true } });
     await addAddress(h, { link: "v0", address: parsePrefix("10.213.0.1/24") });
     await addAddress(h, { link: "v0", address: parsePrefix("fd00:213::1/64"), nodad: true });

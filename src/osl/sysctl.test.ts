@@ -1,17 +1,13 @@
 // Root integration tests of per-netns sysctls: written through a handle, read back with `ip netns exec … sysctl`.
 
 import assert from "node:assert/strict";
-import { closeSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, readFileSync, readSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { LibnetworkError } from "../errors/index.js";
-import { loadNative, type NativeAddon } from "../native/index.js";
-import { rootOnly, run, uniqueName } from "../testing/kernel.js";
-import { HandleCache, type NetnsHandle } from "./handle.js";
+import { rootOnly, run } from "../testing/kernel.js";
+import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { createBridge } from "./link-create.js";
-import { NetnsDirectory } from "./namespace.js";
 import { openProcSysNet, readSysctl, sysctlPath, writeSysctl } from "./sysctl.js";
-
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
 
 /** The host's value, read from this process's (the host's) /proc/sys. */
 const hostValue = (key: string): string => readFileSync(sysctlPath(key), "utf8").trim();
@@ -37,32 +33,13 @@ const KEYS = [
 ];
 
 describe("osl sysctls inside a scratch netns (root)", rootOnly, () => {
-  let native: NativeAddon;
-  let dir: NetnsDirectory;
-  let cache: HandleCache;
-  let fdsBefore = 0;
-  const names: string[] = [];
+  const ns = useScratchNamespaces();
+  const scratch = ns.scratch;
   const hostBefore = new Map<string, string>();
 
   before(() => {
-    fdsBefore = fdCount();
-    native = loadNative();
-    dir = new NetnsDirectory(native);
-    cache = new HandleCache(native);
     for (const key of KEYS) hostBefore.set(key, hostValue(key));
   });
-
-  after(() => {
-    cache.closeAll();
-    for (const name of names) if (dir.exists(name)) dir.delete(name);
-    assert.equal(fdCount(), fdsBefore, "no fd left open");
-  });
-
-  const scratch = (): { name: string; h: NetnsHandle } => {
-    const name = uniqueName("dnt");
-    names.push(name);
-    return { name, h: cache.get(dir.create(name)) };
-  };
 
   it("writes forwarding and other net.* keys in the netns only; sysctl(8) there reads them back", () => {
     const { name, h } = scratch();
@@ -71,7 +48,7 @@ describe("osl sysctls inside a scratch netns (root)", rootOnly, () => {
       h.writeSysctl(key, flipped);
       assert.equal(nsValue(name, key), flipped, key);
       assert.equal(h.readSysctl(key), flipped, key);
-      assert.equal(readSysctl(native, h.nsFd, key), flipped, key);
+      assert.equal(readSysctl(ns.native, h.nsFd, key), flipped, key);
     }
     for (const key of KEYS) assert.equal(hostValue(key), hostBefore.get(key), `host's ${key} unchanged`);
   });
@@ -79,14 +56,14 @@ describe("osl sysctls inside a scratch netns (root)", rootOnly, () => {
   it("openAt relative to the netns's /proc/sys/net reads that netns's values; a negative dirFd is refused", () => {
     const { name, h } = scratch();
     h.writeSysctl("net.ipv4.ip_forward", "1");
-    const dirFd = openProcSysNet(native, h.nsFd);
+    const dirFd = openProcSysNet(ns.native, h.nsFd);
     try {
-      const fd = native.openAt(h.nsFd, "ipv4/ip_forward", 0, dirFd);
+      const fd = ns.native.openAt(h.nsFd, "ipv4/ip_forward", 0, dirFd);
       const buf = Buffer.alloc(8);
       const n = readSync(fd, buf, 0, 8, 0);
       closeSync(fd);
       assert.equal(buf.subarray(0, n).toString().trim(), nsValue(name, "net.ipv4.ip_forward"));
-      assert.throws(() => native.openAt(h.nsFd, "ipv4/ip_forward", 0, -5), /non-negative/);
+      assert.throws(() => ns.native.openAt(h.nsFd, "ipv4/ip_forward", 0, -5), /non-negative/);
     } finally {
       closeSync(dirFd);
     }
@@ -95,7 +72,7 @@ describe("osl sysctls inside a scratch netns (root)", rootOnly, () => {
   it("reaches per-interface keys, including an interface name with a dot (slash form)", async () => {
     const { name, h } = scratch();
     await createBridge(h, { name: "br.10" });
-    writeSysctl(native, h.nsFd, "net/ipv4/conf/br.10/forwarding", "1");
+    writeSysctl(ns.native, h.nsFd, "net/ipv4/conf/br.10/forwarding", "1");
     assert.equal(nsValue(name, "net/ipv4/conf/br.10/forwarding"), "1");
     h.writeSysctl("net.ipv4.conf.lo.rp_filter", "2");
     assert.equal(nsValue(name, "net.ipv4.conf.lo.rp_filter"), "2");

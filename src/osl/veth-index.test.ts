@@ -2,46 +2,21 @@
 // configured join sends the pair and the peer's configuration in one sendmsg on the sandbox's socket.
 
 import assert from "node:assert/strict";
-import { readdirSync, readlinkSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { readlinkSync } from "node:fs";
+import { describe, it } from "node:test";
 import { NetlinkError } from "../errors/index.js";
-import { loadNative } from "../native/index.js";
-import { ipJson, rootOnly, uniqueName } from "../testing/kernel.js";
+import { ipJson, rootOnly } from "../testing/kernel.js";
+import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { parsePrefix } from "../types/index.js";
 import { addAddressRequest } from "./addr.js";
-import { HandleCache, type NetnsHandle } from "./handle.js";
 import { createBridge, vethRequest } from "./link-create.js";
 import { linkIndex, linkUpRequest } from "./link.js";
-import { NetnsDirectory } from "./namespace.js";
 
 interface IpLink { ifindex: number; ifname: string; flags: string[]; master?: string; address: string; link_index?: number }
 
-const fdCount = (): number => readdirSync("/proc/self/fd").length;
-
 describe("osl veth with known indexes, created from the peer's netns (root, scratch namespaces)", rootOnly, () => {
-  let dir: NetnsDirectory;
-  let cache: HandleCache;
-  let fdsBefore = 0;
-  const names: string[] = [];
-
-  before(() => {
-    fdsBefore = fdCount();
-    const native = loadNative();
-    dir = new NetnsDirectory(native);
-    cache = new HandleCache(native);
-  });
-
-  after(() => {
-    cache.closeAll();
-    for (const name of names) if (dir.exists(name)) dir.delete(name);
-    assert.equal(fdCount(), fdsBefore, "no fd left open");
-  });
-
-  const scratch = (): { name: string; h: NetnsHandle } => {
-    const name = uniqueName("dnt");
-    names.push(name);
-    return { name, h: cache.get(dir.create(name)) };
-  };
+  const ns = useScratchNamespaces();
+  const scratch = ns.scratch;
 
   it("the host end lands in the other netns on its bridge, up; the peer is born here; both with the index asked for", async () => {
     const host = scratch();
@@ -96,7 +71,7 @@ describe("osl veth with known indexes, created from the peer's netns (root, scra
   });
 
   it("the process's own netns is named by an fd of it, opened once and closed with the handle", () => {
-    const own = cache.host();
+    const own = ns.cache.host();
     const fd = own.attrNsFd();
     assert.equal(own.attrNsFd(), fd);
     assert.equal(readlinkSync(`/proc/self/fd/${fd}`), readlinkSync("/proc/self/ns/net"));
