@@ -8,36 +8,14 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { defaultRoute, forceCleanup, kernelMismatches, snapshotOf, type ControllerSnapshot } from "../testing/controller-world.js";
+import { forceCleanup, kernelMismatches, snapshotOf } from "../testing/controller-world.js";
+import { BASE, modelOf, without, type Model } from "../testing/fault-model.js";
 import {
   checkAddresses, checkPools, dumpStore, exercise, faultPoints, hostLinks, kernelView, open, readWorld, reopenUnchanged,
   runScenario, scratch, tearDown, unsettled, type Dirs,
 } from "../testing/fault-harness.js";
 import { SCENARIO_OPERATIONS, buildWorld, runOperation, type World } from "../testing/fault-scenario.js";
 import { rootOnly, run, tryRun } from "../testing/kernel.js";
-
-/** The world as names: which endpoints exist, where they are joined, and which interface has the default route. */
-interface Model {
-  networks: string[];
-  endpoints: Record<string, { network: string; sandbox?: string; ifname?: string }>;
-  sandboxes: string[];
-  gatewayIf: Record<string, string | undefined>;
-}
-
-const BASE: Model = {
-  networks: ["fa", "fb", "fe", "host", "none"],
-  endpoints: {
-    a1: { network: "fa" }, a2: { network: "fa", sandbox: "ctr-del", ifname: "eth1" },
-    b1: { network: "fb", sandbox: "ctr-main", ifname: "eth0" }, b2: { network: "fb", sandbox: "ctr-main", ifname: "eth1" },
-    b3: { network: "fb", sandbox: "ctr-del", ifname: "eth0" },
-  },
-  sandboxes: ["ctr-del", "ctr-main"],
-  gatewayIf: { "ctr-del": "eth1", "ctr-main": "eth0" },
-};
-
-function without<T>(rec: Record<string, T>, ...keys: string[]): Record<string, T> {
-  return Object.fromEntries(Object.entries(rec).filter(([k]) => !keys.includes(k)));
-}
 
 /** Per operation: what the restart must have done, which object it names, and the world afterwards. */
 const EXPECT: Readonly<Record<string, { outcome: "rolledBack" | "finished"; id?: (w: World) => string; after: (m: Model) => Model }>> = {
@@ -56,22 +34,6 @@ const EXPECT: Readonly<Record<string, { outcome: "rolledBack" | "finished"; id?:
     after: (m) => ({ ...m, endpoints: without(m.endpoints, "a2", "b3"), sandboxes: ["ctr-main"], gatewayIf: without(m.gatewayIf, "ctr-del") }),
   },
 };
-
-function modelOf(s: ControllerSnapshot): Model {
-  const netName = new Map(s.networks.map((n) => [n.id, n.name]));
-  const sb = new Map(s.sandboxes.map((x) => [x.id, x]));
-  const endpoints: Model["endpoints"] = {};
-  for (const e of s.endpoints) {
-    const joined = e.sandboxId === undefined ? undefined : sb.get(e.sandboxId);
-    endpoints[e.name] = {
-      network: netName.get(e.networkId) ?? "?",
-      ...(joined === undefined ? {} : { sandbox: joined.containerId, ifname: e.ifname ?? "?" }),
-    };
-  }
-  const gatewayIf: Model["gatewayIf"] = {};
-  for (const x of s.sandboxes) gatewayIf[x.containerId] = existsSync(x.key) ? defaultRoute(x.key)?.dev : "(no netns)";
-  return { networks: s.networks.map((n) => n.name).sort(), endpoints, sandboxes: s.sandboxes.map((x) => x.containerId).sort(), gatewayIf };
-}
 
 describe("controller crash safety: SIGKILL at every fault point, then restart (root)", rootOnly, () => {
   const points = faultPoints();
