@@ -39,6 +39,11 @@ export interface VethSpec extends CommonLinkSpec {
     readonly up?: boolean;
   };
   /**
+   * TX and RX queues of both ends. The kernel's default is one per possible CPU, each with its own sysfs
+   * entries: more kernel work per pair, for what only XDP or GRO on the veth would use.
+   */
+  readonly queues?: number;
+  /**
    * Create the pair from a thread-pool thread (NetlinkRequest.offThread): worth it when the caller has
    * work to do while the kernel creates it, and starts that work before awaiting.
    */
@@ -85,6 +90,12 @@ function checkIndex(index: number | undefined): void {
   }
 }
 
+function queueAttrs(queues: number | undefined): { numTxQueues?: number; numRxQueues?: number } {
+  if (queues === undefined) return {};
+  if (!Number.isInteger(queues) || queues < 1 || queues > 4096) throw invalidArgument("ERR_INVALID_QUEUES", `invalid queue count ${queues}: must be 1-4096`);
+  return { numTxQueues: queues, numRxQueues: queues };
+}
+
 function checkCommon(spec: CommonLinkSpec): void {
   validateIfname(spec.name);
   checkIndex(spec.index);
@@ -98,7 +109,9 @@ function checkCommon(spec: CommonLinkSpec): void {
  * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup; not for a
  * link created in another netns than the socket's: the kernel would look for the sender in that netns.
  */
-function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: { link?: number } = {}): NetlinkRequest | Promise<NetlinkRequest> {
+interface ExtraAttrs { readonly link?: number; readonly queues?: number }
+
+function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: ExtraAttrs = {}): NetlinkRequest | Promise<NetlinkRequest> {
   checkCommon(spec);
   const master = masterOf(h, spec);
   return master instanceof Promise
@@ -116,7 +129,7 @@ function masterOf(h: NetnsHandle, spec: CommonLinkSpec): number | undefined | Pr
   return indexOfRef(spec.master) ?? linkIndex(spec.netns ?? h, spec.master);
 }
 
-function buildCreateRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, master: number | undefined, extra: { link?: number } = {}): NetlinkRequest {
+function buildCreateRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, master: number | undefined, extra: ExtraAttrs = {}): NetlinkRequest {
   const attrs = {
     ifname: spec.name,
     ...(spec.mtu === undefined ? {} : { mtu: spec.mtu }),
@@ -125,6 +138,7 @@ function buildCreateRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: Link
     ...(spec.group === undefined ? {} : { group: spec.group }),
     ...(spec.netns === undefined || spec.netns === h ? {} : { netNsFd: spec.netns.attrNsFd() }),
     ...(extra.link === undefined ? {} : { link: extra.link }),
+    ...queueAttrs(extra.queues),
     linkinfo,
   };
   const ifi = { ...(spec.up === true ? { flags: IFF_UP, change: IFF_UP } : {}), ...(spec.index === undefined ? {} : { index: spec.index }) };
@@ -157,9 +171,10 @@ export function vethRequest(h: NetnsHandle, spec: VethSpec): NetlinkRequest | Pr
     ...(peer.mac === undefined ? {} : { address: peer.mac }),
     ...(peerNetns === undefined || peerNetns === h ? {} : { netNsFd: peerNetns.attrNsFd() }),
     ...(spec.group === undefined ? {} : { group: spec.group }),
+    ...queueAttrs(spec.queues),
   };
   const peerMessage = peer.index === undefined ? { attrs: peerAttrs } : { ifi: { index: peer.index }, attrs: peerAttrs };
-  return createRequest(h, spec, { kind: "veth", data: { peer: peerMessage } });
+  return createRequest(h, spec, { kind: "veth", data: { peer: peerMessage } }, spec.queues === undefined ? {} : { queues: spec.queues });
 }
 
 /**

@@ -2,7 +2,7 @@
 // configured join sends the pair and the peer's configuration in one sendmsg on the sandbox's socket.
 
 import assert from "node:assert/strict";
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
 import { NetlinkError } from "../errors/index.js";
 import { ipJson, rootOnly } from "../testing/kernel.js";
@@ -62,12 +62,26 @@ describe("osl veth with known indexes, created from the peer's netns (root, scra
     assert.deepEqual(ipJson<IpLink[]>(["link", "show"], host.name).map((l) => l.ifname).sort(), ["lo", "taken", "taken-p"]);
   });
 
-  it("an index out of range is refused before anything reaches the kernel", () => {
+  it("an index or queue count out of range is refused before anything reaches the kernel", () => {
     const h = scratch().h;
     for (const index of [0, -1, 2 ** 31, 1.5]) {
       assert.throws(() => vethRequest(h, { name: "v0", index, peer: { name: "v1" } }), { code: "ERR_INVALID_IFINDEX" });
       assert.throws(() => vethRequest(h, { name: "v0", peer: { name: "v1", index } }), { code: "ERR_INVALID_IFINDEX" });
     }
+    for (const queues of [0, 4097, 1.5]) assert.throws(() => vethRequest(h, { name: "v0", queues, peer: { name: "v1" } }), { code: "ERR_INVALID_QUEUES" });
+  });
+
+  it("queues: both ends get that many TX and RX queues (the kernel's default: one per possible CPU)", async () => {
+    const { name, h } = scratch();
+    await h.route.request(await vethRequest(h, { name: "q0", queues: 1, peer: { name: "q1" } }));
+    await h.route.request(await vethRequest(h, { name: "d0", peer: { name: "d1" } }));
+    const queues = (dev: string): [number, number] => {
+      const [l] = ipJson<Array<{ num_tx_queues: number; num_rx_queues: number }>>(["-d", "link", "show", dev], name);
+      return [l?.num_tx_queues ?? -1, l?.num_rx_queues ?? -1];
+    };
+    assert.deepEqual([queues("q0"), queues("q1")], [[1, 1], [1, 1]]);
+    const cpus = Number(readFileSync("/sys/devices/system/cpu/possible", "utf8").trim().split("-").pop()) + 1;
+    assert.deepEqual(queues("d0"), [cpus, cpus], "the default, for comparison");
   });
 
   it("the process's own netns is named by an fd of it, opened once and closed with the handle", () => {

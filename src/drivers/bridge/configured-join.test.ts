@@ -74,6 +74,9 @@ describe("bridge driver: configured join (root)", rootOnly, () => {
     assert.ok(peer.ifindex >= 2 ** 20, `index ${peer.ifindex} drawn from [2^20, 2^31)`);
     const [hostEnd] = ourHostEnds();
     assert.equal(hostEnd?.ifindex, peer.ifindex, "the host end has the same index");
+    const queues = (ns2: string | undefined, dev: string): unknown =>
+      ipJson<Array<{ num_tx_queues: number; num_rx_queues: number }>>(["-d", "link", "show", dev], ns2).map((l) => [l.num_tx_queues, l.num_rx_queues])[0];
+    assert.deepEqual([queues(ns, "eth0"), queues(undefined, hostEnd?.ifname ?? "?")], [[1, 1], [1, 1]], "one TX and one RX queue per end");
     assert.equal(hostEnd?.master, bridge);
     const [addr] = ipJson<Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>>(["-4", "addr", "show", "eth0"], ns);
     assert.deepEqual(addr?.addr_info.map((a) => `${a.local}/${a.prefixlen}`), ["10.239.8.11/24"]);

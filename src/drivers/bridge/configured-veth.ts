@@ -34,6 +34,13 @@ const INDEX_BASE = 1 << 20;
 const INDEX_SPAN = 0x7fffffff - INDEX_BASE;
 const ATTEMPTS = 4;
 
+/**
+ * One TX and one RX queue per end instead of the kernel's one per possible CPU: only XDP or GRO on the
+ * veth would use more, and each queue costs sysfs entries at creation (kernel microbench, 400 pairs created
+ * and configured, alternating, 2 CPUs: 0.924 / 0.888 / 0.838 of the default's median; more CPUs, more gain).
+ */
+export const VETH_QUEUES = 1;
+
 function randomIfindex(): number {
   return INDEX_BASE + (Number.parseInt(randomHex(4), 16) % INDEX_SPAN);
 }
@@ -66,7 +73,7 @@ export async function createConfiguredVeth(
   for (let attempt = 1; ; attempt++) {
     const index = draw();
     const built = vethRequest(sandbox, {
-      name: spec.hostIfname, index, netns: host, up: true, master: spec.bridgeIndex, ...(spec.mtu === undefined ? {} : { mtu: spec.mtu }),
+      name: spec.hostIfname, index, netns: host, up: true, master: spec.bridgeIndex, queues: VETH_QUEUES, ...(spec.mtu === undefined ? {} : { mtu: spec.mtu }),
       peer: { name: spec.ifname, index, mac: spec.mac, netns: sandbox },
     });
     const create = built instanceof Promise ? await built : built;

@@ -13,7 +13,7 @@ import {
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
-import { createConfiguredVeth } from "./configured-veth.js";
+import { createConfiguredVeth, VETH_QUEUES } from "./configured-veth.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
@@ -111,7 +111,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: false, setupApplied: true, ifindex: index, ...gateways };
     }
     const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
-      name: hostIfname, up: true, master: net.bridgeIndex, ...mtu, offThread: true,
+      name: hostIfname, up: true, master: net.bridgeIndex, ...mtu, queues: VETH_QUEUES, offThread: true,
       peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
     });
     const echoed = await create().catch(async (err: unknown) => {
