@@ -1,5 +1,10 @@
 // Joining an endpoint to a sandbox: the driver puts the interface into the sandbox under its final name
 // (eth0, eth1 …), the controller configures addresses and routes, then the gateway and the DNS files.
+// What can overlap the kernel's work on the interface does: the sandbox's files; the interface's setup,
+// offered to the driver to apply with the creation (the bridge does, in the same thread-pool job); and,
+// when the endpoint will likely take the sandbox's gateway, the switch of its ports (drivers that allow
+// it). The guess is made on the gateways of the endpoint's address families; the switch after the join
+// sets a wrong one right.
 
 import type { InterfaceSetup, JoinResult } from "../driver-api/index.js";
 import { forbidden, invalidArgument } from "../errors/index.js";
@@ -10,7 +15,7 @@ import { formatIp, parseIp, parsePrefix, validateIfname } from "../types/index.j
 import { driverOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointJoined, errEndpointNotFound, errSandboxDeleting, errSandboxNotFound } from "./errors.js";
-import { becomesGateway, defaultRouteRequests, regainDefaultRoute, switchGateway } from "./gateway.js";
+import { becomesGateway, defaultRouteRequests, programDefaultRoutes, switchGateway } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, StaticRouteRecord } from "./records.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
 import { ipv6AsBorn, retireInterface, sandboxHandle, setInterfaceIPv6 } from "./sandbox-interface.js";
@@ -82,8 +87,10 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
       const provisional: EndpointRecord = joinedRecord(epIntent, sandboxId, ifname, NO_RESULT);
       const likely = likelyJoined(provisional, priority);
-      const setup = withInterface && !sb.hostNetns && ipv6AsBorn(sbIntent, ep.addressIPv6 !== undefined)
-        ? interfaceSetup(likely, becomesGateway(ctx, before, likely)) : undefined;
+      // The default routes go with the interface only where the ports can go out meanwhile as well: the
+      // switch after the join then starts from that guess, and sets it right if it was wrong.
+      const earlySwitch = driver.capability().connectivityDuringJoin === true && becomesGateway(ctx, before, likely);
+      const setup = withInterface && !sb.hostNetns && ipv6AsBorn(sbIntent, ep.addressIPv6 !== undefined) ? interfaceSetup(likely, earlySwitch) : undefined;
       // Pushed before the join: the default route may move with the interface's creation, and a switch
       // that fails half way (ports of the new gateway refused after the old one's were revoked) must still
       // give the gateway back. Revoking what was not programmed is a no-op.
@@ -102,11 +109,9 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
         // Also while the kernel works: the interface's addresses and link settings, its index filled in later.
         return withInterface && !sb.hostNetns && setup === undefined ? interfaceRequests(sandboxHandle(ctx, sbIntent), epIntent, PLACEHOLDER_INDEX) : undefined;
       })();
-      // The endpoint will likely take the gateway: its ports go out while the kernel creates its interface
-      // (drivers that allow it). A wrong guess is set right by the switch after the join.
-      const early = setup?.defaultRoutes === true && driver.capability().connectivityDuringJoin === true
-        ? switchGateway(ctx, sbDone, before, [...before, likely], true) : undefined;
-      const [joinOutcome, filesOutcome, earlyOutcome] = await Promise.allSettled([joining, files, early]);
+      // The endpoint will likely take the gateway: its ports go out while the kernel creates its interface.
+      const switching = setup?.defaultRoutes === true ? switchGateway(ctx, sbDone, before, [...before, likely], true) : undefined;
+      const [joinOutcome, filesOutcome, switchOutcome] = await Promise.allSettled([joining, files, switching]);
       if (joinOutcome.status === "rejected") throw joinOutcome.reason;
       rollback.push("driver leave", async () => {
         await driver.leave(network.id, endpointId);
@@ -114,7 +119,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
         ctx.ifindexes.delete(endpointId);
       });
       if (filesOutcome.status === "rejected") throw filesOutcome.reason;
-      if (earlyOutcome.status === "rejected") throw earlyOutcome.reason;
+      if (switchOutcome.status === "rejected") throw switchOutcome.reason;
       const result = joinOutcome.value;
       ctx.fault("endpoint-join:driver");
       const joined: EndpointRecord = { ...joinedRecord(epIntent, sandboxId, ifname, result), ...(priority === 0 ? {} : { priority }) };
@@ -124,14 +129,15 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const becomes = withInterface && !sb.hostNetns && becomesGateway(ctx, before, joined);
       const applied = result.setupApplied === true;
       const routesInPlace = becomes && (applied ? setup?.defaultRoutes === true : result.controllerConfiguresAddresses);
-      if (applied && setup?.defaultRoutes === true && !becomes && early === undefined) await regainDefaultRoute(ctx, sbIntent, [...before, joined]);
       if (withInterface) setInterfaceIPv6(ctx, sbIntent, ifname, ep.addressIPv6 !== undefined);
       if (withInterface && result.controllerConfiguresAddresses) {
         await configureInterface(sandboxHandle(ctx, sbIntent), joined, result.ifindex, routesInPlace, filesOutcome.value);
       }
       if (withInterface && result.ifindex !== undefined) ctx.ifindexes.set(endpointId, result.ifindex);
       ctx.fault("endpoint-join:configure");
-      await switchGateway(ctx, sbDone, early === undefined ? before : [...before, likely], [...before, joined], routesInPlace);
+      await switchGateway(ctx, sbDone, switching === undefined ? before : [...before, likely], [...before, joined], routesInPlace);
+      // Switched early to this endpoint, which is the gateway indeed, but whose driver left its routes out.
+      if (switching !== undefined && becomes && !routesInPlace) await programDefaultRoutes(sandboxHandle(ctx, sbIntent), joined);
       ctx.fault("endpoint-join:gateway");
       await ctx.state.apply([change.endpoint(ep.networkId, ep.id, joined), change.sandbox(sb.id, sbDone)]);
       return joined;

@@ -59,15 +59,6 @@ export function defaultRouteRequests(index: number, e: EndpointRecord): NetlinkR
   ];
 }
 
-/**
- * The default routes back to the gateway endpoint among the sandbox's `endpoints`, after a join's interface
- * came with default routes on a guess that proved wrong (its driver answered other gateways than assumed).
- */
-export async function regainDefaultRoute(ctx: ControllerContext, sb: SandboxRecord, endpoints: readonly EndpointRecord[]): Promise<void> {
-  const gw = gatewayEndpoint(candidates(ctx, endpoints));
-  if (gw !== undefined && !sb.hostNetns) await programDefaultRoutes(ctx.handles.get(sb.key), gw.endpoint);
-}
-
 /** True when `e`, joining a sandbox that has `before`, becomes its gateway endpoint. */
 export function becomesGateway(ctx: ControllerContext, before: readonly EndpointRecord[], e: EndpointRecord): boolean {
   return gatewayEndpoint(candidates(ctx, [...before, e]))?.endpoint.id === e.id;
