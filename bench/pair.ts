@@ -44,10 +44,10 @@ async function side(dist: string, label: string, subnet: string): Promise<Side> 
   return { label, root, c, net, sandboxes, attach: [], detach: [] };
 }
 
-async function cycle(s: Side, i: number): Promise<void> {
+async function cycle(s: Side, i: number, withPort: boolean): Promise<void> {
   const sb = s.sandboxes[i % SANDBOXES] as Sandbox;
   const t0 = performance.now();
-  const ep = await s.net.createEndpoint({ name: `e${i}` });
+  const ep = await s.net.createEndpoint({ name: `e${i}`, ...(withPort ? { portBindings: [{ proto: "tcp" as const, port: 80, hostPort: 8080 }] } : {}) });
   await ep.join(sb);
   const t1 = performance.now();
   await ep.leave(sb);
@@ -67,15 +67,17 @@ async function tearDown(s: Side): Promise<void> {
   rmSync(s.root, { recursive: true, force: true });
 }
 
-async function inside(distA: string, distB: string, cycles: number): Promise<void> {
+async function inside(distA: string, distB: string, cycles: number, withPort: boolean): Promise<void> {
   const sides: Side[] = [];
   try {
     sides.push(await side(distA, "a", "10.250.0.0/24"), await side(distB, "b", "10.251.0.0/24"));
+    // Both publish 8080: with firewall "none" nothing is programmed (and nothing conflicts), but the bridge
+    // still allocates the host port and sets the hairpin, and the controller still switches the gateway.
     const [a, b] = sides as [Side, Side];
-    for (let i = 0; i < cycles; i++) for (const s of i % 2 === 0 ? [a, b] : [b, a]) await cycle(s, i);
+    for (let i = 0; i < cycles; i++) for (const s of i % 2 === 0 ? [a, b] : [b, a]) await cycle(s, i, withPort);
     const line = (what: string, x: number[], y: number[]): string =>
       `${what}: A ${fmtMs(median(x))}  B ${fmtMs(median(y))}  B/A ${(median(y) / median(x)).toFixed(3)}`;
-    console.log(`paired A/B, ${cycles - NOT_COUNTED} cycles each (A = ${distA}, B = ${distB})`);
+    console.log(`paired A/B, ${cycles - NOT_COUNTED} cycles each${withPort ? ", one published port" : ""} (A = ${distA}, B = ${distB})`);
     console.log(line("attach", a.attach, b.attach));
     console.log(line("detach", a.detach, b.detach));
   } finally {
@@ -84,12 +86,14 @@ async function inside(distA: string, distB: string, cycles: number): Promise<voi
 }
 
 if (isMain(import.meta.url)) {
-  const [distA, distB, n] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const withPort = args.includes("--port");
+  const [distA, distB, n] = args.filter((a) => a !== "--port");
   const cycles = Number(n ?? 400);
   if (distA === undefined || distB === undefined || !Number.isInteger(cycles) || cycles <= NOT_COUNTED) {
-    console.error(`usage: node dist/bench/pair.js <dist A> <dist B> [cycles > ${NOT_COUNTED}, default 400]`);
+    console.error(`usage: node dist/bench/pair.js [--port] <dist A> <dist B> [cycles > ${NOT_COUNTED}, default 400]`);
     process.exit(2);
   }
-  if (process.env[INSIDE] === "1") await inside(distA, distB, cycles);
-  else await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetpair", [distA, distB, String(cycles)]);
+  if (process.env[INSIDE] === "1") await inside(distA, distB, cycles, withPort);
+  else await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetpair", [...(withPort ? ["--port"] : []), distA, distB, String(cycles)]);
 }
