@@ -30,11 +30,12 @@ const EARLY = 200;
 const MANY = 1000;
 const TARGET = { attach: 1.5, detach: 3, many: 3000 } as const;
 
-interface Samples { attach: number[]; detach: number[] }
+export interface Samples { attach: number[]; detach: number[] }
 
 const verdict = (value: number, target: number): string => (value <= target ? "ok" : "MISSED");
 
-async function cycle(net: Network, sb: Sandbox, name: string, port: boolean, into?: Samples): Promise<void> {
+/** One attach (create endpoint + join) and detach (leave + delete endpoint), timed into `into` when given. */
+export async function cycle(net: Network, sb: Sandbox, name: string, port: boolean, into?: Samples): Promise<void> {
   const t0 = performance.now();
   const ep = await net.createEndpoint({ name, ...(port ? { portBindings: [{ proto: "tcp" as const, port: 80, hostPort: 8080 }] } : {}) });
   await ep.join(sb);

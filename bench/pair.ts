@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { performance } from "node:perf_hooks";
 import type { Controller, Network, Sandbox } from "../src/index.js";
+import { cycle, type Samples } from "./bridge.js";
 import { rerunInScratchNetns } from "./scratch-netns.js";
 import { fmtMs, isMain, median } from "./stats.js";
 
@@ -27,8 +27,7 @@ interface Side {
   readonly c: Controller;
   readonly net: Network;
   readonly sandboxes: Sandbox[];
-  readonly attach: number[];
-  readonly detach: number[];
+  readonly samples: Samples;
 }
 
 async function side(dist: string, label: string, subnet: string): Promise<Side> {
@@ -41,22 +40,7 @@ async function side(dist: string, label: string, subnet: string): Promise<Side> 
   const net = await c.createNetwork({ name: `pair-${label}`, driver: "bridge", ipam: { config: [{ subnet }] } });
   const sandboxes: Sandbox[] = [];
   for (let i = 0; i < SANDBOXES; i++) sandboxes.push(await c.createSandbox({ containerId: `pair-${label}${i}` }));
-  return { label, root, c, net, sandboxes, attach: [], detach: [] };
-}
-
-async function cycle(s: Side, i: number, withPort: boolean): Promise<void> {
-  const sb = s.sandboxes[i % SANDBOXES] as Sandbox;
-  const t0 = performance.now();
-  const ep = await s.net.createEndpoint({ name: `e${i}`, ...(withPort ? { portBindings: [{ proto: "tcp" as const, port: 80, hostPort: 8080 }] } : {}) });
-  await ep.join(sb);
-  const t1 = performance.now();
-  await ep.leave(sb);
-  await ep.delete();
-  const t2 = performance.now();
-  if (i >= NOT_COUNTED) {
-    s.attach.push(t1 - t0);
-    s.detach.push(t2 - t1);
-  }
+  return { label, root, c, net, sandboxes, samples: { attach: [], detach: [] } };
 }
 
 async function tearDown(s: Side): Promise<void> {
@@ -74,12 +58,16 @@ async function inside(distA: string, distB: string, cycles: number, withPort: bo
     // Both publish 8080: with firewall "none" nothing is programmed (and nothing conflicts), but the bridge
     // still allocates the host port and sets the hairpin, and the controller still switches the gateway.
     const [a, b] = sides as [Side, Side];
-    for (let i = 0; i < cycles; i++) for (const s of i % 2 === 0 ? [a, b] : [b, a]) await cycle(s, i, withPort);
+    for (let i = 0; i < cycles; i++) {
+      for (const s of i % 2 === 0 ? [a, b] : [b, a]) {
+        await cycle(s.net, s.sandboxes[i % SANDBOXES] as Sandbox, `e${i}`, withPort, i >= NOT_COUNTED ? s.samples : undefined);
+      }
+    }
     const line = (what: string, x: number[], y: number[]): string =>
       `${what}: A ${fmtMs(median(x))}  B ${fmtMs(median(y))}  B/A ${(median(y) / median(x)).toFixed(3)}`;
     console.log(`paired A/B, ${cycles - NOT_COUNTED} cycles each${withPort ? ", one published port" : ""} (A = ${distA}, B = ${distB})`);
-    console.log(line("attach", a.attach, b.attach));
-    console.log(line("detach", a.detach, b.detach));
+    console.log(line("attach", a.samples.attach, b.samples.attach));
+    console.log(line("detach", a.samples.detach, b.samples.detach));
   } finally {
     for (const s of sides) await tearDown(s);
   }

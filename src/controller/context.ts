@@ -24,9 +24,7 @@ export interface ControllerContext {
   readonly netns: NetnsDirectory;
   /** Where sandbox hosts/resolv.conf go: `<etcNetnsDir>/<sandbox name>/`. */
   readonly etcNetnsDir: string;
-  /** The host's resolv.conf (read for every sandbox's file). */
-  readonly hostResolvConf: string;
-  /** That file, and the sandbox resolv.conf contents computed from it, read again only when it changes. */
+  /** The host's resolv.conf, and the sandbox resolv.conf contents computed from it, read again only when it changes. */
   readonly resolvConf: ResolvConfCache;
   readonly fault: FaultHook;
   /** The embedded resolver; absent: sandboxes get the host's resolvers in their resolv.conf. */

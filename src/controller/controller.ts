@@ -65,7 +65,7 @@ export class NetworkController {
     this.#ctx = {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
-      hostResolvConf: deps.hostResolvConf, resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
+      resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }

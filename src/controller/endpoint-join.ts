@@ -46,7 +46,6 @@ export function joinedEndpoints(ctx: ControllerContext, sb: SandboxRecord): Endp
   return sb.endpoints.map((r) => ctx.state.endpoint(r.endpointId)).filter((e): e is EndpointRecord => e !== undefined);
 }
 
-
 function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string): { ep: EndpointRecord; sb: SandboxRecord; network: NetworkRecord } {
   const ep = ctx.state.endpoint(endpointId);
   if (ep === undefined || ep.state !== "ready") throw errEndpointNotFound(endpointId);

@@ -83,7 +83,6 @@ export function contentHash(content: string): string {
 const knownPaths = new Map<string, SandboxDnsPaths>();
 const knownHashes = new Map<string, string>();
 
-
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
@@ -120,8 +119,6 @@ async function writeAtomic(path: string, content: string, durable: boolean): Pro
   }
 }
 
-
-
 /** Makes the renames themselves durable. */
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, "r").catch((err: unknown) => { throw fsError(`cannot open ${dir}`, err); });
@@ -148,7 +145,6 @@ async function shouldWriteResolvConf(paths: SandboxDnsPaths, content: string, ke
   if ((await readIfExists(paths.resolvConf)) === content) return true;
   return !(await wasEditedByUser(paths.dir));
 }
-
 
 /**
  * `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot

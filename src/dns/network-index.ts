@@ -19,7 +19,6 @@ export interface NameHolder {
   readonly v6: AnswerRecord | undefined;
 }
 
-
 /**
  * A value computed on first use. Every copy of the records (the controller's and each serving thread's)
  * replaces an endpoint's entry on create, join and leave, but only a serving thread answers queries,

@@ -85,12 +85,6 @@ function putStruct(spec: StructSpec, obj: Obj, out: Buffer, at: number, path: st
   }
 }
 
-export function encodeStruct<T extends StructSpec>(spec: T, value: StructOf<T, "in"> | undefined, path = "struct"): Buffer {
-  const out = Buffer.alloc(spec.size);
-  putStruct(spec, value === undefined ? {} : expectObj(value, path), out, 0, path);
-  return out;
-}
-
 /** A struct written in place: its bytes (zeros where a field is left out) go straight into the writer. */
 function writeStruct(w: NlWriter, spec: StructSpec, value: unknown, path: string): void {
   const obj = value === undefined ? {} : expectObj(value, path);

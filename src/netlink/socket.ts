@@ -151,7 +151,8 @@ export class NetlinkSocket {
       buildError = err ?? new Error("tail failed");
     }
     try {
-      this.#native.chainTail(handle, second?.data ?? null);
+      // An empty tail is none: nothing to send after the head.
+      this.#native.chainTail(handle, second === undefined || second.data.length === 0 ? null : second.data);
     } catch (err) {
       second?.failed(err);
     }

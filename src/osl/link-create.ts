@@ -8,7 +8,7 @@ import {
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
-import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, type LinkRef } from "./link.js";
+import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, validateIfindex, type LinkRef } from "./link.js";
 
 /** What every kind shares. */
 export interface CommonLinkSpec {
@@ -43,11 +43,6 @@ export interface VethSpec extends CommonLinkSpec {
    * entries: more kernel work per pair, for what only XDP or GRO on the veth would use.
    */
   readonly queues?: number;
-  /**
-   * Create the pair from a thread-pool thread (NetlinkRequest.offThread): worth it when the caller has
-   * work to do while the kernel creates it, and starts that work before awaiting.
-   */
-  readonly offThread?: boolean;
 }
 
 export type VxlanSpec = CommonLinkSpec & {
@@ -84,12 +79,6 @@ function checkMtu(mtu: number | undefined): void {
   }
 }
 
-function checkIndex(index: number | undefined): void {
-  if (index !== undefined && (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff)) {
-    throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${index}`);
-  }
-}
-
 function queueAttrs(queues: number | undefined): { numTxQueues?: number; numRxQueues?: number } {
   if (queues === undefined) return {};
   if (!Number.isInteger(queues) || queues < 1 || queues > 4096) throw invalidArgument("ERR_INVALID_QUEUES", `invalid queue count ${queues}: must be 1-4096`);
@@ -98,7 +87,7 @@ function queueAttrs(queues: number | undefined): { numTxQueues?: number; numRxQu
 
 function checkCommon(spec: CommonLinkSpec): void {
   validateIfname(spec.name);
-  checkIndex(spec.index);
+  if (spec.index !== undefined) validateIfindex(spec.index);
   checkMtu(spec.mtu);
   checkGroup(spec.group);
   if (spec.mac !== undefined) parseMac(spec.mac);
@@ -162,7 +151,7 @@ export function vethRequest(h: NetnsHandle, spec: VethSpec): NetlinkRequest | Pr
   const peer = spec.peer;
   validateIfname(peer.name);
   checkMtu(peer.mtu);
-  checkIndex(peer.index);
+  if (peer.index !== undefined) validateIfindex(peer.index);
   if (peer.mac !== undefined) parseMac(peer.mac);
   const peerNetns = peer.netns ?? spec.netns;
   const peerAttrs = {
@@ -184,7 +173,7 @@ export function vethRequest(h: NetnsHandle, spec: VethSpec): NetlinkRequest | Pr
 export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIndexes | undefined> {
   const built = vethRequest(h, spec);
   const request = built instanceof Promise ? await built : built;
-  const replies = await h.route.request(spec.offThread === true ? { ...request, offThread: true } : request);
+  const replies = await h.route.request(request);
   const peerNetns = spec.peer.netns ?? spec.netns;
   if (spec.peer.up === true) await setLink(peerNetns ?? h, spec.peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);

@@ -44,12 +44,15 @@ export function toLink(msg: LinkMessage): Link {
   };
 }
 
+/** An ifindex as the kernel's ifinfomsg and ifaddrmsg carry it: a positive s32. */
+export function validateIfindex(index: number): number {
+  if (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff) throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${index}`);
+  return index;
+}
+
 /** The identifying part of a request: ifindex, or IFLA_IFNAME (the kernel looks links up by name). */
 function target(ref: LinkRef): { index: number; ifname?: string } {
-  if (typeof ref === "number") {
-    if (!Number.isInteger(ref) || ref <= 0) throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${ref}`);
-    return { index: ref };
-  }
+  if (typeof ref === "number") return { index: validateIfindex(ref) };
   return { index: 0, ifname: validateIfname(ref) };
 }
 

@@ -3,6 +3,7 @@
 
 import { RTM_NEWADDR, RTM_NEWLINK, RTM_SETLINK, type NetlinkRequest } from "../netlink/index.js";
 import { invalidArgument } from "../errors/index.js";
+import { validateIfindex } from "./link.js";
 
 /** ifaddrmsg.ifa_index and ifinfomsg.ifi_index sit at the same offset of their family headers. */
 const INDEX_OFFSET = 4;
@@ -20,7 +21,7 @@ export function withLinkIndex(request: NetlinkRequest, index: number): NetlinkRe
   if (!INDEXED_TYPES.has(request.type)) {
     throw invalidArgument("ERR_NOT_INDEXED", `${request.describe}: not an address or link request`);
   }
-  if (!Number.isInteger(index) || index <= 0 || index > 0x7fffffff) throw invalidArgument("ERR_INVALID_IFINDEX", `invalid ifindex ${index}`);
+  validateIfindex(index);
   const payload = Buffer.from(request.payload);
   payload.writeInt32LE(index, INDEX_OFFSET);
   return { ...request, payload, describe: request.describe.replace(/ifindex \d+$/, `ifindex ${index}`) };

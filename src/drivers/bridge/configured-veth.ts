@@ -1,8 +1,8 @@
-// A joining endpoint's veth pair created together with the interface's configuration, on the sandbox's
-// netlink socket from one thread-pool thread: the pair (host end in the host's netns, enslaved and up; the
-// peer born in the sandbox under its final name), then, in a second sendmsg right after it, the peer's
-// addresses, the peer up and the default routes. The controller then has no kernel call left to make for
-// the interface.
+// A joining endpoint's veth pair, created on the sandbox's netlink socket from a thread-pool thread: the
+// host end in the host's netns, enslaved and up; the peer born in the sandbox under its final name. When
+// the controller offered the interface's setup, the same thread sends it right after the creation (the
+// peer's addresses, the peer up, the default routes), and the controller has no kernel call left to make.
+// Without one (an IPv6 sysctl to write first), the peer stays down for the controller to configure.
 
 import type { InterfaceSetup } from "../../driver-api/index.js";
 import { NetlinkError } from "../../errors/index.js";
@@ -18,7 +18,8 @@ export interface ConfiguredVethSpec {
   /** In-sandbox name and MAC of the peer. */
   readonly ifname: string;
   readonly mac: string;
-  readonly setup: InterfaceSetup;
+  /** Absent: the pair alone, the peer down (the controller configures it). */
+  readonly setup?: InterfaceSetup;
   readonly gateway?: IpAddress;
   readonly gatewayIPv6?: IpAddress;
 }
@@ -39,26 +40,28 @@ const ATTEMPTS = 4;
  * veth would use more, and each queue costs sysfs entries at creation (kernel microbench, 400 pairs created
  * and configured, alternating, 2 CPUs: 0.924 / 0.888 / 0.838 of the default's median; more CPUs, more gain).
  */
-export const VETH_QUEUES = 1;
+const VETH_QUEUES = 1;
 
 function randomIfindex(): number {
   return INDEX_BASE + (Number.parseInt(randomHex(4), 16) % INDEX_SPAN);
 }
 
 function setupRequests(index: number, spec: ConfiguredVethSpec): NetlinkRequest[] {
-  const requests = spec.setup.addresses.map((address) => addAddressRequest(index, { link: index, address, ...(address.family === 6 ? { nodad: true } : {}) }));
+  const setup = spec.setup;
+  if (setup === undefined) return [];
+  const requests = setup.addresses.map((address) => addAddressRequest(index, { link: index, address, ...(address.family === 6 ? { nodad: true } : {}) }));
   // The MAC is the peer's from birth: bringing it up is all that is left.
   requests.push(linkUpRequest(index));
-  if (spec.setup.defaultRoutes) {
+  if (setup.defaultRoutes) {
     if (spec.gateway !== undefined) requests.push(addRouteRequest(index, { family: 4, gateway: spec.gateway, link: index, replace: true }));
-    const v6 = spec.setup.addresses.some((a) => a.family === 6);
+    const v6 = setup.addresses.some((a) => a.family === 6);
     if (v6 && spec.gatewayIPv6 !== undefined) requests.push(addRouteRequest(index, { family: 6, gateway: spec.gatewayIPv6, link: index, replace: true }));
   }
   return requests;
 }
 
 /**
- * Creates and configures the pair; resolves to its index (the same on both ends). `evict` is asked once,
+ * Creates the pair, and configures it when given a setup; resolves to its index (the same on both ends). `evict` is asked once,
  * on the first EEXIST, whether the host end's name is taken by a left endpoint's veth still waiting for
  * the reaper: true when it made room (or the name is free: then the index was taken, and another is drawn).
  * A configuration request that fails takes the pair away again before the error is thrown.

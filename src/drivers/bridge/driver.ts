@@ -8,12 +8,11 @@ import type {
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  createVeth, deleteLink, deleteLinksByGroup, findLink, linkIndex, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
-  type VethIndexes,
+  deleteLinksByGroup, findLink, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
-import { createConfiguredVeth, VETH_QUEUES } from "./configured-veth.js";
+import { createConfiguredVeth } from "./configured-veth.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
@@ -102,34 +101,14 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     const gw4 = gatewayIp(net.config.v4.gateway);
     const gw6 = gatewayIp(net.config.v6?.gateway);
     const gateways = { ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }) };
-    if (req.setup !== undefined) {
-      const index = await createConfiguredVeth(host, sandbox, {
-        hostIfname, bridgeIndex: net.bridgeIndex, ...mtu, ifname: req.ifname, mac: ep.mac, setup: req.setup, ...gateways,
-      }, () => evictTrashed(host, hostIfname));
-      // Read again: a port publication may have run meanwhile.
-      this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), hostIfname, hostIndex: index, sandboxKey: req.sandboxKey, ifname: req.ifname });
-      return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: false, setupApplied: true, ifindex: index, ...gateways };
-    }
-    const create = (): Promise<VethIndexes | undefined> => createVeth(host, {
-      name: hostIfname, up: true, master: net.bridgeIndex, ...mtu, queues: VETH_QUEUES, offThread: true,
-      peer: { name: req.ifname, netns: sandbox, mac: ep.mac },
-    });
-    const echoed = await create().catch(async (err: unknown) => {
-      if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
-      return create();
-    });
-    let hostIndex: number;
-    try {
-      // Kept, so leaving needs no lookup by name first.
-      hostIndex = echoed?.index ?? await linkIndex(host, hostIfname);
-    } catch (err) {
-      await deleteLink(host, hostIfname).catch(() => {});
-      throw err;
-    }
-    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), hostIfname, hostIndex, sandboxKey: req.sandboxKey, ifname: req.ifname });
+    const index = await createConfiguredVeth(host, sandbox, {
+      hostIfname, bridgeIndex: net.bridgeIndex, ...mtu, ifname: req.ifname, mac: ep.mac, ...gateways, ...(req.setup === undefined ? {} : { setup: req.setup }),
+    }, () => evictTrashed(host, hostIfname));
+    // Read again: a port publication may have run meanwhile. The index is kept, so leaving needs no lookup.
+    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), hostIfname, hostIndex: index, sandboxKey: req.sandboxKey, ifname: req.ifname });
     return {
-      staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true,
-      ...(echoed?.peerIndex === undefined ? {} : { ifindex: echoed.peerIndex }), ...gateways,
+      staticRoutes: [], disableGatewayService: false, ifindex: index, ...gateways,
+      ...(req.setup === undefined ? { controllerConfiguresAddresses: true } : { controllerConfiguresAddresses: false, setupApplied: true }),
     };
   }
 
