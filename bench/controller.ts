@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type {
-  Capability, CreateEndpointResult, CreateNetworkRequest, JoinResult, NetworkDriver,
+  Capability, CreateEndpointResult, CreateNetworkRequest, JoinInfo, NetworkDriver,
 } from "../src/driver-api/index.js";
 import { Controller, type Endpoint, type Sandbox } from "../src/index.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
@@ -24,19 +24,16 @@ export interface ControllerBenchOptions {
 
 const RESTART_TARGET_MS = 2000;
 
-/**
- * Does nothing and creates no interface. It reports no gateway: a gateway makes the controller program
- * a default route through the sandbox interface, which a driver that creates none cannot have.
- */
+/** Does nothing and creates no interface (declared: the controller then configures none). */
 class NullLikeDriver implements NetworkDriver {
   readonly name = "benchnull";
-  capability(): Capability { return { dataScope: "local", connectivityScope: "local" }; }
+  capability(): Capability { return { dataScope: "local", connectivityScope: "local", noInterface: true }; }
   async createNetwork(_req: CreateNetworkRequest): Promise<void> {}
   async deleteNetwork(): Promise<void> {}
   async createEndpoint(): Promise<CreateEndpointResult> { return {}; }
   async deleteEndpoint(): Promise<void> {}
-  async join(): Promise<JoinResult> {
-    return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: false };
+  async join(): Promise<JoinInfo> {
+    return { staticRoutes: [], disableGatewayService: false };
   }
   async leave(): Promise<void> {}
 }

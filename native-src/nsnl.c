@@ -314,8 +314,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bind", NULL, bind_raw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_raw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAsync", NULL, send_async, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sendAsyncChained", NULL, send_async_chained, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"chainTail", NULL, chain_tail, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, recv_drain, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL},

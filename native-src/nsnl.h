@@ -21,8 +21,6 @@ void leave_netns(int saved);
 
 // send-async.c
 napi_value send_async(napi_env env, napi_callback_info info);
-napi_value send_async_chained(napi_env env, napi_callback_info info);
-napi_value chain_tail(napi_env env, napi_callback_info info);
 
 // netns.c
 napi_value netns_prepare_dir(napi_env env, napi_callback_info info);

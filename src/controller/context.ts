@@ -1,6 +1,6 @@
 // Everything an operation needs, built once by the controller and passed to each operation.
 
-import type { DriverRegistry, NetworkDriver } from "../driver-api/index.js";
+import type { Capability, DriverRegistry, NetworkDriver } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import type { HandleCache, NetnsDirectory } from "../osl/index.js";
 import { errUnknownDriver, errUnknownIpam } from "./errors.js";
@@ -40,6 +40,16 @@ export async function driverOf(ctx: ControllerContext, name: string): Promise<Ne
   const driver = await ctx.drivers.get(name);
   if (driver === undefined) throw errUnknownDriver(name);
   return driver;
+}
+
+/**
+ * What the controller knows of a network's driver: its declared capability. The driver is loaded by the
+ * time a network of it exists (creating or restoring the network loads it).
+ */
+export function capabilityOf(ctx: ControllerContext, driverName: string): Capability {
+  const driver = ctx.drivers.peek(driverName);
+  if (driver === undefined) throw errUnknownDriver(driverName);
+  return driver.capability();
 }
 
 export function ipamOf(ctx: ControllerContext, name: string): Ipam {

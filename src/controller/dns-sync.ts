@@ -2,25 +2,22 @@
 // see which networks (and get a resolver at 127.0.0.11 at all).
 
 import type { Upstream } from "../dns/index.js";
-import type { ControllerContext } from "./context.js";
+import { capabilityOf, type ControllerContext } from "./context.js";
 import { orderEndpoints } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
 
-
-/** Networks whose endpoints get no name resolution (no addresses, or the host's own resolver). */
-const NO_DNS_DRIVERS = new Set(["host", "null"]);
-
-function withDns(n: NetworkRecord | undefined): n is NetworkRecord {
-  return n !== undefined && !NO_DNS_DRIVERS.has(n.driver);
+/** Networks whose endpoints get names: those whose driver gives them an interface (and so addresses). */
+function withDns(ctx: ControllerContext, n: NetworkRecord | undefined): n is NetworkRecord {
+  return n !== undefined && capabilityOf(ctx, n.driver).noInterface !== true;
 }
 
 /** A sandbox uses the embedded resolver once it has an endpoint on a user network (Docker §5.1). */
 export function usesEmbeddedDns(ctx: ControllerContext, sb: SandboxRecord, joined: readonly EndpointRecord[]): boolean {
-  return ctx.dns !== undefined && !sb.hostNetns && joined.some((e) => withDns(ctx.state.network(e.networkId)));
+  return ctx.dns !== undefined && !sb.hostNetns && joined.some((e) => withDns(ctx, ctx.state.network(e.networkId)));
 }
 
 export function syncNetwork(ctx: ControllerContext, n: NetworkRecord): void {
-  if (ctx.dns === undefined || !withDns(n)) return;
+  if (ctx.dns === undefined || !withDns(ctx, n)) return;
   ctx.dns.records.setNetwork({ networkId: n.id, name: n.name, internal: n.internal, ipv6: n.ipv6 });
 }
 
@@ -32,7 +29,7 @@ const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$/;
 
 /** The endpoint's names: its own, its aliases, and while joined its sandbox's name and short IDs (as dockerd adds). */
 export function syncEndpoint(ctx: ControllerContext, e: EndpointRecord): void {
-  if (ctx.dns === undefined || e.state !== "ready" || !withDns(ctx.state.network(e.networkId))) return;
+  if (ctx.dns === undefined || e.state !== "ready" || !withDns(ctx, ctx.state.network(e.networkId))) return;
   if (e.address === undefined && e.addressIPv6 === undefined) return;
   const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
   const joinNames = sb === undefined ? [] : [sb.name, sb.containerId.slice(0, 12), sb.id.slice(0, 12)];
@@ -61,7 +58,7 @@ export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joi
     return;
   }
   const cands = joined.map((endpoint) => ({ endpoint, network: ctx.state.network(endpoint.networkId) }))
-    .filter((c): c is { endpoint: EndpointRecord; network: NetworkRecord } => withDns(c.network));
+    .filter((c): c is { endpoint: EndpointRecord; network: NetworkRecord } => withDns(ctx, c.network));
   const upstreams: Upstream[] = sb.dns.map((address) => ({ address, hostLoopback: false }));
   dns.records.setSandbox(sb.id, {
     networkIds: orderEndpoints(cands).map((c) => c.network.id),

@@ -49,25 +49,14 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
     };
     const driver = await driverOf(ctx, network.driver);
     const ipam = ipamOf(ctx, network.ipam.driver);
-    // The "creating" record is what a restart undoes a half-made endpoint from. Nothing needs undoing when
-    // neither the driver nor the IPAM keeps anything outside this process: the restart rebuilds the
-    // IPAM from the endpoints that are recorded, so an address taken by a crashed creation is free again.
-    const recordFirst = driver.capability().endpointsInMemory !== true || !(await ipamIsReplayed(ipam));
+    // The "creating" record is what a restart undoes a half-made endpoint from. An IPAM that the restart
+    // rebuilds from the recorded endpoints needs none: an address taken by a crashed creation is free
+    // again. A driver keeps no kernel object for an endpoint before its join, and drops what it knows of
+    // unrecorded endpoints when it is restored (the contract's createEndpoint).
+    const recordFirst = !(await ipam.capabilities()).requiresRequestReplay;
     if (recordFirst) await ctx.state.putEndpoint(record);
     return allocateAndCreate(ctx, network, { driver, ipam, record, recordFirst }, ip4, ip6);
   });
-}
-
-const replayed = new WeakMap<Ipam, boolean>();
-
-/** Whether the IPAM keeps no state of its own across restarts; asked once per IPAM (a plugin's is a call). */
-async function ipamIsReplayed(ipam: Ipam): Promise<boolean> {
-  let known = replayed.get(ipam);
-  if (known === undefined) {
-    known = (await ipam.capabilities()).requiresRequestReplay;
-    replayed.set(ipam, known);
-  }
-  return known;
 }
 
 interface Creation {

@@ -47,7 +47,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   ctx.fault("endpoint-leave:driver");
   await removeLeftoverInterface(ctx, sb, ep);
   await writeSandboxFiles(ctx, sbDone, after);
-  const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, priority: _p, ...rest } = withoutPending(ep);
+  const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, priority: _p, extraHosts: _h, ...rest } = withoutPending(ep);
   const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false, ...(thenDelete ? { state: "deleting" as const } : {}) };
   await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
   syncEndpoint(ctx, left); // its names no longer include the sandbox's

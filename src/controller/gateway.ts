@@ -2,12 +2,10 @@
 
 import { hasExternalConnectivity } from "../driver-api/index.js";
 import { LibnetworkError, internal } from "../errors/index.js";
-import { addRoute, addRouteRequest, type NetlinkRequest, type NetnsHandle } from "../osl/index.js";
+import { addRoute, type NetnsHandle } from "../osl/index.js";
 import { parseIp } from "../types/index.js";
 import { driverOf, type ControllerContext } from "./context.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
-
-const NO_GATEWAY_DRIVERS = new Set(["host", "null"]);
 
 interface Candidate { readonly endpoint: EndpointRecord; readonly network: NetworkRecord }
 
@@ -27,9 +25,9 @@ export function orderEndpoints(cands: readonly Candidate[]): Candidate[] {
   });
 }
 
-/** The endpoint whose network gives the sandbox its default route, or undefined. */
+/** The endpoint whose network gives the sandbox its default route (its driver answered a gateway), or undefined. */
 export function gatewayEndpoint(cands: readonly Candidate[]): Candidate | undefined {
-  return orderEndpoints(cands).find((c) => !NO_GATEWAY_DRIVERS.has(c.network.driver) && c.endpoint.gateway !== undefined);
+  return orderEndpoints(cands).find((c) => c.endpoint.gateway !== undefined);
 }
 
 export function candidates(ctx: ControllerContext, endpoints: readonly EndpointRecord[]): Candidate[] {
@@ -51,14 +49,6 @@ export async function programDefaultRoutes(h: NetnsHandle, e: EndpointRecord): P
   }
 }
 
-/** The same as requests on a known interface index, to travel in the join's own batch. */
-export function defaultRouteRequests(index: number, e: EndpointRecord): NetlinkRequest[] {
-  return [
-    ...(e.gateway === undefined ? [] : [addRouteRequest(index, { family: 4, gateway: parseIp(e.gateway), link: index, replace: true })]),
-    ...(e.gatewayIPv6 === undefined ? [] : [addRouteRequest(index, { family: 6, gateway: parseIp(e.gatewayIPv6), link: index, replace: true })]),
-  ];
-}
-
 /** True when `e`, joining a sandbox that has `before`, becomes its gateway endpoint. */
 export function becomesGateway(ctx: ControllerContext, before: readonly EndpointRecord[], e: EndpointRecord): boolean {
   return gatewayEndpoint(candidates(ctx, [...before, e]))?.endpoint.id === e.id;
@@ -67,7 +57,7 @@ export function becomesGateway(ctx: ControllerContext, before: readonly Endpoint
 /**
  * Moves the sandbox's default route and external connectivity from the gateway endpoint among `before`
  * to the one among `after` (both are the sandbox's joined endpoints, before and after the change).
- * `routesInPlace`: the new gateway's default routes were already added with its interface (a join).
+ * `routesInPlace`: the new gateway's default routes were already added with its interface (a join configures them with it).
  */
 export async function switchGateway(
   ctx: ControllerContext, sb: SandboxRecord, before: readonly EndpointRecord[], after: readonly EndpointRecord[],

@@ -31,9 +31,6 @@ export interface CreateNetworkOptions {
   readonly predefined?: boolean;
 }
 
-/** Drivers whose networks carry no addresses at all. */
-const ADDRESSLESS_DRIVERS = new Set(["host", "null"]);
-
 function checkStringMap(what: string, map: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(map ?? {})) {
@@ -68,10 +65,11 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   if (ifacePrefix !== undefined) validateInterfacePrefix(ifacePrefix);
   const labels = checkStringMap("label", o.labels);
   const ipamOptions = checkStringMap("IPAM option", o.ipam?.options);
-  const addressless = ADDRESSLESS_DRIVERS.has(driverName);
+  const driver = await driverOf(ctx, driverName);
+  // Networks whose endpoints get no interface carry no addresses either.
+  const addressless = driver.capability().noInterface === true;
   const ipamName = o.ipam?.driver ?? (addressless ? IpamDriverNames.null : IpamDriverNames.default);
   const ipam = ipamOf(ctx, ipamName);
-  const driver = await driverOf(ctx, driverName);
   return ctx.locks.run([lockKeys.networkNames], async () => {
     if ([...ctx.state.networks.values()].some((n) => n.record.name === o.name)) throw errNetworkExists(o.name);
     const record: NetworkRecord = {

@@ -86,6 +86,8 @@ export interface EndpointRecord {
   readonly gatewayIPv6?: string;
   readonly staticRoutes: readonly StaticRouteRecord[];
   readonly disableGatewayService: boolean;
+  /** Hosts entries the driver asked for at join, set while joined. */
+  readonly extraHosts?: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
   /** Join priority (Docker's JoinOptionPriority), set while joined: higher wins the default gateway. */
   readonly priority?: number;
   readonly pending?: PendingAttachment;

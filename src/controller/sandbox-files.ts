@@ -19,7 +19,8 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
     ...(e.address === undefined ? {} : { ipv4: e.address.split("/")[0] as string }),
     ...(e.addressIPv6 === undefined ? {} : { ipv6: e.addressIPv6.split("/")[0] as string }),
   }));
-  const hosts = buildHosts({ hostname: sb.hostname, domainname: sb.domainname, extraHosts: sb.extraHosts, endpoints });
+  const extraHosts = [...sb.extraHosts, ...joined.flatMap((e) => e.extraHosts ?? [])];
+  const hosts = buildHosts({ hostname: sb.hostname, domainname: sb.domainname, extraHosts, endpoints });
   const user = parseDnsUserConfig({ dns: sb.dns, dnsSearch: sb.dnsSearch, dnsOptions: sb.dnsOptions });
   const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
   const { content } = ctx.resolvConf.sandbox({ user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });

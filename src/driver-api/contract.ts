@@ -1,27 +1,29 @@
-// The driver contract: what the controller asks of a network driver, by IDs only (never names).
+// The driver contract, shaped like Docker's driver API: what the controller asks of a network driver, by
+// IDs only. A driver creates what it owns (bridges, the interface of a join) and answers what the sandbox
+// needs; the controller configures the interface, picks the gateway, writes the sandbox's files and
+// keeps the records. A driver never sees a sandbox's other endpoints.
 
 import type { IpAddress, IpPrefix } from "../types/index.js";
 
 export type DataScope = "local" | "global";
 
+/**
+ * What a driver declares about itself (Docker's driverapi.Capability, plus what the controller would
+ * otherwise have to know from a driver's name). Every field but the scopes is optional: the defaults are
+ * what most drivers are — endpoints with an interface, in sandboxes of their own.
+ */
 export interface Capability {
   /** Where the driver's network state lives: one host ("local") or the cluster store ("global"). */
   readonly dataScope: DataScope;
   /** Whether endpoints on different hosts can reach each other; "" when not applicable (null driver). */
   readonly connectivityScope: DataScope | "";
   /**
-   * createEndpoint and deleteEndpoint change nothing outside this process (no kernel object, no call to
-   * another process): a crash half way through creating one leaves nothing to undo. With an IPAM that
-   * keeps no state of its own either, the controller then records the endpoint once, when it is ready,
-   * instead of recording its creation first (one store transaction fewer on every attach).
+   * Joining gives the sandbox no interface: networks get no address pools, endpoints no addresses, names
+   * or DNS, and never the default route (Docker's null and host drivers).
    */
-  readonly endpointsInMemory?: boolean;
-  /**
-   * programExternalConnectivity may be called for an endpoint whose join is still in flight (it waits
-   * for what it needs of the join itself): the controller then publishes a joining endpoint's ports
-   * while the kernel creates its interface, when it will likely take the sandbox's gateway.
-   */
-  readonly connectivityDuringJoin?: boolean;
+  readonly noInterface?: boolean;
+  /** Only a sandbox that uses the host's own network namespace may join, and such a sandbox only these networks (Docker's host driver). */
+  readonly hostNamespace?: boolean;
 }
 
 /** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */
@@ -83,24 +85,25 @@ export interface JoinRequest {
   readonly endpointId: string;
   /** Path of the sandbox's network namespace. */
   readonly sandboxKey: string;
-  /** Final interface name inside the sandbox (`eth0`, `eth1` …); drivers create it there directly. */
-  readonly ifname: string;
-  readonly options: ReadonlyMap<string, string>;
   /**
-   * What the controller would configure on the interface once the driver has made it. A driver that
-   * can apply it while creating the interface, in the same kernel call, does and answers `setupApplied`
-   * (the bridge: one sendmsg instead of two, and nothing left for the controller to do). Offered only
-   * when nothing must happen in between (no IPv6 sysctl to write first).
+   * The interface's final name inside the sandbox (`eth0`, `eth1` …). A driver that can create the
+   * interface inside the sandbox does so under this name (moving a link between namespaces costs the
+   * kernel ~19 ms); one that cannot creates it in the host's namespace and answers its name there.
    */
-  readonly setup?: InterfaceSetup;
+  readonly ifname: string;
+  /** Endpoint options (`com.docker.network.endpoint.*` and driver options given at connect), unparsed. */
+  readonly options: ReadonlyMap<string, string>;
 }
 
-export interface InterfaceSetup {
-  /** The endpoint's addresses, to add to the interface (IPv6 ones without DAD). */
-  readonly addresses: readonly IpPrefix[];
-  /** The endpoint becomes the sandbox's gateway endpoint: also the default routes via the join's gateways. */
-  readonly defaultRoutes: boolean;
-}
+/**
+ * Where the driver left the endpoint's interface, down and without addresses: the controller configures
+ * it (MAC, addresses, routes, up), as libnetwork's sandbox does with Docker's InterfaceName.
+ */
+export type JoinedInterface =
+  /** Created inside the sandbox under the request's `ifname`. */
+  | { readonly placement: "sandbox" }
+  /** Created in the host's namespace as `srcName` (remote plugins): the controller moves it into the sandbox as `ifname`. */
+  | { readonly placement: "host"; readonly srcName: string };
 
 export type StaticRouteType = "nexthop" | "connected";
 
@@ -110,38 +113,48 @@ export interface StaticRoute {
   readonly nextHop?: IpAddress;
 }
 
-export interface JoinResult {
+export interface ExtraHost {
+  readonly name: string;
+  readonly address: IpAddress;
+}
+
+/** What a join gives the sandbox (Docker's JoinInfo). */
+export interface JoinInfo {
+  /** Absent for drivers with the `noInterface` capability. */
+  readonly interface?: JoinedInterface;
+  /** The MAC the interface must have, when the driver decides it at join; otherwise the endpoint's. */
+  readonly macAddress?: string;
+  /** Addresses decided at join (e.g. leased), replacing the endpoint's; otherwise the endpoint's IPAM addresses. */
+  readonly address?: IpPrefix;
+  readonly addressIPv6?: IpPrefix;
+  /** Next hops of the default routes, when this endpoint gives the sandbox its gateway. */
   readonly gateway?: IpAddress;
   readonly gatewayIPv6?: IpAddress;
   readonly staticRoutes: readonly StaticRoute[];
   /** The driver provides no default route and wants none from a gateway network either. */
   readonly disableGatewayService: boolean;
-  /**
-   * Set by drivers that could only create the interface in the host namespace (remote plugins):
-   * the controller moves it into the sandbox and renames it to the requested name.
-   */
-  readonly hostInterface?: string;
-  /** Whether the controller should configure the addresses (false: the driver already did). */
-  readonly controllerConfiguresAddresses: boolean;
-  /** The interface's index in the sandbox's netns, when the driver knows it (saves the controller a lookup). */
-  readonly ifindex?: number;
-  /**
-   * The request's `setup` is in place: the interface is up with its addresses, the result's static routes
-   * and, when asked, the default routes via `gateway`/`gatewayIPv6`. Implies the controller configures
-   * nothing.
-   */
-  readonly setupApplied?: boolean;
+  /** Entries the driver wants in the sandbox's hosts file. */
+  readonly extraHosts?: readonly ExtraHost[];
 }
 
-/** Every network driver implements this. Optional abilities are separate interfaces below. */
+/**
+ * Every network driver implements this. Optional abilities are separate interfaces below, detected at
+ * run time. A failing call throws (a `LibnetworkError` for a clear message) and leaves nothing half made.
+ */
 export interface NetworkDriver {
   readonly name: string;
   capability(): Capability;
   createNetwork(req: CreateNetworkRequest): Promise<void>;
   deleteNetwork(networkId: string): Promise<void>;
+  /**
+   * The controller records the endpoint once this returns: keep kernel objects for `join`. What a crash
+   * leaves of an endpoint that never got recorded is the driver's to drop in `restore`, which lists
+   * every endpoint the controller has.
+   */
   createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult>;
   deleteEndpoint(networkId: string, endpointId: string): Promise<void>;
-  join(req: JoinRequest): Promise<JoinResult>;
+  join(req: JoinRequest): Promise<JoinInfo>;
+  /** Removes what `join` created; the controller has already taken the interface out of the sandbox's view. */
   leave(networkId: string, endpointId: string): Promise<void>;
 }
 
@@ -154,6 +167,27 @@ export interface ExternalConnectivity {
 /** Operational data of an endpoint for `DriverInfo()` (port map, MAC …), keyed by Docker's labels. */
 export interface OperationalInfo {
   endpointOperInfo(networkId: string, endpointId: string): ReadonlyMap<string, unknown>;
+}
+
+/** What a discovery event is about (Docker's discoverapi): a node of the cluster. */
+export type DiscoveryType = "node";
+
+export interface NodeDiscovery {
+  /** The node's advertise address. */
+  readonly address: IpAddress;
+  /** This host itself. */
+  readonly self: boolean;
+}
+
+/** Drivers that follow the cluster's membership (multi-host drivers: overlay). */
+export interface Discovery {
+  discoverNew(type: DiscoveryType, data: NodeDiscovery): Promise<void>;
+  discoverDelete(type: DiscoveryType, data: NodeDiscovery): Promise<void>;
+}
+
+export function hasDiscovery(d: NetworkDriver): d is NetworkDriver & Discovery {
+  const c = d as Partial<Discovery>;
+  return typeof c.discoverNew === "function" && typeof c.discoverDelete === "function";
 }
 
 /** Drivers that own kernel objects and can check them against what they should be after a restart. */

@@ -1,24 +1,26 @@
 // Docker's host and null drivers share one shape: exactly one network, never deleted, endpoints that
-// create nothing. (A base for those two; other drivers implement NetworkDriver directly.)
+// create nothing and give the sandbox no interface. (A base for those two; other drivers implement
+// NetworkDriver directly.)
 
 import { forbidden } from "../errors/index.js";
 import type {
-  Capability, CreateEndpointResult, CreateNetworkRequest, DataScope, JoinResult, NetworkDriver, Restorable,
+  Capability, CreateEndpointResult, CreateNetworkRequest, JoinInfo, NetworkDriver, Restorable,
   RestoreState,
 } from "./contract.js";
 
 export class SingleInstanceDriver implements NetworkDriver, Restorable {
   readonly name: string;
-  readonly #connectivity: DataScope | "";
+  readonly #capability: Capability;
   #network: string | undefined;
 
-  constructor(name: string, connectivityScope: DataScope | "") {
+  /** `capability`: the scopes, and whether joins are for sandboxes in the host's netns; `noInterface` is implied. */
+  constructor(name: string, capability: Omit<Capability, "noInterface">) {
     this.name = name;
-    this.#connectivity = connectivityScope;
+    this.#capability = Object.freeze({ ...capability, noInterface: true });
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: this.#connectivity, endpointsInMemory: true };
+    return this.#capability;
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
@@ -35,8 +37,8 @@ export class SingleInstanceDriver implements NetworkDriver, Restorable {
   async createEndpoint(): Promise<CreateEndpointResult> { return {}; }
   async deleteEndpoint(): Promise<void> {}
 
-  async join(): Promise<JoinResult> {
-    return { staticRoutes: [], disableGatewayService: true, controllerConfiguresAddresses: false };
+  async join(): Promise<JoinInfo> {
+    return { staticRoutes: [], disableGatewayService: true };
   }
 
   async leave(): Promise<void> {}

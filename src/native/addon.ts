@@ -5,9 +5,6 @@ import { createRequire } from "node:module";
 /** An opaque handle returned by `watch`. */
 export interface WatchHandle { readonly __watch: unique symbol }
 
-/** An opaque handle returned by `sendAsyncChained`. */
-export interface ChainHandle { readonly __chain: unique symbol }
-
 /** Errors thrown by the addon look like Node's system errors. */
 export interface NativeError extends Error {
   readonly code: string;
@@ -29,14 +26,6 @@ export interface NativeAddon {
    * rtnetlink request happens inside send, so the calling thread goes on meanwhile.
    */
   sendAsync(fd: number, data: Buffer, done: (err: Error | null) => void): void;
-  /**
-   * sendAsync with a second part: the pool thread sends `head`, then the tail given to `chainTail` (in
-   * the same tick), so the kernel handles them in order. `done` gets the head's and the tail's outcome
-   * (a tail not given, or not sent because the head failed: ECANCELED).
-   */
-  sendAsyncChained(fd: number, head: Buffer, done: (err: Error | null, tailErr: Error | null) => void): ChainHandle;
-  /** The tail of a chained send, or null for none; once per chain, before its callback. */
-  chainTail(handle: ChainHandle, tail: Buffer | null): void;
   /** Every datagram queued now, concatenated, or null if none. Never blocks. */
   recv(fd: number): Buffer | null;
   close(fd: number): void;

@@ -127,40 +127,6 @@ export class NetlinkSocket {
     this.#pending.clear();
   }
 
-  /**
-   * Sends `head` from a thread-pool thread and, from that same thread right after it, the requests `tail`
-   * builds meanwhile on this thread: the kernel handles them in that order (the tail may refer to what the
-   * head creates), and building the tail overlaps the kernel's work on the head. Results as `batch`'s,
-   * head's first. A tail that throws is not sent; its error is thrown once the head's answers are in.
-   */
-  async chain(head: readonly NetlinkRequest[], tail: () => readonly NetlinkRequest[]): Promise<Array<RawMessage[] | NetlinkError>> {
-    if (this.#closed) throw internal("ERR_NETLINK_CLOSED", "netlink socket is closed");
-    const first = this.#prepare(head);
-    let second: Prepared | undefined;
-    this.#offThread++;
-    const handle = this.#native.sendAsyncChained(this.#fd, first.data, (err, tailErr) => {
-      if (!this.#offThreadDone()) return;
-      if (err !== null) first.failed(err);
-      if (tailErr !== null) second?.failed(tailErr);
-      this.#sent();
-    });
-    let buildError: unknown;
-    try {
-      second = this.#prepare(tail());
-    } catch (err) {
-      buildError = err ?? new Error("tail failed");
-    }
-    try {
-      // An empty tail is none: nothing to send after the head.
-      this.#native.chainTail(handle, second === undefined || second.data.length === 0 ? null : second.data);
-    } catch (err) {
-      second?.failed(err);
-    }
-    const results = await Promise.all([...first.sent.promises, ...(second?.sent.promises ?? [])]);
-    if (buildError !== undefined) throw buildError;
-    return results as Array<RawMessage[] | NetlinkError>;
-  }
-
   #send(requests: readonly NetlinkRequest[], framing?: Framing): Sent {
     const { data, sent, failed } = this.#prepare(requests, framing);
     if (framing === undefined && requests[0]?.offThread === true) {

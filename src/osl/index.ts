@@ -10,4 +10,4 @@ export * from "./neigh.js";
 export type { NetlinkRequest } from "../netlink/index.js";
 export * from "./nft-generation.js";
 export * from "./link-stats.js";
-export * from "./prepared.js";
+export * from "./interface.js";

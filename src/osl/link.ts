@@ -115,6 +115,8 @@ export interface LinkChanges {
   /** New name (older kernels refuse to rename an up link with EBUSY; 6.18 allows it). */
   readonly name?: string;
   readonly group?: number;
+  /** Moves the link into this netns (with `name`, under that name there). */
+  readonly netns?: NetnsHandle;
 }
 
 function checkMtu(mtu: number | undefined): void {
@@ -145,13 +147,9 @@ export async function setLinkRequest(h: NetnsHandle, ref: LinkRef, changes: Link
     ...(changes.mac === undefined ? {} : { address: changes.mac }),
     ...(master === undefined ? {} : { master }),
     ...(changes.group === undefined ? {} : { group: changes.group }),
+    ...(changes.netns === undefined ? {} : { netNsFd: changes.netns.attrNsFd() }),
   };
   return linkRequest(RTM_NEWLINK, "set link", ref, { ifi: { index: t.index, ...up }, attrs });
-}
-
-/** Brings the link `index` up; built without a lookup, e.g. before the link exists, to go out with its creation. */
-export function linkUpRequest(index: number): NetlinkRequest {
-  return linkRequest(RTM_NEWLINK, "set link", index, { ifi: { index, flags: IFF_UP, change: IFF_UP }, attrs: {} });
 }
 
 export async function setLink(h: NetnsHandle, ref: LinkRef, changes: LinkChanges): Promise<void> {

@@ -5,9 +5,9 @@
 // Env: DNET_DATA_DIR, DNET_NETNS_DIR, DNET_ETC_DIR, DNET_RESOLV_CONF (the controller's paths), DNET_WORLD_FILE
 // (the world's IDs are written there as JSON before the fault is armed), DNET_FAULT (empty: build the
 // world, close cleanly, exit 0), DNET_NET_DRIVER (the networks' driver, default the veth test driver),
-// DNET_WORLD=networks (networks only, no sandboxes or endpoints), DNET_EP_IN_MEMORY=1 (the veth test driver
-// declares endpointsInMemory, as bridge does). Exit code 3: the operation finished
-// without reaching its fault point.
+// DNET_WORLD=networks (networks only, no sandboxes or endpoints), DNET_VETH_PLACEMENT=host (the veth test
+// driver leaves a join's interface in the host's netns, for the controller to move, as remote plugins
+// do). Exit code 3: the operation finished without reaching its fault point.
 
 import { writeFileSync } from "node:fs";
 import { Controller, type Endpoint, type Network, type Sandbox } from "../index.js";
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const c = await Controller.create({
     dns: ["127.0.0.1"], dataDir: env("DNET_DATA_DIR"), netnsDir: env("DNET_NETNS_DIR"), etcNetnsDir: env("DNET_ETC_DIR"),
     hostResolvConf: env("DNET_RESOLV_CONF"), firewall: "none",
-    drivers: ({ handles }) => [new RestoringVethDriver(handles, "testveth", process.env["DNET_EP_IN_MEMORY"] === "1")],
+    drivers: ({ handles }) => [new RestoringVethDriver(handles, { placement: process.env["DNET_VETH_PLACEMENT"] === "host" ? "host" : "sandbox" })],
     fault: (p) => { if (armed && p === point) process.kill(process.pid, "SIGKILL"); },
   });
   const { world, built } = await buildWorld(c, options);

@@ -1,30 +1,35 @@
-// A minimal network driver for controller tests: each join creates a veth whose peer is born inside the
-// sandbox under the requested name; the gateway is the network's IPAM gateway. No bridge, no firewall.
+// A network driver written for tests against nothing but the driver contract (and osl for the kernel):
+// each join creates a veth pair whose sandbox end is either born inside the sandbox under its final name
+// or, like a remote plugin's, left in the host's netns for the controller to move; the gateway is the
+// network's IPAM gateway. No bridge, no firewall.
 
 import type {
-  Capability, CreateEndpointResult, CreateNetworkRequest, JoinRequest, JoinResult, NetworkDriver,
+  Capability, CreateEndpointResult, CreateNetworkRequest, JoinInfo, JoinRequest, NetworkDriver,
 } from "../driver-api/index.js";
-import { HandleCache, createVeth, deleteLink, findLink } from "../osl/index.js";
+import { createVeth, deleteLink, findLink, type HandleCache } from "../osl/index.js";
 import type { IpAddress } from "../types/index.js";
+
+export interface TestVethDriverOptions {
+  readonly name?: string;
+  /** Where the sandbox end is created: in the sandbox (default) or in the host's netns, to be moved. */
+  readonly placement?: "sandbox" | "host";
+}
 
 export class TestVethDriver implements NetworkDriver {
   readonly name: string;
   readonly calls: string[] = [];
   readonly #handles: HandleCache;
+  readonly #placement: "sandbox" | "host";
   readonly #gateways = new Map<string, IpAddress | undefined>();
-  readonly #hostSide = new Map<string, string>();
 
-  readonly #endpointsInMemory: boolean;
-
-  /** `endpointsInMemory`: declare that capability (its endpoints are in memory either way), as bridge does. */
-  constructor(handles: HandleCache, name = "testveth", endpointsInMemory = false) {
+  constructor(handles: HandleCache, options: TestVethDriverOptions = {}) {
     this.#handles = handles;
-    this.name = name;
-    this.#endpointsInMemory = endpointsInMemory;
+    this.name = options.name ?? "testveth";
+    this.#placement = options.placement ?? "sandbox";
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: "local", endpointsInMemory: this.#endpointsInMemory };
+    return { dataScope: "local", connectivityScope: "local" };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
@@ -41,19 +46,28 @@ export class TestVethDriver implements NetworkDriver {
   async createEndpoint(): Promise<CreateEndpointResult> { return {}; }
   async deleteEndpoint(): Promise<void> {}
 
-  async join(req: JoinRequest): Promise<JoinResult> {
+  async join(req: JoinRequest): Promise<JoinInfo> {
     this.calls.push(`join ${req.endpointId} ${req.ifname}`);
-    const host = `tv${req.endpointId.slice(0, 10)}`;
-    await createVeth(this.#handles.host(), { name: host, up: true, peer: { name: req.ifname, netns: this.#handles.get(req.sandboxKey) } });
-    this.#hostSide.set(req.endpointId, host);
+    const host = this.#handles.host();
+    const { hostEnd, srcName } = names(req.endpointId);
+    const inSandbox = this.#placement === "sandbox";
+    const peer = inSandbox ? { name: req.ifname, netns: this.#handles.get(req.sandboxKey) } : { name: srcName };
+    await createVeth(host, { name: hostEnd, up: true, peer });
     const gateway = this.#gateways.get(req.networkId);
-    return { staticRoutes: [], disableGatewayService: false, controllerConfiguresAddresses: true, ...(gateway === undefined ? {} : { gateway }) };
+    return {
+      interface: inSandbox ? { placement: "sandbox" } : { placement: "host", srcName },
+      staticRoutes: [], disableGatewayService: false, ...(gateway === undefined ? {} : { gateway }),
+    };
   }
 
   async leave(_networkId: string, endpointId: string): Promise<void> {
     this.calls.push(`leave ${endpointId}`);
-    const host = this.#hostSide.get(endpointId) ?? `tv${endpointId.slice(0, 10)}`;
-    if ((await findLink(this.#handles.host(), host)) !== undefined) await deleteLink(this.#handles.host(), host);
-    this.#hostSide.delete(endpointId);
+    const host = this.#handles.host();
+    const { hostEnd } = names(endpointId);
+    if ((await findLink(host, hostEnd)) !== undefined) await deleteLink(host, hostEnd);
   }
+}
+
+function names(endpointId: string): { hostEnd: string; srcName: string } {
+  return { hostEnd: `tv${endpointId.slice(0, 10)}`, srcName: `ts${endpointId.slice(0, 10)}` };
 }

@@ -4,6 +4,6 @@ import { SingleInstanceDriver } from "../../driver-api/index.js";
 
 export class HostDriver extends SingleInstanceDriver {
   constructor() {
-    super("host", "local");
+    super("host", { dataScope: "local", connectivityScope: "local", hostNamespace: true });
   }
 }

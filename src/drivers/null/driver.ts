@@ -4,6 +4,6 @@ import { SingleInstanceDriver } from "../../driver-api/index.js";
 
 export class NullDriver extends SingleInstanceDriver {
   constructor() {
-    super("null", "");
+    super("null", { dataScope: "local", connectivityScope: "" });
   }
 }
