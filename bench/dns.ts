@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { loadNative, type NativeAddon } from "../src/native/index.js";
-import { ScratchSandboxes, type ScratchSandbox } from "../src/dns/e2e-fixture.js";
+import { ScratchSandboxes, type ScratchSandbox } from "../src/testing/dns-sandboxes.js";
 import { ServiceRecords } from "../src/dns/records.js";
 import { DnsServer } from "../src/dns/server.js";
 import { TestUpstream } from "../src/dns/test-upstream.js";

@@ -4,6 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { NftablesBackend } from "../src/firewall/index.js";
+import { loadNative } from "../src/native/index.js";
+import { NETLINK_NETFILTER } from "../src/netlink/index.js";
+import { HandleCache } from "../src/osl/index.js";
 import { parseIp, parsePrefix } from "../src/types/index.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
@@ -28,6 +31,8 @@ async function pass(docker: boolean): Promise<Map<Op, number[]>> {
   const ns = `dnetbench-fw-${randomBytes(3).toString("hex")}`;
   const samples = new Map<Op, number[]>();
   sh("ip", ["netns", "add", ns]);
+  // The nfnetlink socket for port maps, opened the way the composition root does.
+  const handles = new HandleCache(loadNative());
   try {
     const inNs = (cmd: string, ...args: string[]): void => sh("ip", ["netns", "exec", ns, cmd, ...args]);
     // Bridges must exist: addNetwork sets route_localnet on them.
@@ -38,7 +43,7 @@ async function pass(docker: boolean): Promise<Map<Op, number[]>> {
       inNs("iptables", "-w", "-I", "FORWARD", "-j", "DOCKER-USER");
       inNs("iptables", "-w", "-P", "FORWARD", "DROP");
     }
-    const fw = new NftablesBackend({ netns: ns });
+    const fw = new NftablesBackend({ netns: ns, openNetfilter: (o) => handles.get(`/run/netns/${ns}`).openSocket(NETLINK_NETFILTER, o) });
     // An anchor network keeps the table, so each run measures the per-network path, not table creation.
     await fw.addNetwork({ id: "anchor", bridge: "bra", subnets4: [parsePrefix("10.210.0.0/24")], subnets6: [],
       internal: false, icc: true, masquerade: true });
@@ -54,6 +59,7 @@ async function pass(docker: boolean): Promise<Map<Op, number[]>> {
     }
     await fw.close();
   } finally {
+    handles.closeAll();
     sh("ip", ["netns", "del", ns]);
   }
   return samples;
@@ -79,10 +85,13 @@ async function portPaths(): Promise<Map<string, number[]>> {
     samples.set(key, list);
   };
   sh("ip", ["netns", "add", ns]);
+  // The nfnetlink socket for port maps, opened the way the composition root does.
+  const handles = new HandleCache(loadNative());
   try {
     const backends = PATHS.map((path, i) => {
       sh("ip", ["netns", "exec", ns, "ip", "link", "add", `br${path}`, "type", "bridge"]);
-      const fw = new NftablesBackend({ netns: ns, table: `dnet_${path}`, nfnetlink: path === "nfnl", iptablesCompat: false });
+      const fw = new NftablesBackend({ netns: ns, table: `dnet_${path}`, nfnetlink: path === "nfnl", iptablesCompat: false,
+        openNetfilter: (o) => handles.get(`/run/netns/${ns}`).openSocket(NETLINK_NETFILTER, o) });
       const net = { id: path, bridge: `br${path}`, subnets4: [parsePrefix(`10.211.${i}.0/24`)], subnets6: [],
         internal: false, icc: true, masquerade: true };
       const mapping = { proto: "tcp" as const, hostPort: 8080 + i, hostPortEnd: 8080 + i, containerIp: parseIp(`10.211.${i}.2`), containerPort: 80 };
@@ -100,6 +109,7 @@ async function portPaths(): Promise<Map<string, number[]>> {
     }
     for (const b of backends) { await b.fw.removeNetwork(b.path); await b.fw.close(); }
   } finally {
+    handles.closeAll();
     sh("ip", ["netns", "del", ns]);
   }
   return samples;

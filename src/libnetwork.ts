@@ -10,11 +10,13 @@ import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
 import type { EmbeddedDns } from "./controller/index.js";
+import { NETLINK_NETFILTER } from "./netlink/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
 import type { IpPrefix } from "./types/index.js";
 import { notImplemented } from "./errors/index.js";
 import { NftablesBackend } from "./firewall/nftables.js";
+import type { NetfilterOpener } from "./firewall/nfnl-writer.js";
 import { NoneBackend } from "./firewall/none.js";
 import type { FirewallBackend } from "./firewall/contract.js";
 
@@ -72,7 +74,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
-  const firewall = openFirewall(options.firewall ?? "nftables", native, handles);
+  const firewall = openFirewall(options.firewall ?? "nftables", handles);
   const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
@@ -90,13 +92,14 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   });
 }
 
-function openFirewall(kind: "nftables" | "iptables" | "none", native: NativeAddon, handles: HandleCache): FirewallBackend {
+function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {
   // Sysctls go through the netns handle (/proc/sys opened in place) instead of one `sysctl` exec each.
   const writeSysctls = async (entries: ReadonlyArray<readonly [string, string]>): Promise<void> => {
     for (const [key, value] of entries) handles.host().writeSysctl(key, value);
   };
   // Port-map changes go through the backend's own nfnetlink socket (closed by firewall.close()).
-  if (kind === "nftables") return new NftablesBackend({ writeSysctls, native });
+  const openNetfilter: NetfilterOpener = (o) => handles.host().openSocket(NETLINK_NETFILTER, o);
+  if (kind === "nftables") return new NftablesBackend({ writeSysctls, openNetfilter });
   if (kind === "none") return new NoneBackend();
   throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
 }

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { AF_INET, SOCK_DGRAM, loadNative, type NativeAddon } from "../native/index.js";
 import { rootOnly, uniqueName } from "../testing/kernel.js";
-import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "./e2e-fixture.js";
+import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "../testing/dns-sandboxes.js";
 import { DnsType, decodeMessage, encodeMessage, newHeader, type DnsRecord } from "./message.js";
 import { ServiceRecords } from "./records.js";
 import { DnsServer } from "./server.js";

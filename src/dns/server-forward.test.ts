@@ -5,7 +5,7 @@ import dgram from "node:dgram";
 import { after, before, describe, test } from "node:test";
 import { AF_INET, SOCK_DGRAM, loadNative, type NativeAddon } from "../native/index.js";
 import { rootOnly, uniqueName } from "../testing/kernel.js";
-import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "./e2e-fixture.js";
+import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "../testing/dns-sandboxes.js";
 import { DnsType, encodeMessage, newHeader } from "./message.js";
 import { ServiceRecords } from "./records.js";
 import { DnsServer } from "./server.js";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { loadNative } from "../native/index.js";
 import { rootOnly, uniqueName } from "../testing/kernel.js";
-import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "./e2e-fixture.js";
+import { ScratchSandboxes, answerData, dig, type ScratchSandbox } from "../testing/dns-sandboxes.js";
 import { ServiceRecords } from "./records.js";
 import { DnsServer } from "./server.js";
 

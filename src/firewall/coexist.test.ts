@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { rootOnly, uniqueName } from "../testing/kernel.js";
+import { netfilterIn, rootOnly, uniqueName } from "../testing/kernel.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import type { FirewallNetwork } from "./contract.js";
 import { NftablesBackend } from "./nftables.js";
@@ -23,6 +23,7 @@ const PUBLISH = [
 describe("coexistence with Docker's iptables (FORWARD policy DROP)", rootOnly, () => {
   const topo = new Topology(uniqueName("fw"));
   let fw: NftablesBackend;
+  let netfilter: ReturnType<typeof netfilterIn> | undefined;
   const ipt = (tool: "iptables" | "ip6tables", ...args: string[]): string => topo.exec(topo.host, tool, ["-w", ...args]);
   const snapshot = (): string => `${ipt("iptables", "-S")}\n${ipt("ip6tables", "-S")}`;
 
@@ -38,11 +39,13 @@ describe("coexistence with Docker's iptables (FORWARD policy DROP)", rootOnly, (
       ipt(tool, "-A", "FORWARD", "-o", "docker0", "-j", "DOCKER");
       ipt(tool, "-P", "FORWARD", "DROP");
     }
-    fw = new NftablesBackend({ netns: topo.host });
+    netfilter = netfilterIn(topo.host);
+    fw = new NftablesBackend({ netns: topo.host, openNetfilter: netfilter.open });
   });
 
   after(async () => {
     await fw?.close();
+    netfilter?.close();
     topo.teardown();
   });
 

@@ -7,4 +7,5 @@ export * from "./drift.js";
 export * from "./exec.js";
 export * from "./iptables-compat.js";
 export * from "./nftables.js";
+export type { NetfilterOpener } from "./nfnl-writer.js";
 export * from "./none.js";

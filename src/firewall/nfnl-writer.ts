@@ -3,13 +3,9 @@
 // Why not `nft -f`: the spawn costs ~4 ms, and for deletes nft's close() of its netlink socket waits for
 // nf_tables' deferred destroy work (5–15 ms). A socket that stays open pays neither.
 
-import { loadNative, type NativeAddon } from "../native/index.js";
-import { NETLINK_NETFILTER } from "../netlink/constants.js";
-import { NetlinkSocket } from "../netlink/socket.js";
-import { closeFd, openNetnsFd } from "../osl/namespace.js";
+import type { NetlinkSocket } from "../netlink/socket.js";
 import { forgetUdpFlows } from "./conntrack.js";
 import type { PortMapping } from "./contract.js";
-import { netnsPath } from "./exec.js";
 import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
 import { S } from "./rules.js";
@@ -23,6 +19,13 @@ export const PORT_MAPS: ReadonlySet<string> = new Set([S.ports4, S.ports6, S.hos
 /** A change batch larger than this goes through `nft -f` (the socket's send buffer is 1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
 
+/**
+ * Opens a NETLINK_NETFILTER socket in the firewall's netns that the writer then owns, e.g.
+ * `(o) => handle.openSocket(NETLINK_NETFILTER, o)` with the osl handle of that netns. The firewall is
+ * handed this by its composition root: it never loads the addon itself.
+ */
+export type NetfilterOpener = (options: { readonly receiveBufferBytes: number }) => NetlinkSocket;
+
 export class NfnlElementWriter {
   readonly #socket: NetlinkSocket;
   readonly #frames = nftBatchFrames();
@@ -31,16 +34,9 @@ export class NfnlElementWriter {
     this.#socket = socket;
   }
 
-  /** Opens the socket inside `netns` (a name under /run/netns or a path; default: ours). Throws when it cannot. */
-  static open(native: NativeAddon | undefined, netns: string | undefined): NfnlElementWriter {
-    const addon = native ?? loadNative();
-    const nsFd = netns === undefined ? -1 : openNetnsFd(netnsPath(netns));
-    try {
-      // The socket stays in the netns it was created in; the fd is not needed afterwards.
-      return new NfnlElementWriter(NetlinkSocket.open(addon, { protocol: NETLINK_NETFILTER, nsFd, receiveBufferBytes: 1 << 18 }));
-    } finally {
-      if (nsFd >= 0) closeFd(nsFd);
-    }
+  /** Opens the writer's socket with `openNetfilter`. Throws when it cannot. */
+  static open(openNetfilter: NetfilterOpener): NfnlElementWriter {
+    return new NfnlElementWriter(openNetfilter({ receiveBufferBytes: 1 << 18 }));
   }
 
   /** True when every set `add` and `del` touch is a port map. */

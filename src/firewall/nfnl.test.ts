@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readlinkSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { NetlinkError } from "../errors/index.js";
-import { rootOnly, run, tryRun, uniqueName } from "../testing/kernel.js";
+import { netfilterIn, rootOnly, run, tryRun, uniqueName } from "../testing/kernel.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import type { FirewallNetwork, PortMapping } from "./contract.js";
 import { commandRunner, type CommandRunner } from "./exec.js";
@@ -38,6 +38,7 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
   const ns = uniqueName("tnfnl");
   const calls: string[][] = [];
   let fw: NftablesBackend;
+  let netfilter: ReturnType<typeof netfilterIn> | undefined;
   let socketsBefore = 0;
 
   const nft = (...args: string[]): string => run("ip", ["netns", "exec", ns, "nft", ...args]);
@@ -56,13 +57,15 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
     run("ip", ["-n", ns, "link", "add", NET.bridge, "type", "bridge"]);
     const inner = commandRunner(ns);
     const runner: CommandRunner = async (cmd, args, input) => { calls.push([cmd, ...args]); return inner(cmd, args, input); };
+    netfilter = netfilterIn(ns);
     socketsBefore = socketFds();
-    fw = new NftablesBackend({ netns: ns, runner, nfnetlink: true, iptablesCompat: false });
+    fw = new NftablesBackend({ netns: ns, runner, openNetfilter: netfilter.open, nfnetlink: true, iptablesCompat: false });
     await fw.addNetwork(NET);
   });
 
   after(async () => {
     await fw?.close();
+    netfilter?.close();
     tryRun("ip", ["netns", "del", ns]);
   });
 
@@ -91,7 +94,7 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
   });
 
   test("the kernel's refusal is a NetlinkError with its text, and aborts the whole batch", async () => {
-    const writer = NfnlElementWriter.open(undefined, ns);
+    const writer = NfnlElementWriter.open((netfilter as NonNullable<typeof netfilter>).open);
     try {
       const add = new Map([
         ["ports6", [{ key: [{ t: "proto" as const, v: "tcp" as const }, { t: "port" as const, v: 9999 }], data: [{ t: "addr" as const, v: C6 }, { t: "port" as const, v: 1 }] }]],

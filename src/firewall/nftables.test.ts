@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { rootOnly, uniqueName } from "../testing/kernel.js";
+import { netfilterIn, rootOnly, uniqueName } from "../testing/kernel.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import type { FirewallNetwork } from "./contract.js";
 import { NftablesBackend } from "./nftables.js";
@@ -28,6 +28,7 @@ function net(key: string): FirewallNetwork {
 describe("nftables backend: real packets in scratch namespaces", rootOnly, () => {
   const topo = new Topology(uniqueName("fw"));
   let fw: NftablesBackend;
+  let netfilter: ReturnType<typeof netfilterIn> | undefined;
 
   /** `nft -j list table inet dnet` in HOST, or undefined when the table does not exist. */
   const listTable = (): string | undefined => {
@@ -53,11 +54,13 @@ describe("nftables backend: real packets in scratch namespaces", rootOnly, () =>
       topo.serve(topo.ns("a1"), ["tcp:80", "udp:5353", "tcp:9000", "tcp:9001", "tcp:9002"]),
       topo.serve(topo.ns("c1"), ["tcp:80"]),
     ]);
-    fw = new NftablesBackend({ netns: topo.host });
+    netfilter = netfilterIn(topo.host);
+    fw = new NftablesBackend({ netns: topo.host, openNetfilter: netfilter.open });
   });
 
   after(async () => {
     await fw?.close();
+    netfilter?.close();
     topo.teardown();
   });
 

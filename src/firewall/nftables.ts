@@ -1,7 +1,6 @@
 // The nftables backend: desired state in memory, one atomic transaction per change (`nft -f`, or an
 // nfnetlink batch on a persistent socket for port-map element changes).
 
-import type { NativeAddon } from "../native/index.js";
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
 import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "./contract.js";
@@ -9,7 +8,7 @@ import { parseListedTable, tableDrift } from "./drift.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
-import { NfnlElementWriter } from "./nfnl-writer.js";
+import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
 import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
 import { hostPortKeys, sameMapping, sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
 
@@ -18,11 +17,11 @@ export interface NftablesBackendOptions {
   readonly netns?: string;
   /** Replaces process execution (tests, or a composition root with its own runner). */
   readonly runner?: CommandRunner;
-  /** The addon for the nfnetlink socket (default: loaded on first use). */
-  readonly native?: NativeAddon;
+  /** Opens the persistent NETLINK_NETFILTER socket for port maps, in `netns` (e.g. an osl handle's openSocket). */
+  readonly openNetfilter?: NetfilterOpener;
   /**
-   * Port-map element changes through a persistent NETLINK_NETFILTER socket instead of `nft -f`.
-   * Default: on, unless a `runner` is given (then every change goes through the runner).
+   * Port-map element changes through that socket instead of `nft -f`. Default: on when `openNetfilter`
+   * is given, unless a `runner` is given too (then every change goes through the runner).
    */
   readonly nfnetlink?: boolean;
   /** Replaces the `sysctl` exec, e.g. with the osl writer that uses the netns handle. */
@@ -63,7 +62,7 @@ export class NftablesBackend implements FirewallBackend {
   constructor(options: NftablesBackendOptions = {}) {
     this.#table = dnetTable(options.table);
     this.#options = options;
-    if (!(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
+    if (options.openNetfilter === undefined || !(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
     this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
     this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
@@ -107,8 +106,9 @@ export class NftablesBackend implements FirewallBackend {
   /** The nfnetlink writer, opened on first use; undefined when off or it cannot be opened. */
   #nfnl(): NfnlElementWriter | undefined {
     if (this.#writer === undefined) {
-      // No socket (no addon, netns gone, nfnetlink missing): `nft -f` still works, or reports why not.
-      try { this.#writer = NfnlElementWriter.open(this.#options.native, this.#options.netns); } catch { this.#writer = null; }
+      // No socket (no opener, netns gone, nfnetlink missing): `nft -f` still works, or reports why not.
+      const open = this.#options.openNetfilter;
+      try { this.#writer = open === undefined ? null : NfnlElementWriter.open(open); } catch { this.#writer = null; }
     }
     return this.#writer ?? undefined;
   }

@@ -5,6 +5,7 @@ import { existsSync, fstatSync, readdirSync, statSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { LibnetworkError } from "../errors/index.js";
 import { loadNative, type NativeAddon } from "../native/index.js";
+import { NETLINK_NETFILTER } from "../netlink/constants.js";
 import { ipJson, rootOnly, tryRun, uniqueName } from "../testing/kernel.js";
 import { HandleCache, NetnsHandle } from "./handle.js";
 import { createVeth } from "./link-create.js";
@@ -115,6 +116,21 @@ describe("osl netns handles (root, scratch namespaces)", rootOnly, () => {
     assert.ok(!host.closed);
     cache.closeAll();
     assert.equal(fdCount(), base);
+  });
+
+  it("openSocket: a new socket per call that the caller owns (it outlives the handle), refused once closed", () => {
+    const cache = newCache();
+    const h = cache.get(scratch().path);
+    const base = fdCount();
+    const own = h.openSocket(NETLINK_NETFILTER, { receiveBufferBytes: 1 << 18 });
+    assert.notEqual(own, h.netfilter(), "not the handle's shared socket");
+    assert.equal(fdCount(), base + 2, "the caller's socket + the handle's netfilter socket");
+    cache.closeAll();
+    assert.ok(!own.closed, "closing the handle leaves the caller's socket alone");
+    // `base` counted the handle's netns fd and route socket; its netfilter socket went too.
+    assert.equal(fdCount(), base - 2 + 1, "the handle's fds are gone, the caller's socket stays");
+    own.close();
+    assert.throws(() => h.openSocket(NETLINK_NETFILTER), isError("internal", "ERR_HANDLE_CLOSED"));
   });
 
   it("a closed handle refuses use with typed errors; close is idempotent", async () => {

@@ -49,8 +49,7 @@ export class NetnsHandle {
    * too; a socket of its own keeps the shared one to short exchanges (one per reap, so opening is cheap).
    */
   async withOwnRouteSocket<T>(fn: (socket: NetlinkSocket) => Promise<T>): Promise<T> {
-    this.#assertOpen();
-    const socket = NetlinkSocket.open(this.native, { protocol: NETLINK_ROUTE, nsFd: this.nsFd });
+    const socket = this.openSocket(NETLINK_ROUTE);
     try {
       return await fn(socket);
     } finally {
@@ -67,6 +66,15 @@ export class NetnsHandle {
     if (this.nsFd >= 0) return this.nsFd;
     this.#ownNsFd ??= openNetnsFd("/proc/thread-self/ns/net");
     return this.#ownNsFd;
+  }
+
+  /**
+   * A new netlink socket of this netns that the caller owns and closes: for a user that keeps a socket of
+   * its own, sized for its batches (the firewall's port-map writer), instead of sharing this handle's.
+   */
+  openSocket(protocol: number, options: { readonly receiveBufferBytes?: number } = {}): NetlinkSocket {
+    this.#assertOpen();
+    return NetlinkSocket.open(this.native, { ...options, protocol, nsFd: this.nsFd });
   }
 
   /** The nfnetlink socket of this netns, opened on first use. */

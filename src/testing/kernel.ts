@@ -2,7 +2,9 @@
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import type { NetfilterOpener } from "../firewall/nfnl-writer.js";
 import { loadNative } from "../native/index.js";
+import { NETLINK_NETFILTER } from "../netlink/index.js";
 import { HandleCache } from "../osl/index.js";
 
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -37,4 +39,19 @@ export function ipJson<T = unknown>(args: readonly string[], netns?: string): T 
 /** Kernel handles on the compiled addon, for tests of layers that may not load it themselves (drivers). */
 export function openHandleCache(): HandleCache {
   return new HandleCache(loadNative());
+}
+
+/**
+ * For a firewall under test in the netns `name` (under /run/netns, which must exist): `open` is its
+ * `openNetfilter`, as the composition root gives it. `close` after the suite releases the netns handle.
+ */
+export function netfilterIn(name: string): { readonly open: NetfilterOpener; close(): void } {
+  const handles = openHandleCache();
+  try {
+    const handle = handles.get(`/run/netns/${name}`);
+    return { open: (o) => handle.openSocket(NETLINK_NETFILTER, o), close: () => handles.closeAll() };
+  } catch (err) {
+    handles.closeAll();
+    throw err;
+  }
 }
