@@ -73,10 +73,6 @@ export const TODO_EDGES: readonly TodoEntry[] = [
     fix: "load the `daemon` command with `await import(\"./daemon.js\")` when it runs" },
   { from: "src/cli/version.ts", to: "src/daemon/docker-routes.ts", kinds: ["static"],
     fix: "import DNET_VERSION from ../api/dto.js (then drop docker-routes.ts's re-export)" },
-  { from: "src/drivers/bridge/configured-join.test.ts", to: "src/firewall/none.ts", kinds: ["static"],
-    fix: "build the driver with noFirewall() from ../../testing/stand-ins.js" },
-  { from: "src/drivers/bridge/reaper.test.ts", to: "src/firewall/none.ts", kinds: ["static"],
-    fix: "build the driver with noFirewall() from ../../testing/stand-ins.js" },
   { from: "src/cli/cli.test.ts", to: "src/daemon/test-daemon.ts", kinds: ["static", "dynamic"],
     fix: "move daemon/test-daemon.ts (it spawns the daemon, imports only api/) to src/testing/ and import it from there" },
 ];

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { CreateNetworkRequest } from "../../driver-api/index.js";
-import { NoneBackend } from "../../firewall/none.js";
+import { noFirewall } from "../../testing/stand-ins.js";
 import { listLinks, type HandleCache } from "../../osl/index.js";
 import { eventually } from "../../testing/bridge-probes.js";
 import { ipJson, openHandleCache, rootOnly, run, tryRun } from "../../testing/kernel.js";
@@ -66,7 +66,7 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
   }
 
   test("detached veths leave the bridge, wait in the trash group and are deleted together once leaves pause", async () => {
-    const driver = new BridgeDriver({ handles, firewall: new NoneBackend(), reapDelayMs: 400, reapMaxDelayMs: 60_000 });
+    const driver = new BridgeDriver({ handles, firewall: noFirewall(), reapDelayMs: 400, reapMaxDelayMs: 60_000 });
     drivers.push(driver);
     await driver.createNetwork(request());
     for (let n = 0; n < 3; n++) await joined(driver, n, sandboxes[0] as string, `eth${n}`);
@@ -87,7 +87,7 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
   });
 
   test("hairpin is on for the port of an endpoint that publishes ports, off for the others", async () => {
-    const driver = new BridgeDriver({ handles, firewall: new NoneBackend() });
+    const driver = new BridgeDriver({ handles, firewall: noFirewall() });
     drivers.push(driver);
     await driver.createNetwork(request());
     await joined(driver, 10, sandboxes[1] as string, "eth0", true);
@@ -108,7 +108,7 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
   });
 
   test("when hairpin cannot be set, nothing stays published and the host port is free again", async () => {
-    const driver = new BridgeDriver({ handles, firewall: new NoneBackend() });
+    const driver = new BridgeDriver({ handles, firewall: noFirewall() });
     drivers.push(driver);
     await driver.createNetwork(request());
     await joined(driver, 20, sandboxes[1] as string, "eth5", true);
