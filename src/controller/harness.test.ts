@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly store?: KVStore;
   /** Run without the embedded resolver: sandboxes' resolv.conf then lists the host's servers. */
   readonly embeddedDns?: boolean;
+  /** Where the veth driver makes a join's interface (default: in the sandbox). */
+  readonly placement?: "sandbox" | "host";
 }
 
 export interface Harness {
@@ -54,7 +56,7 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
     // Names the resolver does not know are forwarded: only ever to loopback in tests (nothing listens
     // on 127.0.0.1:53 here, so they fail fast), never to the test resolv.conf's documentation address.
     dns: ["127.0.0.1"],
-    drivers: ({ handles }) => [driver = new TestVethDriver(handles)],
+    drivers: ({ handles }) => [driver = new TestVethDriver(handles, o.placement === undefined ? {} : { placement: o.placement })],
   });
   let controller: NetworkController;
   try {

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { rootOnly } from "../testing/kernel.js";
+import { rootOnly, tryRun } from "../testing/kernel.js";
 import type { Network, Sandbox } from "./objects.js";
 import {
   defaultRoute, hostTestLinks, ipv4In, linkNamesIn, linksIn, nsJson, openHarness, uniqueName, type Harness,
@@ -173,5 +173,31 @@ describe("join and leave (root)", rootOnly, () => {
     assert.throws(() => linkNamesIn(key), "the netns is gone");
     const reuse = await net("b").createEndpoint({ name: "gone", ip: "10.234.2.99" });
     await reuse.delete();
+  });
+});
+
+describe("join of an interface a driver made on the host side (root)", rootOnly, () => {
+  let h: Harness;
+  before(async () => { h = await openHarness({ placement: "host" }); });
+  after(async () => { await h?.close(); });
+
+  it("the controller moves it into the sandbox under its final name and configures it; leave takes it away", async () => {
+    const n = await h.controller.createNetwork({ name: uniqueName("jh"), driver: "testveth", ipam: { config: [{ subnet: "10.234.9.0/24" }] } });
+    const sb = await h.controller.createSandbox({ containerId: uniqueName("ctr") });
+    const ep = await n.createEndpoint({ name: "moved" });
+    try {
+      await ep.join(sb);
+      assert.equal(tryRun("ip", ["link", "show", `ts${ep.id.slice(0, 10)}`]), undefined, "no longer on the host side");
+      assert.ok(hostTestLinks().includes(`tv${ep.id.slice(0, 10)}`), "its peer stays on the host side");
+      assert.deepEqual(linkNamesIn(sb.key), ["eth0", "lo"]);
+      assert.deepEqual(ipv4In(sb.key, "eth0"), ["10.234.9.2/24"]);
+      assert.deepEqual(defaultRoute(sb.key), { gateway: "10.234.9.1", dev: "eth0" });
+      await ep.leave(sb);
+      assert.deepEqual(linkNamesIn(sb.key), ["lo"]);
+    } finally {
+      await ep.delete(true);
+      await sb.delete();
+      await n.delete();
+    }
   });
 });
