@@ -201,6 +201,8 @@ export interface EventDto {
 /** Docker's `filters` query: `{"name":{"x":true}}` or the legacy `{"name":["x"]}`. */
 export type FilterArgs = Record<string, string[]>;
 
+/** dnet's own version: the client prints it, the daemon reports it in /version. */
+export const DNET_VERSION = "0.1.0";
 export const API_VERSION = "1.41";
 export const MIN_API_VERSION = "1.24";
 export const DEFAULT_SOCKET = "/run/dnet/dnet.sock";

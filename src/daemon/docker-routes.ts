@@ -1,7 +1,7 @@
 // Docker Engine API, networks subset: what the real `docker network …` commands and Docker SDKs call.
 
 import { arch, release } from "node:os";
-import { API_VERSION, MIN_API_VERSION, type DockerIpamConfig, type DockerNetwork, type DockerNetworkCreateRequest, type DockerVersion } from "../api/dto.js";
+import { API_VERSION, DNET_VERSION, MIN_API_VERSION, type DockerIpamConfig, type DockerNetwork, type DockerNetworkCreateRequest, type DockerVersion } from "../api/dto.js";
 import { invalidArgument } from "../errors/index.js";
 import { networkDto } from "./convert.js";
 import { labelMatches, type Operations } from "./operations.js";
@@ -9,8 +9,6 @@ import type { Reply, Route } from "./server.js";
 import {
   object, objectArray, optBool, optObject, optString, parseFilters, reqString, stringArray, stringMap,
 } from "./validate.js";
-
-export const DNET_VERSION = "0.1.0";
 
 const PING_HEADERS = {
   "api-version": API_VERSION, ostype: "linux", "docker-experimental": "false", "cache-control": "no-cache, no-store, must-revalidate", pragma: "no-cache",
