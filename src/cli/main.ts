@@ -10,7 +10,7 @@ import { UsageError, type CliContext, type Command } from "./common.js";
 type Load = () => Promise<Command>;
 
 // Each subcommand is imported when it runs. Every one but `daemon` talks to the daemon through api/; the
-// daemon command alone runs the library (~170 modules) in this process, so only it loads src/daemon/.
+// daemon command alone runs the library (~160 modules) in this process, so only it loads src/daemon/.
 const networkLs: Load = async () => (await import("./network-ls.js")).networkLs;
 const networkRm: Load = async () => (await import("./network-rm.js")).networkRm;
 const sandboxLs: Load = async () => (await import("./sandbox-ls.js")).sandboxLs;
