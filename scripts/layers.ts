@@ -69,10 +69,6 @@ export const TEST_DRIVER_LAYERS: readonly string[] = ["driver-api", "osl", ...BA
  * rewritten in another change. The lint prints each on every run and fails once its edge is gone.
  */
 export const TODO_EDGES: readonly TodoEntry[] = [
-  { from: "src/cli/main.ts", to: CLI_DAEMON, kinds: ["static"],
-    fix: "load the `daemon` command with `await import(\"./daemon.js\")` when it runs" },
-  { from: "src/cli/version.ts", to: "src/daemon/docker-routes.ts", kinds: ["static"],
-    fix: "import DNET_VERSION from ../api/dto.js (then drop docker-routes.ts's re-export)" },
   { from: "src/cli/cli.test.ts", to: "src/daemon/test-daemon.ts", kinds: ["static", "dynamic"],
     fix: "move daemon/test-daemon.ts (it spawns the daemon, imports only api/) to src/testing/ and import it from there" },
 ];

@@ -201,7 +201,7 @@ export interface EventDto {
 /** Docker's `filters` query: `{"name":{"x":true}}` or the legacy `{"name":["x"]}`. */
 export type FilterArgs = Record<string, string[]>;
 
-/** dnet's own version, reported by the daemon (`GET /version`) and by `dnet version` as the client's. */
+/** dnet's own version: the client prints it, the daemon reports it in /version. */
 export const DNET_VERSION = "0.1.0";
 export const API_VERSION = "1.41";
 export const MIN_API_VERSION = "1.24";

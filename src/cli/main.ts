@@ -5,29 +5,33 @@
 import { DnetClient } from "../api/client.js";
 import { EXIT_CODE_BY_KIND, isLibnetworkError } from "../errors/index.js";
 import { UsageError, type CliContext, type Command } from "./common.js";
-import { daemon } from "./daemon.js";
-import { networkConnect } from "./network-connect.js";
-import { networkCreate } from "./network-create.js";
-import { networkDisconnect } from "./network-disconnect.js";
-import { networkInspect } from "./network-inspect.js";
-import { networkLs } from "./network-ls.js";
-import { networkPrune } from "./network-prune.js";
-import { networkRm } from "./network-rm.js";
-import { run } from "./run.js";
-import { sandboxCreate } from "./sandbox-create.js";
-import { sandboxExec } from "./sandbox-exec.js";
-import { sandboxInspect } from "./sandbox-inspect.js";
-import { sandboxLs } from "./sandbox-ls.js";
-import { sandboxRm } from "./sandbox-rm.js";
-import { version } from "./version.js";
 
-const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string, Command>>>> = {
-  daemon, run, version,
+/** Loads one subcommand's file: a command pays only for the modules it uses. */
+type Load = () => Promise<Command>;
+
+// Each subcommand is imported when it runs. Every one but `daemon` talks to the daemon through api/; the
+// daemon command alone runs the library (~160 modules) in this process, so only it loads src/daemon/.
+const networkLs: Load = async () => (await import("./network-ls.js")).networkLs;
+const networkRm: Load = async () => (await import("./network-rm.js")).networkRm;
+const sandboxLs: Load = async () => (await import("./sandbox-ls.js")).sandboxLs;
+const sandboxRm: Load = async () => (await import("./sandbox-rm.js")).sandboxRm;
+
+const COMMANDS: Readonly<Record<string, Load | Readonly<Record<string, Load>>>> = {
+  daemon: async () => (await import("./daemon.js")).daemon,
+  run: async () => (await import("./run.js")).run,
+  version: async () => (await import("./version.js")).version,
   network: {
-    create: networkCreate, ls: networkLs, list: networkLs, inspect: networkInspect, rm: networkRm, remove: networkRm,
-    connect: networkConnect, disconnect: networkDisconnect, prune: networkPrune,
+    create: async () => (await import("./network-create.js")).networkCreate, ls: networkLs, list: networkLs,
+    inspect: async () => (await import("./network-inspect.js")).networkInspect, rm: networkRm, remove: networkRm,
+    connect: async () => (await import("./network-connect.js")).networkConnect,
+    disconnect: async () => (await import("./network-disconnect.js")).networkDisconnect,
+    prune: async () => (await import("./network-prune.js")).networkPrune,
   },
-  sandbox: { create: sandboxCreate, ls: sandboxLs, list: sandboxLs, inspect: sandboxInspect, rm: sandboxRm, remove: sandboxRm, exec: sandboxExec },
+  sandbox: {
+    create: async () => (await import("./sandbox-create.js")).sandboxCreate, ls: sandboxLs, list: sandboxLs,
+    inspect: async () => (await import("./sandbox-inspect.js")).sandboxInspect, rm: sandboxRm, remove: sandboxRm,
+    exec: async () => (await import("./sandbox-exec.js")).sandboxExec,
+  },
 };
 
 const USAGE = "usage: dnet [-H unix://PATH] COMMAND (daemon | network create|ls|inspect|rm|connect|disconnect|prune | sandbox create|ls|inspect|rm|exec | run | version)";
@@ -54,14 +58,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (group === undefined || group === "help" || group === "--help" || group === "-h") throw new UsageError(USAGE);
     const entry = COMMANDS[group];
     if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(group)} (${USAGE})`);
-    let cmd: Command;
-    if (typeof entry === "function") { cmd = entry; args = args.slice(1); } else {
+    let load: Load;
+    if (typeof entry === "function") { load = entry; args = args.slice(1); } else {
       const sub = args[1];
       const c = sub === undefined ? undefined : entry[sub];
       if (c === undefined) throw new UsageError(`unknown command "${group} ${sub ?? ""}" (usage: dnet ${group} ${Object.keys(entry).join("|")})`);
-      cmd = c;
+      load = c;
       args = args.slice(2);
     }
+    const cmd = await load();
     const ctx: CliContext = {
       host, out: (text) => { process.stdout.write(`${text}\n`); },
       client: () => (client ??= new DnetClient(host)),

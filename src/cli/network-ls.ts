@@ -1,7 +1,7 @@
 // `dnet network ls`: NETWORK ID, NAME, DRIVER, SCOPE (as docker prints them), or -q / --format json.
 
 import type { FilterArgs } from "../api/dto.js";
-import { flag, formatOption, json, parse, shortId, strs, table, UsageError, type Command } from "./common.js";
+import { flag, formatOption, json, naturalCompare, parse, shortId, strs, table, UsageError, type Command } from "./common.js";
 
 const USAGE = "dnet network ls [-q] [-f|--filter KEY=VALUE]... [--no-trunc] [--format table|json]";
 
@@ -18,7 +18,7 @@ export const networkLs: Command = async (args, ctx) => {
     if (eq <= 0) throw new UsageError(`bad format of filter (expected name=value): ${f}`);
     (filters[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
   }
-  const nets = (await ctx.client().listNetworks(Object.keys(filters).length === 0 ? undefined : filters)).sort((a, b) => a.Name.localeCompare(b.Name));
+  const nets = (await ctx.client().listNetworks(Object.keys(filters).length === 0 ? undefined : filters)).sort((a, b) => naturalCompare(a.Name, b.Name));
   const id = (x: string): string => (flag(p, "no-trunc") ? x : shortId(x));
   if (flag(p, "quiet")) {
     if (nets.length > 0) ctx.out(nets.map((n) => id(n.Id)).join("\n"));

@@ -1,7 +1,6 @@
 // `dnet version`: the client's version, and the daemon's when it answers.
 
-import { API_VERSION } from "../api/dto.js";
-import { DNET_VERSION } from "../daemon/docker-routes.js";
+import { API_VERSION, DNET_VERSION } from "../api/dto.js";
 import { isLibnetworkError } from "../errors/index.js";
 import { parse, type Command } from "./common.js";
 

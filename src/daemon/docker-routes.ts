@@ -10,9 +10,6 @@ import {
   object, objectArray, optBool, optObject, optString, parseFilters, reqString, stringArray, stringMap,
 } from "./validate.js";
 
-// TODO(lint): drop this re-export once src/cli/version.ts imports DNET_VERSION from api/dto.ts.
-export { DNET_VERSION };
-
 const PING_HEADERS = {
   "api-version": API_VERSION, ostype: "linux", "docker-experimental": "false", "cache-control": "no-cache, no-store, must-revalidate", pragma: "no-cache",
 };
