@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DockerNetwork, SandboxDto } from "../api/dto.js";
-import { TestDaemon, assertConsistent, kernelAddrs } from "../daemon/test-daemon.js";
+import { TestDaemon, assertConsistent, kernelAddrs } from "../testing/test-daemon.js";
 
 describe("dnet CLI end to end", () => {
   const d = new TestDaemon();
@@ -105,7 +105,7 @@ describe("dnet CLI end to end", () => {
   });
 
   it("DNET_HOST selects the daemon", async () => {
-    const { runCmd, DNET_MAIN } = await import("../daemon/test-daemon.js");
+    const { runCmd, DNET_MAIN } = await import("../testing/test-daemon.js");
     const r = await runCmd(process.execPath, [DNET_MAIN, "network", "ls", "-q"], { ...process.env, DNET_HOST: d.host });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim().split("\n").length, 2);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DockerNetwork } from "../api/dto.js";
-import { TestDaemon, assertConsistent, kernelAddrs } from "./test-daemon.js";
+import { TestDaemon, assertConsistent, kernelAddrs } from "../testing/test-daemon.js";
 
 describe("the real docker CLI against dnet", () => {
   const d = new TestDaemon();

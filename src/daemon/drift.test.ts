@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rootOnly } from "../testing/kernel.js";
-import { TestDaemon } from "./test-daemon.js";
+import { TestDaemon } from "../testing/test-daemon.js";
 
 describe("firewall drift (root)", rootOnly, () => {
   const d = new TestDaemon([]);

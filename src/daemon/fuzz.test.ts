@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DnetClient } from "../api/client.js";
-import { TestDaemon, snapshot } from "./test-daemon.js";
+import { TestDaemon, snapshot } from "../testing/test-daemon.js";
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed. */
 function prng(seed: number): () => number {

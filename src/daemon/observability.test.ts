@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EventDto } from "../api/dto.js";
-import { TestDaemon } from "./test-daemon.js";
+import { TestDaemon } from "../testing/test-daemon.js";
 
 describe("events, metrics and logs", () => {
   const d = new TestDaemon(["--log-format", "json", "--log-level", "debug"]);

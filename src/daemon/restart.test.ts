@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { DnetClient } from "../api/client.js";
-import { TestDaemon, assertConsistent, kernelAddrs } from "./test-daemon.js";
+import { TestDaemon, assertConsistent, kernelAddrs } from "../testing/test-daemon.js";
 
 describe("daemon restarts", () => {
   const d = new TestDaemon();

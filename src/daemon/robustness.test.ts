@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DnetClient } from "../api/client.js";
-import { TestDaemon, assertConsistent, snapshot } from "./test-daemon.js";
+import { TestDaemon, assertConsistent, snapshot } from "../testing/test-daemon.js";
 
 /** Sends raw bytes and returns what came back before the server closed or `waitMs` passed. */
 function rawExchange(socket: string, chunks: readonly string[], gapMs: number, waitMs: number): Promise<string> {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rootOnly } from "../testing/kernel.js";
-import { DNET_MAIN, TestDaemon } from "./test-daemon.js";
+import { DNET_MAIN, TestDaemon } from "../testing/test-daemon.js";
 
 const PORT = 23750 + Math.floor(Math.random() * 200);
 
