@@ -7,7 +7,7 @@ import { errUnknownDriver, errUnknownIpam } from "./errors.js";
 import type { KeyedMutex } from "./locks.js";
 import type { ControllerState } from "./state.js";
 import type { FaultHook } from "./steps.js";
-import type { DnsServer, ResolvConfCache, ServiceRecords } from "../dns/index.js";
+import type { DnsFilesCache, DnsServer, ResolvConfCache, ServiceRecords } from "../dns/index.js";
 
 /** The embedded resolver: the records it answers from and the per-sandbox listeners. */
 export interface EmbeddedDns {
@@ -26,6 +26,8 @@ export interface ControllerContext {
   readonly etcNetnsDir: string;
   /** The host's resolv.conf, and the sandbox resolv.conf contents computed from it, read again only when it changes. */
   readonly resolvConf: ResolvConfCache;
+  /** What this controller remembers of the sandbox files it wrote (paths, hashes, contents): its own, never shared. */
+  readonly dnsFiles: DnsFilesCache;
   readonly fault: FaultHook;
   /** The embedded resolver; absent: sandboxes get the host's resolvers in their resolv.conf. */
   readonly dns?: EmbeddedDns;

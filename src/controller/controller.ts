@@ -2,7 +2,7 @@
 
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
-import { ResolvConfCache } from "../dns/index.js";
+import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
 import { nftGeneration, type HandleCache, type NetnsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
@@ -66,6 +66,7 @@ export class NetworkController {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
+      dnsFiles: new DnsFilesCache(),
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }

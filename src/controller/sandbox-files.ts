@@ -1,7 +1,7 @@
 // A sandbox's hosts and resolv.conf, regenerated whole from its records on every change.
 
 import {
-  buildHosts, parseDnsUserConfig, removeSandboxDnsFiles, sandboxDnsPaths, writeSandboxDnsFiles, type HostsEndpoint,
+  buildHosts, parseDnsUserConfig, removeSandboxDnsFiles, writeSandboxDnsFiles, type HostsEndpoint,
 } from "../dns/index.js";
 import type { ControllerContext } from "./context.js";
 import { syncEndpoint, syncSandbox, usesEmbeddedDns } from "./dns-sync.js";
@@ -25,12 +25,12 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
   const { content } = ctx.resolvConf.sandbox({ user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
   const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
-  const paths = sandboxDnsPaths(sb.name, ctx.etcNetnsDir);
+  const paths = ctx.dnsFiles.paths(sb.name, ctx.etcNetnsDir);
   // Not durable: derived state, rewritten from the records at every start (an unchanged resolv.conf is left alone).
-  await writeSandboxDnsFiles(paths, { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false });
+  await writeSandboxDnsFiles(paths, { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false, cache: ctx.dnsFiles });
 }
 
 export async function removeSandboxFiles(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
   if (sb.hostNetns) return;
-  await removeSandboxDnsFiles(sandboxDnsPaths(sb.name, ctx.etcNetnsDir));
+  await removeSandboxDnsFiles(ctx.dnsFiles.paths(sb.name, ctx.etcNetnsDir), ctx.dnsFiles);
 }

@@ -1,5 +1,5 @@
 // Writing the sandbox DNS files in place, without fsync (the attach hot path), and remembering what was
-// written so that the next join need not read it back.
+// written (WrittenFiles, one per owner) so that the next join need not read it back.
 
 import {
   chmodSync, closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync,
@@ -38,9 +38,9 @@ export function readIfExistsSync(path: string): string | undefined {
  *   written first, padded with newlines over any longer old content, and only then trimmed: a reader sees
  *   the old file, or the whole new one (perhaps followed by blank lines).
  */
-export function writeInPlace(path: string, content: string, remember = false): void {
+export function writeInPlace(path: string, content: string, written?: WrittenFiles): void {
   let fd: number | undefined;
-  if (remember) written.delete(path);
+  written?.forget(path);
   try {
     fd = openInPlace(path);
     const data = Buffer.from(content, "utf8");
@@ -50,7 +50,7 @@ export function writeInPlace(path: string, content: string, remember = false): v
     if (padded.length !== data.length) ftruncateSync(fd, data.length);
     // The umask may have narrowed a new file; the sandbox's processes must read it.
     if ((mode & 0o777) !== FILE_MODE) fchmodSync(fd, FILE_MODE);
-    if (remember) written.set(path, { content, stamp: stampOf(fstatSync(fd, { bigint: true })) });
+    written?.remember(path, content, stampOf(fstatSync(fd, { bigint: true })));
   } catch (err) {
     throw fsError(`cannot write ${path}`, err);
   } finally {
@@ -80,13 +80,6 @@ function openInPlace(path: string): number {
 }
 
 /**
- * What writeInPlace(…, remember) last wrote at each path, with the file's identity right after: while the
- * identity is unchanged, that is still the file's content (every join and leave rewrites its sandbox's
- * resolv.conf, and reading it back with its hash cost ~0.04 ms of each).
- */
-const written = new Map<string, { readonly content: string; readonly stamp: string }>();
-
-/**
  * What identifies one version of a file without reading it (device, inode, size, mtime and ctime in ns;
  * ctime too: an edit that restores the old mtime, as `touch -r` or `cp -p` do, still moves it).
  */
@@ -100,15 +93,30 @@ export function fileStamp(path: string): string | undefined {
   return s === undefined ? undefined : stampOf(s);
 }
 
-/** The content we wrote at `path`, when nobody has touched the file since; else undefined. */
-export function recallWritten(path: string): string | undefined {
-  const known = written.get(path);
-  if (known === undefined) return undefined;
-  if (fileStamp(path) === known.stamp) return known.content;
-  written.delete(path);
-  return undefined;
-}
+/**
+ * What writeInPlace(…, written) last wrote at each path, with the file's identity right after: while the
+ * identity is unchanged, that is still the file's content (every join and leave rewrites its sandbox's
+ * resolv.conf, and reading it back with its hash cost ~0.04 ms of each). Owned by whoever writes the files
+ * (a controller's DnsFilesCache): never shared between two controllers.
+ */
+export class WrittenFiles {
+  readonly #byPath = new Map<string, { readonly content: string; readonly stamp: string }>();
 
-export function forgetWritten(path: string): void {
-  written.delete(path);
+  /** The content written at `path`, when nobody has touched the file since; else undefined (and forgotten). */
+  recall(path: string): string | undefined {
+    const known = this.#byPath.get(path);
+    if (known === undefined) return undefined;
+    if (fileStamp(path) === known.stamp) return known.content;
+    this.#byPath.delete(path);
+    return undefined;
+  }
+
+  /** `stamp`: the file's identity right after `content` was written (see stampOf). */
+  remember(path: string, content: string, stamp: string): void {
+    this.#byPath.set(path, { content, stamp });
+  }
+
+  forget(path: string): void {
+    this.#byPath.delete(path);
+  }
 }

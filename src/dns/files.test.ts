@@ -13,6 +13,7 @@ import { rootOnly, run, tryRun, uniqueName } from "../testing/kernel.js";
 import {
   contentHash,
   DEFAULT_ETC_NETNS_DIR,
+  DnsFilesCache,
   removeSandboxDnsFiles,
   sandboxDnsPaths,
   wasEditedByUser,
@@ -111,14 +112,17 @@ describe("writeSandboxDnsFiles", () => {
 
   it("durable: false keeps a user edit made after its own write, even one of the same size (it remembers what it wrote)", async () => {
     const paths = sandboxDnsPaths("sb3fast", base);
-    const fast = { durable: false, keepUserEdits: true } as const;
+    const cache = new DnsFilesCache();
+    const fast = { durable: false, keepUserEdits: true, cache } as const;
     assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: RESOLV }, fast)).resolvConfWritten, true);
+    assert.equal(cache.written.recall(paths.resolvConf), RESOLV);
     assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: RESOLV }, fast)).resolvConfWritten, false, "unchanged: left alone");
     const next = "nameserver 192.0.2.1\n";
     assert.equal((await writeSandboxDnsFiles(paths, { resolvConf: next }, fast)).resolvConfWritten, true, "ours: rewritten");
     assert.equal(await wasEditedByUser(paths.dir), false);
     writeFileSync(paths.resolvConf, "nameserver 192.0.2.9\n"); // same size, in place
     assert.equal(await wasEditedByUser(paths.dir), true);
+    assert.equal(cache.written.recall(paths.resolvConf), undefined, "the edit is noticed (the file's stamp moved)");
     const kept = await writeSandboxDnsFiles(paths, { resolvConf: RESOLV, hosts: HOSTS }, fast);
     assert.deepEqual(kept, { resolvConfWritten: false, hostsWritten: true });
     assert.equal(readFileSync(paths.resolvConf, "utf8"), "nameserver 192.0.2.9\n");
@@ -203,6 +207,40 @@ describe("sandbox names", () => {
       hosts: "/etc/netns/web/hosts",
       resolvConfHash: "/etc/netns/.web.resolv.conf.hash",
     });
+  });
+});
+
+describe("DnsFilesCache", () => {
+  const base = scratch();
+  after(() => rmSync(base, { recursive: true, force: true }));
+
+  it("remembers paths and hashes as the plain functions compute them, and what its own writes put on disk", async () => {
+    const cache = new DnsFilesCache();
+    assert.deepEqual(cache.paths("memo", base), sandboxDnsPaths("memo", base));
+    assert.equal(cache.paths("memo", base), cache.paths("memo", base), "the same object: remembered");
+    assert.notDeepEqual(cache.paths("memo", base), cache.paths("memo", join(base, "other")), "keyed by directory too");
+    assert.equal(cache.hash(RESOLV), contentHash(RESOLV));
+    const paths = cache.paths("memo", base);
+    await writeSandboxDnsFiles(paths, { resolvConf: RESOLV, hosts: HOSTS }, { durable: false, cache });
+    assert.equal(cache.written.recall(paths.resolvConf), RESOLV);
+    assert.equal(cache.written.recall(paths.hosts), undefined, "only resolv.conf is read back on joins");
+    assert.equal(await removeSandboxDnsFiles(paths, cache), true);
+    assert.equal(cache.written.recall(paths.resolvConf), undefined);
+  });
+
+  it("two caches share nothing: a file rewritten behind one writer's back is noticed by it, the other's memory stays", async () => {
+    const [a, b] = [new DnsFilesCache(), new DnsFilesCache()];
+    const [pa, pb] = [a.paths("same", join(base, "a")), b.paths("same", join(base, "b"))];
+    await writeSandboxDnsFiles(pa, { resolvConf: RESOLV }, { durable: false, keepUserEdits: true, cache: a });
+    await writeSandboxDnsFiles(pb, { resolvConf: RESOLV }, { durable: false, keepUserEdits: true, cache: b });
+    assert.equal(b.written.recall(pa.resolvConf), undefined, "b never wrote a's file");
+    assert.equal(a.written.recall(pb.resolvConf), undefined, "a never wrote b's file");
+    writeFileSync(pa.resolvConf, "nameserver 192.0.2.77\n");
+    const kept = await writeSandboxDnsFiles(pa, { resolvConf: `${RESOLV}# next\n` }, { durable: false, keepUserEdits: true, cache: a });
+    assert.equal(kept.resolvConfWritten, false, "a noticed the edit and kept it");
+    assert.equal(a.written.recall(pa.resolvConf), undefined);
+    assert.equal(b.written.recall(pb.resolvConf), RESOLV, "b still knows its file");
+    assert.notEqual(a.paths("same", join(base, "a")), b.paths("same", join(base, "a")), "each has its own memo");
   });
 });
 

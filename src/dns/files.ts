@@ -1,11 +1,12 @@
-// The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash.
+// The sandbox DNS files on disk: `<etcNetnsDir>/<sandbox>/{resolv.conf,hosts}`, plus the hash, and what
+// their writer remembers of them between joins (DnsFilesCache).
 
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { invalidArgument } from "../errors/index.js";
 import { remembered } from "./memo.js";
-import { DIR_MODE, FILE_MODE, forgetWritten, fsError, readIfExistsSync, recallWritten, writeInPlace } from "./files-in-place.js";
+import { DIR_MODE, FILE_MODE, fsError, readIfExistsSync, writeInPlace, WrittenFiles } from "./files-in-place.js";
 
 /** iproute2's `ip netns exec NAME` bind-mounts every file of `/etc/netns/NAME/` over `/etc/`. */
 export const DEFAULT_ETC_NETNS_DIR = "/etc/netns";
@@ -38,6 +39,8 @@ export interface WriteSandboxDnsOptions {
    * place without fsync (see writeInPlace), which also keeps them visible through existing bind mounts.
    */
   readonly durable?: boolean;
+  /** What the writer remembers between calls (the controller's); without one, every call reads and hashes anew. */
+  readonly cache?: DnsFilesCache;
 }
 
 export interface WriteSandboxDnsResult {
@@ -69,19 +72,39 @@ export function dnsPathsOfDir(dir: string): SandboxDnsPaths {
 }
 
 export function sandboxDnsPaths(sandboxName: string, etcNetnsDir: string = DEFAULT_ETC_NETNS_DIR): SandboxDnsPaths {
-  const key = `${etcNetnsDir}\0${sandboxName}`;
-  return remembered(knownPaths, key, () => dnsPathsOfDir(join(etcNetnsDir, validateSandboxName(sandboxName))));
+  return dnsPathsOfDir(join(etcNetnsDir, validateSandboxName(sandboxName)));
 }
 
 /** Docker's ioutils.HashData format. */
 export function contentHash(content: string): string {
-  return remembered(knownHashes, content, () => `sha256:${createHash("sha256").update(content, "utf8").digest("hex")}`);
+  return `sha256:${createHash("sha256").update(content, "utf8").digest("hex")}`;
 }
 
-// Joins and leaves ask for the same few answers over and over (the paths of a sandbox; the hashes of the
-// two or three resolv.conf variants in use): ~0.05 ms per join, from the bridge bench's CPU profile.
-const knownPaths = new Map<string, SandboxDnsPaths>();
-const knownHashes = new Map<string, string>();
+/**
+ * What one writer of sandbox DNS files (a controller) remembers between joins and leaves, which ask for the
+ * same few answers over and over: the paths of a sandbox and the hashes of the two or three resolv.conf
+ * variants in use (~0.05 ms per join, from the bridge bench's CPU profile), and what it last wrote (see
+ * WrittenFiles). Each controller makes its own: two in one process share nothing.
+ */
+export class DnsFilesCache {
+  readonly written = new WrittenFiles();
+  readonly #paths = new Map<string, SandboxDnsPaths>();
+  readonly #hashes = new Map<string, string>();
+
+  /** sandboxDnsPaths, remembered. */
+  paths(sandboxName: string, etcNetnsDir: string = DEFAULT_ETC_NETNS_DIR): SandboxDnsPaths {
+    return remembered(this.#paths, `${etcNetnsDir}\0${sandboxName}`, () => sandboxDnsPaths(sandboxName, etcNetnsDir));
+  }
+
+  /** contentHash, remembered. */
+  hash(content: string): string {
+    return remembered(this.#hashes, content, () => contentHash(content));
+  }
+}
+
+function hashOf(content: string, cache: DnsFilesCache | undefined): string {
+  return cache === undefined ? contentHash(content) : cache.hash(content);
+}
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
@@ -150,17 +173,17 @@ async function shouldWriteResolvConf(paths: SandboxDnsPaths, content: string, ke
  * `writeSandboxDnsFiles` without fsync, all synchronous and in place (see writeInPlace): the attach hot
  * path. A resolv.conf that already has the content is left alone (joins and leaves seldom change it).
  */
-function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean): WriteSandboxDnsResult {
+function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits: boolean, cache?: DnsFilesCache): WriteSandboxDnsResult {
   let resolvConfWritten = false;
   if (files.resolvConf !== undefined) {
-    const ours = recallWritten(paths.resolvConf);
+    const ours = cache?.written.recall(paths.resolvConf);
     const current = ours ?? readIfExistsSync(paths.resolvConf);
     // Untouched since this process wrote it (ours): not the user's, and the hash beside it is ours too.
     const keep = (): boolean => keepUserEdits && ours === undefined && current !== undefined &&
-      editedByUser(current, readIfExistsSync(paths.resolvConfHash));
+      editedByUser(current, readIfExistsSync(paths.resolvConfHash), cache);
     if (current !== files.resolvConf && !keep()) {
-      writeInPlace(paths.resolvConf, files.resolvConf, true);
-      writeInPlace(paths.resolvConfHash, contentHash(files.resolvConf));
+      writeInPlace(paths.resolvConf, files.resolvConf, cache?.written);
+      writeInPlace(paths.resolvConfHash, hashOf(files.resolvConf, cache));
       resolvConfWritten = true;
     }
   }
@@ -168,8 +191,8 @@ function writeFast(paths: SandboxDnsPaths, files: SandboxDnsFiles, keepUserEdits
   return { resolvConfWritten, hostsWritten: files.hosts !== undefined };
 }
 
-function editedByUser(current: string, hash: string | undefined): boolean {
-  return hash !== undefined && hash.trim() !== contentHash(current);
+function editedByUser(current: string, hash: string | undefined, cache?: DnsFilesCache): boolean {
+  return hash !== undefined && hash.trim() !== hashOf(current, cache);
 }
 
 /** Creates the directory (0755) and writes the given files atomically; resolv.conf also gets its hash. */
@@ -178,7 +201,7 @@ export async function writeSandboxDnsFiles(
   files: SandboxDnsFiles,
   options: WriteSandboxDnsOptions = {},
 ): Promise<WriteSandboxDnsResult> {
-  if (options.durable === false) return writeFast(paths, files, options.keepUserEdits ?? false);
+  if (options.durable === false) return writeFast(paths, files, options.keepUserEdits ?? false, options.cache);
   try {
     await mkdir(paths.dir, { recursive: true, mode: DIR_MODE });
     await chmod(paths.dir, DIR_MODE);
@@ -189,7 +212,7 @@ export async function writeSandboxDnsFiles(
   let resolvConfWritten = false;
   if (files.resolvConf !== undefined && await shouldWriteResolvConf(paths, files.resolvConf, options.keepUserEdits ?? false)) {
     await writeAtomic(paths.resolvConf, files.resolvConf, durable);
-    await writeAtomic(paths.resolvConfHash, contentHash(files.resolvConf), durable);
+    await writeAtomic(paths.resolvConfHash, hashOf(files.resolvConf, options.cache), durable);
     resolvConfWritten = true;
   }
   if (files.hosts !== undefined) await writeAtomic(paths.hosts, files.hosts, durable);
@@ -222,15 +245,15 @@ async function leftoverTemps(dir: string, targets: readonly string[]): Promise<s
 /**
  * Removes the files we write and then the directory; already-gone is fine. Best-effort: tries every
  * file and reports all failures. Files someone else put in the directory are left, and so is the
- * directory then: returns whether it is gone.
+ * directory then: returns whether it is gone. `cache` (the writer's) forgets what it wrote there.
  */
-export async function removeSandboxDnsFiles(paths: SandboxDnsPaths): Promise<boolean> {
+export async function removeSandboxDnsFiles(paths: SandboxDnsPaths, cache?: DnsFilesCache): Promise<boolean> {
   const errors: unknown[] = [];
   const temps = await Promise.all([
     leftoverTemps(paths.dir, [paths.resolvConf, paths.hosts]),
     leftoverTemps(dirname(paths.resolvConfHash), [paths.resolvConfHash]),
   ]).catch((err: unknown) => { errors.push(err); return []; });
-  forgetWritten(paths.resolvConf);
+  cache?.written.forget(paths.resolvConf);
   for (const p of [paths.resolvConf, paths.hosts, paths.resolvConfHash, ...temps.flat()]) {
     await unlinkIfExists(p).catch((err: unknown) => errors.push(err));
   }

@@ -71,18 +71,26 @@ class Ring {
 
 /**
  * Each serving thread has its own log, and the same op object reaches every log's writer: it is encoded
- * once (the attach path writes to two logs).
+ * once (the attach path writes to two logs). One per DnsServer, shared by the writers of its threads' logs.
  */
-const encoded = new WeakMap<object, Buffer>();
+export class OpEncoder {
+  readonly #encoded = new WeakMap<object, Buffer>();
 
-function encode(op: object): Buffer {
-  let json = encoded.get(op);
-  if (json === undefined) encoded.set(op, json = Buffer.from(JSON.stringify(op), "utf8"));
-  return json;
+  encode(op: object): Buffer {
+    let json = this.#encoded.get(op);
+    if (json === undefined) this.#encoded.set(op, json = Buffer.from(JSON.stringify(op), "utf8"));
+    return json;
+  }
 }
 
 export class OpLogWriter<T extends object> extends Ring {
   readonly #length = Buffer.alloc(LENGTH_BYTES);
+  readonly #encoder: OpEncoder;
+
+  constructor(sab: SharedArrayBuffer, encoder: OpEncoder = new OpEncoder()) {
+    super(sab);
+    this.#encoder = encoder;
+  }
 
   /**
    * Appends `ops` in order, as many as fit, and publishes them at once; returns how many it took (the
@@ -94,7 +102,7 @@ export class OpLogWriter<T extends object> extends Ring {
     let position = start;
     let taken = 0;
     for (const op of ops) {
-      const json = encode(op);
+      const json = this.#encoder.encode(op);
       if (this.used(position, start) + LENGTH_BYTES + json.length > free) break;
       this.#length.writeUInt32LE(json.length, 0);
       this.copyIn(position, this.#length);

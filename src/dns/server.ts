@@ -7,7 +7,7 @@ import { AF_INET, SOCK_DGRAM, SOCK_STREAM, isNativeError, type NativeAddon } fro
 import type { EngineOptions } from "./engine.js";
 import type { ServiceRecords } from "./records.js";
 import { EMBEDDED_DNS_SERVER } from "./sandbox-resolvconf.js";
-import { validateOpLogBytes } from "./op-log.js";
+import { OpEncoder, validateOpLogBytes } from "./op-log.js";
 import { LocalThread, WORKER_DIED, WorkerThread, type ServingThread } from "./serving-thread.js";
 
 const SOL_SOCKET = 1;
@@ -64,6 +64,7 @@ export class DnsServer {
   readonly #port: number;
   readonly #logBytes: number | undefined;
   readonly #threads: ServingThread[] = [];
+  readonly #encoder = new OpEncoder();
   readonly #attached = new Map<string, Attachment>();
   #nextTcp = 0;
   #restarts = 0;
@@ -108,7 +109,7 @@ export class DnsServer {
   }
 
   #spawn(index: number): ServingThread {
-    return new WorkerThread(this.#records, this.#options, () => { void this.#respawn(index); }, this.#logBytes);
+    return new WorkerThread(this.#records, this.#options, () => { void this.#respawn(index); }, this.#logBytes, this.#encoder);
   }
 
   /** A worker died (a bug): start another and give it fresh sockets for every sandbox it served. */

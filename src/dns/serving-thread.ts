@@ -3,7 +3,7 @@
 import { Worker } from "node:worker_threads";
 import { internal } from "../errors/index.js";
 import { DnsEngine, type EngineOptions } from "./engine.js";
-import { createOpLog, DEFAULT_OP_LOG_BYTES, OpLogWriter } from "./op-log.js";
+import { createOpLog, DEFAULT_OP_LOG_BYTES, OpEncoder, OpLogWriter } from "./op-log.js";
 import type { ServiceRecords } from "./records.js";
 import type { RecordsOp } from "./records-types.js";
 
@@ -84,10 +84,15 @@ export class WorkerThread implements ServingThread {
   /** Changes sent by message and not yet applied: until then none go to the log (order). */
   #opsMessages = 0;
 
-  /** `onDeath` is called once if the worker stops without being closed (its sockets are then gone). */
-  constructor(records: ServiceRecords, options: EngineOptions, onDeath: (err: Error) => void, logBytes = DEFAULT_OP_LOG_BYTES) {
+  /**
+   * `onDeath` is called once if the worker stops without being closed (its sockets are then gone);
+   * `encoder` is shared by the threads of one server, which receive the same ops.
+   */
+  constructor(
+    records: ServiceRecords, options: EngineOptions, onDeath: (err: Error) => void, logBytes = DEFAULT_OP_LOG_BYTES, encoder = new OpEncoder(),
+  ) {
     const log = createOpLog(logBytes);
-    this.#log = new OpLogWriter(log);
+    this.#log = new OpLogWriter(log, encoder);
     const workerData: WorkerData = { dnsWorker: true, options, ops: records.snapshot(), log };
     this.#worker = new Worker(new URL("./worker.js", import.meta.url), { workerData });
     this.#unsubscribe = records.subscribe((op) => this.#queue(op));
