@@ -2,7 +2,7 @@
 // the benchmarks, so the CLI and the daemon cannot drift apart: both compile against dto.ts.
 
 import { Agent, request, type IncomingMessage, type RequestOptions } from "node:http";
-import { invalidArgument, unavailable } from "../errors/index.js";
+import { forbidden, invalidArgument, unavailable, type LibnetworkError } from "../errors/index.js";
 import { errorFromResponse } from "./errors.js";
 import {
   DEFAULT_SOCKET, type DockerNetwork, type DockerNetworkConnectRequest, type DockerNetworkCreateRequest,
@@ -85,6 +85,7 @@ export class DnetClient {
         // EPIPE: the daemon had closed the connection before our request was written; ECONNRESET: it
         // closed it without reading it. Either way the request was not processed.
         if (req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) reject(new StaleSocket());
+        else if (err.code === "EACCES" || err.code === "EPERM") reject(this.#permissionDenied(err));
         else reject(unavailable("ERR_DAEMON_UNREACHABLE", `cannot connect to the dnet daemon at ${this.#describe()}: ${err.message}`, err));
       });
       req.end(payload);
@@ -95,6 +96,12 @@ export class DnetClient {
     const res = await this.raw(method, path, body);
     if (res.status >= 400) throw errorFromResponse(res.status, res.text);
     return (res.text === "" ? undefined : JSON.parse(res.text)) as T;
+  }
+
+  /** EACCES on the socket: the daemon runs, but this user may not use it (the socket is root's, mode 0660). */
+  #permissionDenied(err: Error): LibnetworkError {
+    return forbidden("ERR_DAEMON_PERMISSION_DENIED",
+      `permission denied on the dnet daemon's socket ${this.#describe()}: only root and the socket's group may use it, so run dnet as root (sudo) or as a member of that group`, err);
   }
 
   #describe(): string {

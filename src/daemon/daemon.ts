@@ -10,12 +10,18 @@ import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
 import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
+import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
+import { errorFields } from "./error-info.js";
 import { EventBus } from "./events.js";
+import { FdPressure } from "./fd-pressure.js";
+import { FirewallWatch } from "./firewall-watch.js";
 import { Logger, type LogFormat, type LogLevel } from "./logging.js";
 import { Metrics } from "./metrics.js";
 import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
+import { privilegeError } from "./privileges.js";
+import { logRestoreErrors, restoreSummary } from "./restore-log.js";
 import { Router, createApiServer } from "./server.js";
 
 export interface DaemonOptions {
@@ -35,6 +41,10 @@ export interface DaemonOptions {
   readonly logLevel?: LogLevel;
   readonly maxBodyBytes?: number;
   readonly requestTimeoutMs?: number;
+  /** Connections served at once (default 1024, and at most half the file-descriptor limit); more get a 503. */
+  readonly maxConnections?: number;
+  /** Bytes of events queued for one `/events` subscriber before it is dropped for not reading. */
+  readonly eventBufferBytes?: number;
   /** How often the firewall is checked for drift (someone flushed our table) and repaired; 0 = never. */
   readonly firewallCheckMs?: number;
   /** Install SIGTERM/SIGINT handlers that stop gracefully (the CLI does). */
@@ -88,13 +98,15 @@ async function removeOrphanEndpoints(controller: NetworkController, logger: Logg
       await ep.delete(true);
       logger.warn("removed an endpoint left unjoined by an interrupted connect", { endpoint: info.name, id: info.id, network: info.networkId });
     } catch (err) {
-      logger.error("could not remove an orphan endpoint", { endpoint: info.name, id: info.id, error: String(err) });
+      logger.error("could not remove an orphan endpoint", { endpoint: info.name, id: info.id, ...errorFields(err) });
     }
   }
 }
 
 export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
+  const unprivileged = privilegeError();
+  if (unprivileged !== undefined) throw unprivileged;
   if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
   if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
   const socketPath = o.socket ?? DEFAULT_SOCKET;
@@ -112,11 +124,16 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const events = new EventBus();
   const metrics = new Metrics(() => ({
     networks: controller.networks().length, endpoints: controller.endpoints().length,
-    sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers,
+    sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers, connections: connections.count,
   }));
+  const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
+  const fd = new FdPressure(logger, metrics);
   const ops = new Operations(controller, events, metrics, logger);
-  const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir));
-  const http = { router, logger, metrics, ...(o.maxBodyBytes === undefined ? {} : { maxBodyBytes: o.maxBodyBytes }), ...(o.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: o.requestTimeoutMs }) };
+  const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir, o.eventBufferBytes));
+  const http = {
+    router, logger, metrics, connections, fd,
+    ...(o.maxBodyBytes === undefined ? {} : { maxBodyBytes: o.maxBodyBytes }), ...(o.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: o.requestTimeoutMs }),
+  };
   const servers: Server[] = [];
   try {
     const unix = createApiServer(http);
@@ -138,22 +155,12 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const report = controller.restoreReport;
   logger.info("dnet daemon started", {
     socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
-    restored: report === undefined ? undefined : JSON.stringify(report).slice(0, 500),
+    maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
   });
+  if (report !== undefined) logRestoreErrors(report, logger);
   events.emit("daemon", "start", controller.id, { socket: socketPath });
 
-  // Someone flushing or deleting our table is noticed and repaired within 2 s: a netlink read of the
-  // nftables generation a second, and the full check (`nft -j list`, iptables) when it moved.
-  const checkMs = o.firewallCheckMs ?? 1_000;
-  let checking = false;
-  const timer = checkMs > 0 ? setInterval(() => {
-    if (checking) return;
-    checking = true;
-    controller.checkFirewall(true, { skipIfUnchanged: true }).then((r) => {
-      if (r.drifted) logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length });
-    }, (err: unknown) => logger.error("firewall check failed", { error: String(err) })).finally(() => { checking = false; });
-  }, checkMs) : undefined;
-  timer?.unref();
+  const firewallWatch = new FirewallWatch(controller, logger, fd, o.firewallCheckMs ?? 1_000);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
@@ -161,7 +168,8 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       logger.info("dnet daemon stopping");
-      if (timer !== undefined) clearInterval(timer);
+      firewallWatch.close();
+      fd.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => {
         s.close(() => r());
         s.closeIdleConnections();
@@ -178,7 +186,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   if (o.handleSignals === true) {
     const onSignal = (sig: string): void => {
       logger.info("signal received", { signal: sig });
-      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", { error: String(err) }); process.exit(1); });
+      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
     };
     process.once("SIGTERM", () => onSignal("SIGTERM"));
     process.once("SIGINT", () => onSignal("SIGINT"));

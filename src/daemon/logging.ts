@@ -1,5 +1,7 @@
 // The daemon's structured log: one line per record on stderr, logfmt-like text or JSON (`--log-format json`).
 
+import { errorInfo } from "./error-info.js";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "text" | "json";
 
@@ -9,7 +11,15 @@ export function isLogLevel(v: string): v is LogLevel {
   return Object.hasOwn(ORDER, v);
 }
 
-export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+/** A field's value; an object (a report) is written as JSON, an Error as its message, code and object. */
+export type LogValue = string | number | boolean | undefined | object;
+
+export type LogFields = Readonly<Record<string, LogValue>>;
+
+/** JSON.stringify's replacer: an Error anywhere in a value becomes its message, codes and object. */
+function errorsReadable(_key: string, v: unknown): unknown {
+  return v instanceof Error ? errorInfo(v) : v;
+}
 
 export class Logger {
   readonly #min: number;
@@ -28,13 +38,13 @@ export class Logger {
     if (this.#format === "json") {
       const rec: Record<string, unknown> = { time, level, msg };
       for (const [k, v] of Object.entries(fields)) if (v !== undefined) rec[k] = v;
-      this.#write(`${JSON.stringify(rec)}\n`);
+      this.#write(`${JSON.stringify(rec, errorsReadable)}\n`);
       return;
     }
     const parts = [`time=${time}`, `level=${level}`, `msg=${JSON.stringify(msg)}`];
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
-      const s = String(v);
+      const s = typeof v === "object" ? JSON.stringify(v, errorsReadable) : String(v);
       parts.push(`${k}=${/^[\w.:/@-]+$/.test(s) ? s : JSON.stringify(s)}`);
     }
     this.#write(`${parts.join(" ")}\n`);

@@ -12,11 +12,21 @@ function labelText(labels: Readonly<Record<string, string>>): string {
 
 export type GaugeSource = () => Readonly<Record<string, number>>;
 
+/** Counters of what the daemon refused or dropped to protect itself (always exposed, from 0). */
+const COUNTERS = {
+  connections_refused: "Connections refused at the connection limit.",
+  event_subscribers_dropped: "Event subscribers dropped for falling behind the stream.",
+  fd_exhaustion: "Failures for want of file descriptors (EMFILE/ENFILE), by where they happened.",
+} as const;
+
+export type CounterName = keyof typeof COUNTERS;
+
 export class Metrics {
   readonly #requests = new Map<string, number>();
   readonly #operations = new Map<string, number>();
   readonly #errors = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
+  readonly #counters = new Map<CounterName, Map<string, number>>();
   readonly #gauges: GaugeSource;
   readonly #started = Date.now();
 
@@ -27,6 +37,14 @@ export class Metrics {
   request(route: string, method: string, status: number): void {
     const key = labelText({ route, method, code: String(status) });
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+  }
+
+  /** Counts one refusal or drop; `where` labels fd exhaustion with the place it hit. */
+  count(name: CounterName, where?: string): void {
+    let m = this.#counters.get(name);
+    if (m === undefined) this.#counters.set(name, (m = new Map()));
+    const key = where === undefined ? "" : labelText({ where });
+    m.set(key, (m.get(key) ?? 0) + 1);
   }
 
   /** One finished operation (network_create, connect, …), its outcome and duration. */
@@ -71,6 +89,10 @@ export class Metrics {
     counter("dnet_http_requests_total", "HTTP requests by route, method and status code.", this.#requests);
     counter("dnet_operations_total", "Operations by name and result.", this.#operations);
     counter("dnet_errors_total", "Failed operations by name and error kind.", this.#errors);
+    for (const [name, help] of Object.entries(COUNTERS) as Array<[CounterName, string]>) {
+      const m = this.#counters.get(name);
+      counter(`dnet_${name}_total`, help, m === undefined || m.size === 0 ? new Map([["", 0]]) : m);
+    }
     out.push("# HELP dnet_operation_duration_seconds Operation latency.", "# TYPE dnet_operation_duration_seconds histogram");
     for (const [k, h] of this.#latency) {
       const base = k.slice(1, -1);

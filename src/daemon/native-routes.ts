@@ -3,10 +3,10 @@
 import type { PortBindingDto, SandboxCreateRequest, SandboxNetworkRequest } from "../api/dto.js";
 import { invalidArgument } from "../errors/index.js";
 import { endpointDto, sandboxDto } from "./convert.js";
-import type { EventBus } from "./events.js";
+import { streamEvents } from "./event-stream.js";
 import type { Metrics } from "./metrics.js";
 import type { Operations } from "./operations.js";
-import type { Reply, Route, RouteContext } from "./server.js";
+import type { Reply, Route } from "./server.js";
 import { object, objectArray, optNumber, optString, reqString, stringArray } from "./validate.js";
 
 const PROTOS = new Set(["tcp", "udp", "sctp"]);
@@ -51,17 +51,7 @@ function parseSandboxCreate(body: unknown): SandboxCreateRequest {
   };
 }
 
-function streamEvents(events: EventBus, { req, res }: RouteContext): undefined {
-  res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-cache" });
-  res.flushHeaders();
-  const off = events.subscribe((e) => { res.write(`${JSON.stringify(e)}\n`); });
-  const stop = (): void => { off(); };
-  req.on("close", stop);
-  res.on("close", stop);
-  return undefined;
-}
-
-export function nativeRoutes(ops: Operations, metrics: Metrics, etcNetnsDir: string): Route[] {
+export function nativeRoutes(ops: Operations, metrics: Metrics, etcNetnsDir: string, eventBufferBytes?: number): Route[] {
   const c = ops.controller;
   return [
     { method: "GET", path: "/sandboxes", handler: (): Reply => ({ status: 200, body: c.sandboxes().map((s) => sandboxDto(c, s.info(), etcNetnsDir)) }) },
@@ -83,6 +73,9 @@ export function nativeRoutes(ops: Operations, metrics: Metrics, etcNetnsDir: str
     },
     { method: "GET", path: "/endpoints", handler: (): Reply => ({ status: 200, body: c.endpoints().map((e) => endpointDto(c, e.info())) }) },
     { method: "GET", path: "/metrics", handler: (): Reply => ({ status: 200, text: metrics.render(), headers: { "content-type": "text/plain; version=0.0.4" } }) },
-    { method: "GET", path: "/events", handler: (ctx) => streamEvents(ops.events, ctx) },
+    {
+      method: "GET", path: "/events",
+      handler: (ctx) => streamEvents({ events: ops.events, metrics, logger: ops.logger, ...(eventBufferBytes === undefined ? {} : { bufferBytes: eventBufferBytes }) }, ctx),
+    },
   ];
 }

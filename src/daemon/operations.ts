@@ -5,6 +5,7 @@
 import type { DockerNetworkCreateRequest, PortBindingDto, SandboxCreateRequest, SandboxNetworkRequest } from "../api/dto.js";
 import type { Endpoint, Network, NetworkController, Sandbox } from "../controller/index.js";
 import { forbidden, invalidArgument, isLibnetworkError, notFound, notImplemented } from "../errors/index.js";
+import { errorFields } from "./error-info.js";
 import type { EventBus } from "./events.js";
 import type { Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
@@ -103,7 +104,7 @@ export class Operations {
       try {
         await ep.join(sb);
       } catch (err) {
-        await ep.delete(true).catch((undoErr: unknown) => this.logger.error("undo of endpoint create failed", { endpoint: ep.id, error: String(undoErr) }));
+        await ep.delete(true).catch((undoErr: unknown) => this.logger.error("undo of endpoint create failed", { endpoint: ep.id, ...errorFields(undoErr) }));
         throw err;
       }
       this.events.emit("network", "connect", net.id, { name: info.name, container: sb.id, sandbox: sb.name, endpoint: ep.id });
@@ -142,7 +143,7 @@ export class Operations {
           deleted.push(info.name);
           this.events.emit("network", "destroy", info.id, { name: info.name, type: info.driver });
         } catch (err) {
-          this.logger.debug("prune skipped a network", { network: info.name, error: String(err) });
+          this.logger.debug("prune skipped a network", { network: info.name, ...errorFields(err) });
         }
       }
       return deleted;
@@ -165,7 +166,7 @@ export class Operations {
       try {
         for (const [i, { req: n, net }] of networks.entries()) await this.connect(net.id, sb.id, connectOptionsOf(n, i === 0 ? req.PortBindings : undefined));
       } catch (err) {
-        await this.removeSandbox(sb.id).catch((undoErr: unknown) => this.logger.error("undo of sandbox create failed", { sandbox: sb.name, error: String(undoErr) }));
+        await this.removeSandbox(sb.id).catch((undoErr: unknown) => this.logger.error("undo of sandbox create failed", { sandbox: sb.name, ...errorFields(undoErr) }));
         throw err;
       }
       return sb;

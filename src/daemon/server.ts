@@ -5,7 +5,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { API_VERSION, MAX_BODY_BYTES } from "../api/dto.js";
 import { errorResponse } from "../api/errors.js";
-import { LibnetworkError, invalidArgument } from "../errors/index.js";
+import { LibnetworkError, invalidArgument, unavailable } from "../errors/index.js";
+import { endAndRelease, type ConnectionGuard } from "./connection-guard.js";
+import { errorFields } from "./error-info.js";
+import type { FdPressure } from "./fd-pressure.js";
 import type { Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
 
@@ -80,6 +83,10 @@ export interface HttpOptions {
   readonly router: Router;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The connection cap, shared by every server of the daemon. */
+  readonly connections: ConnectionGuard;
+  /** Where running out of file descriptors is reported, and whether changes are refused for it. */
+  readonly fd: FdPressure;
   readonly maxBodyBytes?: number;
   /** Whole request (headers + body) must arrive within this; default 30 s. */
   readonly requestTimeoutMs?: number;
@@ -137,6 +144,36 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.end(payload);
 }
 
+/** Not a server error: the client closed its connection before sending its whole request. */
+const CLIENT_CLOSED = 499;
+
+function isClientAbort(err: unknown, req: IncomingMessage): boolean {
+  return req.destroyed && (err as { code?: unknown }).code === "ECONNRESET";
+}
+
+/** What a failure becomes: a lack of file descriptors is said as such (503), whatever step hit it. */
+function failureOf(o: HttpOptions, err: unknown): { status: number; body: ReturnType<typeof errorResponse>["body"] } {
+  const e = errorResponse(err);
+  if (o.fd.note(err, "request")) {
+    return errorResponse(unavailable("ERR_OUT_OF_FILE_DESCRIPTORS", `${e.body.message}: the daemon ran out of file descriptors; try again when clients have closed connections`, err));
+  }
+  return { status: err instanceof HttpError ? err.status : e.status, body: e.body };
+}
+
+function fail(o: HttpOptions, req: IncomingMessage, res: ServerResponse, err: unknown): number {
+  const path = req.url?.slice(0, 200);
+  if (isClientAbort(err, req)) {
+    o.logger.debug("client closed the connection mid-request", { method: req.method, path });
+    return CLIENT_CLOSED;
+  }
+  const { status, body } = failureOf(o, err);
+  // Refusals for want of descriptors are said once, by FdPressure, not once per request.
+  const quiet = status < 500 || body.code === "ERR_OUT_OF_FILE_DESCRIPTORS";
+  o.logger.log(quiet ? "debug" : "error", "request failed", { method: req.method, path, status, error: body.message.slice(0, 500), code: body.code });
+  send(res, { status, body: { message: body.message, ...(body.code === undefined ? {} : { code: body.code }), ...(body.kind === undefined ? {} : { kind: body.kind }) } });
+  return status;
+}
+
 async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const t0 = process.hrtime.bigint();
   let routeName = "unmatched";
@@ -145,6 +182,7 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse)
     const url = new URL(req.url ?? "/", "http://dnet");
     const path = url.pathname.replace(VERSION_PREFIX, "");
     const found = o.router.match(req.method ?? "", path);
+    if (typeof found === "object") routeName = `${found.route.method} ${found.route.path}`;
     let body: unknown;
     try {
       body = parseJson(await readBody(req, o.maxBodyBytes ?? MAX_BODY_BYTES), req.headers["content-type"]);
@@ -154,16 +192,13 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse)
     }
     if (found === undefined) throw new HttpError(404, "page not found");
     if (found === "method") throw new HttpError(405, `method ${req.method ?? ""} not allowed`);
-    routeName = `${found.route.method} ${found.route.path}`;
+    // A change started without descriptors would fail halfway and need them for its undo.
+    if (o.fd.exhausted && req.method !== "GET" && req.method !== "HEAD") throw o.fd.refusal();
     const reply = await found.route.handler({ req, res, params: found.params, query: url.searchParams, body });
     status = reply?.status ?? res.statusCode;
     if (reply !== undefined) send(res, req.method === "HEAD" ? { ...reply, text: "" } : reply);
   } catch (err) {
-    const e = errorResponse(err);
-    status = err instanceof HttpError ? err.status : e.status;
-    const lvl = status >= 500 ? "error" : "debug";
-    o.logger.log(lvl, "request failed", { method: req.method, path: req.url?.slice(0, 200), status, error: e.body.message.slice(0, 500) });
-    send(res, { status, body: { message: e.body.message, ...(e.body.code === undefined ? {} : { code: e.body.code }), ...(e.body.kind === undefined ? {} : { kind: e.body.kind }) } });
+    status = fail(o, req, res, err);
   } finally {
     o.metrics.request(routeName, req.method ?? "", status);
     o.logger.debug("request", { method: req.method, path: req.url?.slice(0, 200), status, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
@@ -178,17 +213,26 @@ export function createApiServer(o: HttpOptions): Server {
     connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 2))),
   }, (req, res) => {
     handle(o, req, res).catch((err: unknown) => {
-      o.logger.error("unhandled request failure", { error: String(err) });
+      o.logger.error("unhandled request failure", errorFields(err));
       res.destroy();
     });
   });
-  // Malformed request lines and headers: answer 400 and close, as Node would, but never crash.
+  o.connections.attach(server);
+  // Malformed request lines and headers, slow clients: answer and close, as Node would, but never crash,
+  // and release the socket even if the client never closes its side.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     o.metrics.request("malformed", "", 400);
     if (socket.writable && err.code !== "ECONNRESET") {
       const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      endAndRelease(socket, `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     } else socket.destroy();
+  });
+  // Once listening, an error is an accept that failed (EMFILE when descriptors run out): the server goes
+  // on listening, so it is reported, never thrown (an 'error' without a listener would end the process).
+  server.once("listening", () => {
+    server.on("error", (err) => {
+      if (!o.fd.note(err, "accept")) o.logger.error("accepting a connection failed", errorFields(err));
+    });
   });
   return server;
 }

@@ -43,17 +43,19 @@ export function commandRunner(netns?: string): CommandRunner {
     const child = spawn(file, argv, { stdio: ["pipe", "pipe", "pipe"] });
     // Our own timer (spawn's `timeout` option stays armed after an ENOENT and holds the loop for 30 s).
     const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+    // Before anything can throw: a spawn that fails (ENOENT, or EMFILE when descriptors run out) emits
+    // 'error', and an 'error' nobody listens to ends the process.
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(spawnError(file, e));
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    // Without descriptors the pipes were never made: the 'error' above says why.
+    if (child.stdout === null || child.stderr === null || child.stdin === null) return;
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.stdin.on("error", () => { /* the exit status reports the failure */ });
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(e.code === "ENOENT"
-        ? unavailable("ERR_FIREWALL_TOOL_MISSING", `${file} is not installed (needed by the firewall backend)`, e)
-        : internal("ERR_FIREWALL_EXEC", `cannot run ${file}: ${e.message}`, e));
-    });
     child.on("close", (status, signal) => {
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString("utf8");
@@ -64,6 +66,14 @@ export function commandRunner(netns?: string): CommandRunner {
     });
     child.stdin.end(input ?? "");
   });
+}
+
+function spawnError(file: string, e: NodeJS.ErrnoException): LibnetworkError {
+  if (e.code === "ENOENT") return unavailable("ERR_FIREWALL_TOOL_MISSING", `${file} is not installed (needed by the firewall backend)`, e);
+  if (e.code === "EMFILE" || e.code === "ENFILE") {
+    return unavailable("ERR_FIREWALL_EXEC", `cannot run ${file}: out of file descriptors (${e.code}); try again when some are closed`, e);
+  }
+  return internal("ERR_FIREWALL_EXEC", `cannot run ${file}: ${e.message}`, e);
 }
 
 /** Writes network sysctls, e.g. `net/ipv4/conf/br0/route_localnet` = "1" (slash form: names may hold dots). */

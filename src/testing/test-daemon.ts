@@ -4,7 +4,7 @@
 
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DnetClient } from "../api/client.js";
 
@@ -35,21 +35,36 @@ export class TestDaemon {
   readonly socket: string;
   readonly netnsDir: string;
   readonly extraArgs: readonly string[];
+  /** A command node is started under, inside the netns (`prlimit --nofile=400`, `setpriv …`); it must exec, not fork. */
+  readonly prefix: readonly string[];
   proc: ChildProcess | undefined;
   log = "";
   #client: DnetClient | undefined;
 
-  constructor(extraArgs: readonly string[] = []) {
+  constructor(extraArgs: readonly string[] = [], prefix: readonly string[] = []) {
     this.tmp = mkdtempSync("/tmp/dnet-test-");
     this.hostNetns = `dnt-${randomBytes(4).toString("hex")}`;
     this.socket = `${this.tmp}/dnet.sock`;
     this.netnsDir = `${this.tmp}/netns`;
     this.extraArgs = extraArgs;
+    this.prefix = prefix;
     sh("ip", ["netns", "add", this.hostNetns]);
     sh("ip", ["-n", this.hostNetns, "link", "set", "lo", "up"]);
   }
 
   get host(): string { return `unix://${this.socket}`; }
+
+  /** The daemon's process id (nsenter and the prefix exec it, so this is node itself). */
+  get pid(): number {
+    const pid = this.proc?.pid;
+    if (pid === undefined) throw new Error("the daemon is not running");
+    return pid;
+  }
+
+  /** How many file descriptors the daemon holds now. */
+  fdCount(): number {
+    return readdirSync(`/proc/${this.pid}/fd`).length;
+  }
 
   get client(): DnetClient {
     return (this.#client ??= new DnetClient(this.host));
@@ -57,24 +72,33 @@ export class TestDaemon {
 
   /** Starts the daemon and waits until it answers /_ping. */
   async start(): Promise<void> {
-    const args = ["--net=/run/netns/" + this.hostNetns, process.execPath, DNET_MAIN, "daemon", "--socket", this.socket,
+    const proc = this.spawnDaemon();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`daemon exited with ${proc.exitCode}: ${this.log}`);
+      const probe = new DnetClient(this.host);
+      try {
+        await probe.ping();
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`daemon did not start: ${this.log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        probe.close();
+      }
+    }
+  }
+
+  /** Starts the daemon process without waiting for it (stderr collects into `log`). */
+  spawnDaemon(): ChildProcess {
+    const args = ["--net=/run/netns/" + this.hostNetns, ...this.prefix, process.execPath, DNET_MAIN, "daemon", "--socket", this.socket,
       "--data-dir", `${this.tmp}/data`, "--netns-dir", this.netnsDir,
       // Unknown names are forwarded only to loopback in tests (nothing listens there: they fail fast).
       "--dns", "127.0.0.1", ...this.extraArgs];
     const proc = spawn("nsenter", args, { stdio: ["ignore", "ignore", "pipe"] });
     this.proc = proc;
     proc.stderr?.on("data", (c: Buffer) => { this.log += c.toString(); });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`daemon exited with ${proc.exitCode}: ${this.log}`);
-      try {
-        await new DnetClient(this.host).ping();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`daemon did not start: ${this.log}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    return proc;
   }
 
   /** Stops the daemon with `signal` and waits for the process to end. */
