@@ -1,23 +1,29 @@
-// `dnet sandbox ls [-q] [--format json]`.
+// `dnet sandbox ls`: SANDBOX ID, NAME, NETWORKS, ADDRESSES; -q, --format json (the full objects) or a
+// docker-style template on each row ({{.ID}} {{.Name}} {{.Networks}} {{.Addresses}} {{.Ports}} {{.CreatedAt}}).
 
-import { flag, formatOption, json, naturalCompare, parse, shortId, table, UsageError, type Command } from "./common.js";
+import type { SandboxDto } from "../api/dto.js";
+import { flag, json, naturalCompare, str, type Command } from "./common.js";
+import { SANDBOX_LIST, formatList } from "./format.js";
+import { RowContext, goTime } from "./template/values.js";
+import { portLabel } from "./topology-model.js";
 
-const USAGE = "dnet sandbox ls [-q] [--no-trunc] [--format table|json]";
+function sandboxRow(s: SandboxDto, trunc: boolean): RowContext {
+  return new RowContext("*sandbox.sandboxContext", {
+    ID: trunc ? s.Id.slice(0, 12) : s.Id, Name: s.Name,
+    Networks: s.Endpoints.map((e) => e.NetworkName).join(","),
+    Addresses: s.Endpoints.flatMap((e) => [e.IPv4Address, e.IPv6Address]).filter((a) => a !== "").join(","),
+    Ports: s.Endpoints.flatMap((e) => e.PortBindings.map(portLabel)).join(", "),
+    CreatedAt: goTime(s.Created).string,
+  });
+}
 
-export const sandboxLs: Command = async (args, ctx) => {
-  const p = parse(args, { quiet: { type: "boolean", short: "q" }, format: { type: "string" }, "no-trunc": { type: "boolean" } }, USAGE);
-  if (p.positionals.length > 0) throw new UsageError(`"dnet sandbox ls" accepts no arguments (usage: ${USAGE})`);
-  const format = formatOption(p);
+export const sandboxLs: Command = async (p, ctx) => {
+  const format = str(p, "format");
   const sbs = (await ctx.client().listSandboxes()).sort((a, b) => naturalCompare(a.Name, b.Name));
-  const id = (x: string): string => (flag(p, "no-trunc") ? x : shortId(x));
-  if (flag(p, "quiet")) {
-    if (sbs.length > 0) ctx.out(sbs.map((s) => id(s.Id)).join("\n"));
-  } else if (format === "json") ctx.out(json(sbs));
-  else {
-    ctx.out(table(["SANDBOX ID", "NAME", "NETWORKS", "ADDRESSES"], sbs.map((s) => [
-      id(s.Id), s.Name, s.Endpoints.map((e) => e.NetworkName).join(","),
-      s.Endpoints.flatMap((e) => [e.IPv4Address, e.IPv6Address]).filter((a) => a !== "").join(","),
-    ])));
+  if (format === "json" && !flag(p, "quiet")) {
+    ctx.out(json(sbs));
+    return 0;
   }
+  ctx.write(formatList(format, flag(p, "quiet"), sbs.map((s) => sandboxRow(s, !flag(p, "no-trunc"))), SANDBOX_LIST));
   return 0;
 };
