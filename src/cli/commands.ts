@@ -7,7 +7,7 @@ import { NETWORK_COMMANDS } from "./commands-network.js";
 import { SANDBOX_COMMANDS } from "./commands-sandbox.js";
 
 const GLOBAL_FLAGS: readonly FlagDef[] = [
-  opt("host", "unix://PATH|tcp://HOST:PORT", "Daemon socket to talk to (or DNET_HOST)", { short: "H", default: "unix:///run/dnet/dnet.sock" }),
+  opt("host", "unix://PATH|tcp://HOST:PORT", "Daemon socket to talk to; DNET_HOST when not given", { short: "H", default: "unix:///run/dnet/dnet.sock" }),
   sw("help", "Print usage", "h"),
   sw("version", "Print the version and exit", "v"),
 ];
@@ -22,7 +22,7 @@ const DIRS: readonly FlagDef[] = [
   opt("socket", "PATH", "API socket", { default: "/run/dnet/dnet.sock", complete: "file" }),
   opt("data-dir", "DIR", "State directory (SQLite database inside)", { default: "/var/lib/dnet", complete: "file" }),
   opt("netns-dir", "DIR", "Where sandbox network namespaces are mounted", { default: "/run/netns", complete: "file" }),
-  opt("etc-netns-dir", "DIR", "Where sandbox hosts and resolv.conf go (default /etc/netns with the default --netns-dir, else NETNS-DIR-etc)", { complete: "file" }),
+  opt("etc-netns-dir", "DIR", "Where sandbox hosts and resolv.conf go; /etc/netns with the default --netns-dir, else NETNS-DIR-etc", { complete: "file" }),
 ];
 
 const OTHER_COMMANDS: readonly CommandDef[] = [
@@ -37,7 +37,7 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       ...DIRS,
       opt("tcp", "HOST:PORT", "Also serve the API on TCP (anyone who reaches it controls the host's networking)"),
       opt("firewall", "BACKEND", "Firewall backend", { default: "nftables", choices: ["nftables", "iptables", "none"], strict: true }),
-      opts("dns", "IP", "Upstream name server of the embedded DNS (default: the host's resolv.conf)"),
+      opts("dns", "IP", "Upstream name server of the embedded DNS; the host's resolv.conf when not given"),
       opts("default-address-pool", "base=CIDR,size=N", "Pool that networks without --subnet get subnets from"),
       opt("cluster-store", "etcd://HOST:PORT", "Global store for multi-host networks"),
       opt("advertise-addr", "IP", "Address other hosts reach this one on"),
