@@ -44,8 +44,13 @@ function portRows(ports: readonly string[]): string[][] {
   return rows;
 }
 
+/** `0.0.0.0:8080 → 80/tcp`: a published port as a tag. */
+function portTags(s: TopoSandbox): string[] {
+  return s.interfaces.flatMap((i) => i.ports.map((p) => portLabel(p).replace("->", " → ")));
+}
+
 function sandboxHeight(s: TopoSandbox): number {
-  const ports = portRows(s.interfaces.flatMap((i) => i.ports.map(portLabel)));
+  const ports = portRows(portTags(s));
   return 44 + LINE * Math.max(1, s.interfaces.length) + ports.length * 24 + 6;
 }
 
@@ -75,7 +80,7 @@ function drawSandbox(s: TopoSandbox, b: Box, colorOf: (id: string) => string): s
     parts.push(text(b.x + 26, y, fit(`${i.ifname}  ${i.addresses.join(", ") || "(no address)"}`, 30), `class="address" font-size="12" fill="${colorOf(i.networkId)}"`));
   });
   let y = b.y + 44 + LINE * Math.max(1, s.interfaces.length) + 4;
-  for (const row of portRows(s.interfaces.flatMap((i) => i.ports.map(portLabel)))) {
+  for (const row of portRows(portTags(s))) {
     let x = b.x + 12;
     for (const p of row) {
       const w = p.length * CHAR_W + 14;
@@ -118,14 +123,16 @@ export function topologySvg(t: Topology, hostName: string): string {
   const sbBoxes = row(sbs, width, sbTop, sandboxHeight);
   const height = sbTop + Math.max(0, ...sbBoxes.map((b) => b.h)) + PAD;
   const links = drawLinks(nets, netBoxes, sbs, sbBoxes, colorOf);
-  const summary = `host ${hostName} · ${t.networks.length} network${t.networks.length === 1 ? "" : "s"} · ${t.sandboxes.length} sandbox${t.sandboxes.length === 1 ? "" : "es"}`;
+  const summary = `host ${hostName} · ${nets.length} network${nets.length === 1 ? "" : "s"} · ${t.sandboxes.length} sandbox${t.sandboxes.length === 1 ? "" : "es"}`;
+  const hidden = t.networks.filter((n) => !nets.includes(n)).map((n) => n.name);
+  const note = hidden.length === 0 ? "" : ` (not drawn: ${hidden.join(", ")}, with nothing on them)`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
     `<title>dnet topology: ${xml(summary)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(PAD, 36, "dnet topology", 'font-size="20" font-weight="bold" fill="#222222"'),
-    text(PAD, 58, summary, 'class="summary" font-size="12" fill="#666666"'),
+    text(PAD, 58, summary + note, 'class="summary" font-size="12" fill="#666666"'),
     `<rect class="host" x="${PAD / 2}" y="${netTop - 26}" width="${width - PAD}" height="${netBottom - netTop + 42}" rx="10" fill="#eef2f6" stroke="#c5cfd9"/>`,
     text(PAD, netTop - 10, `host ${hostName}`, 'font-size="11" fill="#5a6b7b"'),
     ...links,

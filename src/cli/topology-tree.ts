@@ -4,7 +4,7 @@
 import { portLabel, type TopoNetwork, type Topology } from "./topology-model.js";
 
 function networkLine(n: TopoNetwork): string {
-  const what = [n.bridge === undefined ? n.driver : `${n.driver}, bridge ${n.bridge}`, ...n.pools, ...(n.internal ? ["internal"] : [])];
+  const what = [`driver ${n.driver}`, ...(n.bridge === undefined ? [] : [`bridge ${n.bridge}`]), ...n.pools.map((p) => `subnet ${p}`), ...(n.internal ? ["internal"] : [])];
   return `network ${n.name} (${what.join(", ")})`;
 }
 
