@@ -5,7 +5,7 @@
 // /etc/netns) keep what is not a recorded sandbox's. The caller makes sure no daemon is running.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Controller } from "../libnetwork.js";
 
@@ -63,8 +63,9 @@ async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; 
   for (const net of controller.networks()) {
     const info = net.info();
     if (info.predefined) continue;
-    const bridge = info.options["com.docker.network.bridge.name"];
-    steps.push({ what: `network ${info.name} (${info.driver}${bridge === undefined ? "" : `, bridge ${bridge}`})`, run: () => net.delete() });
+    // The bridge driver's name for it when none was given (as `dnet topology` shows it).
+    const bridge = info.options["com.docker.network.bridge.name"] ?? (info.driver === "bridge" ? `br-${info.id.slice(0, 12)}` : undefined);
+    steps.push({ what: `network ${info.name} (${info.driver}${bridge === undefined ? "" : ` ${bridge}`})`, run: () => net.delete() });
   }
   return { steps, close: () => controller.close() };
 }
@@ -84,6 +85,12 @@ function iptablesSteps(): CleanupStep[] {
   }));
 }
 
+/** Mount points at or below `dir`, deepest first (netns files are bind mounts; the directory is one too). */
+function mountsUnder(dir: string): string[] {
+  const points = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "");
+  return points.filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+}
+
 function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): CleanupStep[] {
   const steps: CleanupStep[] = [];
   const etc = etcDirOf(o);
@@ -91,8 +98,9 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
     steps.push({
       what: `directory ${o.netnsDir} (sandbox namespaces)`,
       run: async () => {
-        // A netns file is a bind mount: unmount it (lazily, like `ip netns del`) before it can go.
-        for (const name of readdirSync(o.netnsDir)) run("umount", ["-l", join(o.netnsDir, name)]);
+        // A netns file is a bind mount, and the directory a shared bind mount of itself (as iproute2 makes
+        // /run/netns): unmount them (lazily, like `ip netns del`) before they can go.
+        for (const m of mountsUnder(o.netnsDir)) run("umount", ["-l", m]);
         rmSync(o.netnsDir, { recursive: true, force: true });
       },
     });
