@@ -76,6 +76,9 @@ describe("dnet's tools around the commands", () => {
       assert.equal(want.code, 0, want.stderr);
       assert.equal(await dnet("network", "ls", "--format", t), want.stdout, t);
     }
+    for (const args of [[], ["-q"], ["--no-trunc"], ["--filter", "name=tn1"]]) {
+      assert.equal(await dnet("network", "ls", ...args), (await d.docker(["network", "ls", ...args])).stdout, `network ls ${args.join(" ")}`);
+    }
     assert.equal(await dnet("sandbox", "inspect", "-f", "{{range .Endpoints}}{{.NetworkName}} {{end}}", "ts1"), "tn1 tn2 \n");
     assert.equal(await dnet("sandbox", "ls", "--format", "{{.Name}}: {{.Ports}}"), "ts1: 0.0.0.0:8080->80/tcp\nts2: \nts3: 127.0.0.1:5353->53/udp\n");
   });

@@ -1,9 +1,9 @@
 // `dnet network ls`: NETWORK ID, NAME, DRIVER, SCOPE (as docker prints them), -q, --format json (the full
-// objects, one JSON array) or a docker-style template (`table {{.Name}}\t{{.Driver}}`, `{{json .}}`).
+// objects, one JSON array) or a docker-style template (`table {{.Name}}\t{{.Driver}}`, `{{json .}}`). The
+// template engine is loaded only for a template: a plain `ls` stays a small process.
 
 import type { FilterArgs } from "../api/dto.js";
-import { flag, json, naturalCompare, str, strs, UsageError, type Command } from "./common.js";
-import { NETWORK_LIST, formatList, networkRow } from "./format.js";
+import { flag, json, naturalCompare, shortId, str, strs, table, UsageError, type Command } from "./common.js";
 
 export const networkLs: Command = async (p, ctx) => {
   const filters: FilterArgs = {};
@@ -13,11 +13,15 @@ export const networkLs: Command = async (p, ctx) => {
     (filters[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
   }
   const format = str(p, "format");
+  const quiet = flag(p, "quiet");
   const nets = (await ctx.client().listNetworks(Object.keys(filters).length === 0 ? undefined : filters)).sort((a, b) => naturalCompare(a.Name, b.Name));
-  if (format === "json" && !flag(p, "quiet")) {
-    ctx.out(json(nets));
-    return 0;
+  const id = (x: string): string => (flag(p, "no-trunc") ? x : shortId(x));
+  if (format === "json" && !quiet) ctx.out(json(nets));
+  else if ((format === undefined || format === "table") && quiet) ctx.write(nets.map((n) => `${id(n.Id)}\n`).join(""));
+  else if (format === undefined || format === "table") ctx.out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], nets.map((n) => [id(n.Id), n.Name, n.Driver, n.Scope])));
+  else {
+    const { NETWORK_LIST, formatList, networkRow } = await import("./format.js");
+    ctx.write(formatList(format, quiet, nets.map((n) => networkRow(n, !flag(p, "no-trunc"))), NETWORK_LIST));
   }
-  ctx.write(formatList(format, flag(p, "quiet"), nets.map((n) => networkRow(n, !flag(p, "no-trunc"))), NETWORK_LIST));
   return 0;
 };
