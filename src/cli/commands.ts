@@ -60,11 +60,6 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
     load: async () => (await import("./events.js")).events,
   },
   {
-    path: ["help"], summary: "Print help about a command",
-    flags: [], operands: [operand("COMMAND", { optional: true, repeat: true })],
-    load: async () => (await import("./help.js")).help,
-  },
-  {
     path: ["system", "cleanup"], summary: "Remove every kernel object and file dnet made on this host (to uninstall it)",
     flags: [...DIRS, sw("dry-run", "Only list what would be removed"), sw("force", "Do not ask for confirmation", "f")],
     operands: [],
@@ -83,10 +78,21 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
   },
 ];
 
+/** `dnet help COMMAND`: completion offers the first words of commands. */
+const HELP: CommandDef = {
+  path: ["help"], summary: "Print help about a command",
+  flags: [],
+  operands: [operand("COMMAND", {
+    optional: true, repeat: true,
+    choices: [...new Set(["help", ...[...OTHER_COMMANDS, ...NETWORK_COMMANDS, ...SANDBOX_COMMANDS].map((d) => d.path[0] as string)])].sort(),
+  })],
+  load: async () => (await import("./help.js")).help,
+};
+
 const byPath = (a: CommandDef, b: CommandDef): number => (a.path.join(" ") < b.path.join(" ") ? -1 : 1);
 
 export const COMMAND_TABLE: CommandTable = {
-  commands: [...OTHER_COMMANDS, ...NETWORK_COMMANDS, ...SANDBOX_COMMANDS].sort(byPath),
+  commands: [...OTHER_COMMANDS, HELP, ...NETWORK_COMMANDS, ...SANDBOX_COMMANDS].sort(byPath),
   groups: GROUPS,
   globalFlags: GLOBAL_FLAGS,
 };
