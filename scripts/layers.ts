@@ -60,6 +60,8 @@ export const COMPOSITION_ROOTS: ReadonlySet<string> = new Set(["src/drivers/buil
 
 export const FIREWALL_CONTRACT = "src/firewall/contract.ts";
 export const CLI_DAEMON = "src/cli/daemon.ts";
+/** `dnet system cleanup`: not a client of the daemon either; it loads the library through daemon/, lazily. */
+export const CLI_CLEANUP = "src/cli/system-cleanup.ts";
 export const TEST_DRIVER = "src/testing/veth-driver.ts";
 /** What the test driver may use: what a real driver may, minus the firewall. */
 export const TEST_DRIVER_LAYERS: readonly string[] = ["driver-api", "osl", ...BASE];
@@ -99,8 +101,11 @@ function fileRule(edge: ImportEdge, from: string, to: string): Verdict | undefin
       : forbid(`load ${CLI_DAEMON} with import(): the other commands are HTTP clients and must not load the daemon`);
   }
   if (from === "cli" && to === "daemon") {
-    return edge.from === CLI_DAEMON ? ALLOWED
-      : forbid(`only ${CLI_DAEMON} (the \`dnet daemon\` command) may import daemon/; the CLI is a client of the HTTP API`);
+    if (edge.from === CLI_DAEMON) return ALLOWED;
+    if (edge.from === CLI_CLEANUP) {
+      return edge.kind === "dynamic" ? ALLOWED : forbid(`${CLI_CLEANUP} loads daemon/ with import(), only once it runs`);
+    }
+    return forbid(`only ${CLI_DAEMON} (the \`dnet daemon\` command) and ${CLI_CLEANUP} may import daemon/; the CLI is a client of the HTTP API`);
   }
   if ((from === "controller" || from === "drivers") && to === "firewall" && !COMPOSITION_ROOTS.has(edge.from)) {
     return edge.to === FIREWALL_CONTRACT && edge.kind === "type" ? ALLOWED

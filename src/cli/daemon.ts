@@ -1,10 +1,9 @@
-// `dnet daemon [flags]`: runs the daemon in this process until SIGTERM/SIGINT.
+// `dnet daemon [flags]`: runs the daemon in this process until SIGTERM/SIGINT. The only command besides
+// `system cleanup` that loads the library (through src/daemon/).
 
 import { runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
-import { UsageError, parse, str, strs, type Command } from "./common.js";
-
-const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
+import { UsageError, str, strs, type Command } from "./common.js";
 
 function parsePool(spec: string): { base: string; size: number } {
   const kv = Object.fromEntries(spec.split(",").map((part) => {
@@ -18,15 +17,7 @@ function parsePool(spec: string): { base: string; size: number } {
   return { base: kv["base"], size };
 }
 
-export const daemon: Command = async (args) => {
-  const p = parse(args, {
-    socket: { type: "string" }, tcp: { type: "string" }, "data-dir": { type: "string" }, "netns-dir": { type: "string" },
-    "etc-netns-dir": { type: "string" }, firewall: { type: "string" }, dns: { type: "string", multiple: true },
-    "default-address-pool": { type: "string", multiple: true }, "cluster-store": { type: "string" }, "advertise-addr": { type: "string" },
-    "plugin-name": { type: "string" }, "log-format": { type: "string" }, "log-level": { type: "string" },
-    "request-timeout": { type: "string" }, "max-body-bytes": { type: "string" }, "max-connections": { type: "string" },
-  }, USAGE);
-  if (p.positionals.length > 0) throw new UsageError(`"dnet daemon" accepts no arguments (usage: ${USAGE})`);
+export const daemon: Command = async (p) => {
   const firewall = str(p, "firewall") ?? "nftables";
   if (firewall !== "nftables" && firewall !== "iptables" && firewall !== "none") throw new UsageError(`invalid --firewall ${JSON.stringify(firewall)}`);
   const logFormat = str(p, "log-format") ?? "text";

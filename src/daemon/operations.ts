@@ -108,6 +108,7 @@ export class Operations {
         throw err;
       }
       this.events.emit("network", "connect", net.id, { name: info.name, container: sb.id, sandbox: sb.name, endpoint: ep.id });
+      this.logger.info("sandbox connected", { network: info.name, sandbox: sb.name, endpoint: ep.id, address: ep.info().address });
       return ep;
     });
   }
@@ -128,6 +129,7 @@ export class Operations {
       if (sb !== undefined) await ep.leave(sb);
       await ep.delete(force);
       this.events.emit("network", "disconnect", net.id, { name: net.name, container: sb?.id ?? "", sandbox: sb?.name ?? sbRef, endpoint: ep.id });
+      this.logger.info("sandbox disconnected", { network: net.name, sandbox: sb?.name ?? sbRef, endpoint: ep.id, force: force || undefined });
     });
   }
 
@@ -146,6 +148,7 @@ export class Operations {
           this.logger.debug("prune skipped a network", { network: info.name, ...errorFields(err) });
         }
       }
+      this.logger.info("networks pruned", { count: deleted.length, networks: deleted.join(",") || undefined });
       return deleted;
     });
   }
@@ -163,6 +166,7 @@ export class Operations {
         dns: req.Dns ?? [], dnsSearch: req.DnsSearch ?? [], dnsOptions: req.DnsOptions ?? [], extraHosts: req.ExtraHosts ?? [],
       });
       this.events.emit("sandbox", "create", sb.id, { name: sb.name });
+      this.logger.info("sandbox created", { sandbox: sb.name, id: sb.id, netns: sb.info().key });
       try {
         for (const [i, { req: n, net }] of networks.entries()) await this.connect(net.id, sb.id, connectOptionsOf(n, i === 0 ? req.PortBindings : undefined));
       } catch (err) {
@@ -182,6 +186,7 @@ export class Operations {
       }
       await sb.delete();
       this.events.emit("sandbox", "destroy", sb.id, { name: info.name });
+      this.logger.info("sandbox removed", { sandbox: info.name, id: sb.id, endpoints: info.endpoints.length });
     });
   }
 }
