@@ -83,7 +83,8 @@ function listen(server: Server, target: { path: string } | { host: string; port:
 async function removeOrphanEndpoints(controller: NetworkController, logger: Logger): Promise<void> {
   for (const ep of controller.endpoints()) {
     const info = ep.info();
-    if (info.sandboxId !== undefined || info.pending !== undefined) continue;
+    // Runs after the controller's restore, which finished or rolled back every join or leave in flight.
+    if (info.sandboxId !== undefined) continue;
     try {
       await ep.delete(true);
       logger.warn("removed an endpoint left unjoined by an interrupted connect", { endpoint: info.name, id: info.id, network: info.networkId });
