@@ -71,8 +71,9 @@ describe("the npm package", () => {
       "binding.gyp", "native-src/nsnl.c", "scripts/addon-build.mjs", "docs/http-api.md", "docs/openapi.json"]) {
       assert.ok(files.has(f), `the package has ${f}`);
     }
-    const unwanted = packed.files.filter((f) => /\.test\.|^dist\/src\/testing\/|\.map$|^src\/|^bench\/|^dist\/(bench|scripts|examples)\//.test(f));
-    assert.deepEqual(unwanted, [], "tests, test helpers, source maps, TypeScript sources, benchmarks");
+    const unwanted = packed.files.filter((f) =>
+      /\.test\.|^dist\/src\/testing\/|testdata\/|test-upstream|testing-topology|\.map$|^src\/|^bench\/|^dist\/(bench|scripts|examples)\/|^docs\/api\//.test(f));
+    assert.deepEqual(unwanted, [], "tests, test helpers, source maps, TypeScript sources, benchmarks, the generated API reference");
   });
 
   it("installs from the tarball with no network, and its install script keeps the prebuilt addon", () => {
