@@ -35,6 +35,7 @@ export interface ControllerOptions {
   readonly store?: KVStore;
   /** Extra network drivers (registered after the built-ins), built with the controller's kernel handles. */
   readonly drivers?: (deps: DriverDeps) => readonly NetworkDriver[];
+  /** @internal Crash tests: a hook called at each named step of an operation. */
   readonly fault?: FaultHook;
   /** Serve the embedded resolver (127.0.0.11) in sandboxes on user networks; default true. */
   readonly embeddedDns?: boolean;

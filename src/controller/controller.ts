@@ -71,7 +71,10 @@ export class NetworkController {
     };
   }
 
-  /** Loads the records, repairs what a crash left half done, and makes sure the predefined networks exist. */
+  /**
+   * Loads the records, repairs what a crash left half done, and makes sure the predefined networks exist.
+   * @internal The composition root's: users call `Controller.create(options)`.
+   */
   static async open(deps: ControllerDeps): Promise<NetworkController> {
     const c = new NetworkController(deps);
     try {

@@ -3,7 +3,7 @@
 import type {
   DockerEndpointResource, DockerIpamConfig, DockerNetwork, EndpointDto, PortBindingDto, SandboxDto, SandboxEndpointDto,
 } from "../api/dto.js";
-import type { EndpointRecord, NetworkController, NetworkRecord, SandboxRecord } from "../controller/index.js";
+import type { EndpointInfo, NetworkController, NetworkRecord, SandboxRecord } from "../controller/index.js";
 import { sandboxDnsPaths } from "../dns/index.js";
 
 type IpamPools = NetworkRecord["ipam"]["v4"];
@@ -42,13 +42,13 @@ export function networkDto(c: NetworkController, r: NetworkRecord): DockerNetwor
   };
 }
 
-function portDtos(e: EndpointRecord): PortBindingDto[] {
+function portDtos(e: EndpointInfo): PortBindingDto[] {
   return e.portBindings.map((b) => ({
     Proto: b.proto, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd,
   }));
 }
 
-export function endpointDto(c: NetworkController, e: EndpointRecord): EndpointDto {
+export function endpointDto(c: NetworkController, e: EndpointInfo): EndpointDto {
   let networkName = "";
   try { networkName = c.network(e.networkId).name; } catch { /* being deleted */ }
   return {
@@ -61,7 +61,7 @@ export function endpointDto(c: NetworkController, e: EndpointRecord): EndpointDt
 export function sandboxDto(c: NetworkController, s: SandboxRecord, etcNetnsDir: string): SandboxDto {
   const endpoints: SandboxEndpointDto[] = [];
   for (const ref of s.endpoints) {
-    let e: EndpointRecord;
+    let e: EndpointInfo;
     let networkName = "";
     try {
       const net = c.network(ref.networkId);

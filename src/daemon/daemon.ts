@@ -93,7 +93,8 @@ function listen(server: Server, target: { path: string } | { host: string; port:
 async function removeOrphanEndpoints(controller: NetworkController, logger: Logger): Promise<void> {
   for (const ep of controller.endpoints()) {
     const info = ep.info();
-    if (info.sandboxId !== undefined || info.pending !== undefined) continue;
+    // Runs after the controller's restore, which finished or rolled back every join or leave in flight.
+    if (info.sandboxId !== undefined) continue;
     try {
       await ep.delete(true);
       logger.warn("removed an endpoint left unjoined by an interrupted connect", { endpoint: info.name, id: info.id, network: info.networkId });
@@ -122,11 +123,12 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   });
   await removeOrphanEndpoints(controller, logger);
   const events = new EventBus();
-  const metrics = new Metrics(() => ({
+  // The gauges read the connection guard, which reports to the metrics: typed, as the two refer to each other.
+  const metrics: Metrics = new Metrics(() => ({
     networks: controller.networks().length, endpoints: controller.endpoints().length,
     sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers, connections: connections.count,
   }));
-  const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
+  const connections: ConnectionGuard = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
   const fd = new FdPressure(logger, metrics);
   const ops = new Operations(controller, events, metrics, logger);
   const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir, o.eventBufferBytes));

@@ -7,13 +7,10 @@ import { curl, eventually, links, must, routes, udp } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { Attached, World } from "./bridge-world.js";
+import type { PortMapEntry } from "../controller/index.js";
 
 export const PNET = Object.freeze({ p: "10.242.1", q: "10.242.2", hb: "10.242.3", gz: "10.242.4", ga: "10.242.5" });
-const PORTMAP = "com.docker.network.portmap";
-
-interface PortmapEntry { readonly Proto: string; readonly Port: number; readonly HostPort: number; readonly HostIP: string }
-
-const portmapOf = (a: Attached): PortmapEntry[] => (a.ep.driverInfo()[PORTMAP] ?? []) as PortmapEntry[];
+const portmapOf = (a: Attached): readonly PortMapEntry[] => a.ep.driverInfo()["com.docker.network.portmap"];
 
 export async function portsScenario(w: World): Promise<void> {
   const P = await w.network("net-p", { subnet: `${PNET.p}.0/24` });
