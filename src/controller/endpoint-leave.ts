@@ -56,7 +56,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
 /**
  * Drivers may destroy the interface later, off the request path (deleting a link costs ~17 ms inside the
  * sendmsg call, which would stall the whole process). Until then it must carry no traffic and leave the
- * sandbox's view: down, and renamed out of the way (in-sandbox names are never reused, but `eth1` must
+ * sandbox's view: down, and renamed out of the way (its name is free for the next join at once, and `eth1` must
  * not linger in `ip link`). One message.
  */
 async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {

@@ -23,6 +23,18 @@ import { refreshSandbox } from "./sandbox-refresh.js";
 export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
+
+/** One published port in Docker's portmap shape (`com.docker.network.portmap`). */
+export interface PortmapEntry {
+  readonly Proto: "tcp" | "udp" | "sctp";
+  /** The sandbox's address. */
+  readonly IP: string;
+  readonly Port: number;
+  /** `0.0.0.0` / `::` for every address of its family. */
+  readonly HostIP: string;
+  readonly HostPort: number;
+  readonly HostPortEnd: number;
+}
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
 
 export class Network {
@@ -108,6 +120,19 @@ export class Endpoint {
     return out;
   }
 
+  /**
+   * The ports this endpoint publishes now, as its driver reports them (host ports resolved; one entry per
+   * family): non-empty only on a sandbox's gateway endpoint, which publishes the whole sandbox's ports.
+   */
+  publishedPorts(): PortmapEntry[] {
+    const r = this.info();
+    const network = this.#ctx.state.network(r.networkId);
+    const driver = network === undefined ? undefined : this.#driverSync(network.driver);
+    if (driver === undefined || !hasOperationalInfo(driver)) return [];
+    const portmap = driver.endpointOperInfo(r.networkId, r.id).get(PORTMAP_KEY);
+    return Array.isArray(portmap) ? (portmap as PortmapEntry[]) : [];
+  }
+
   /** Joins a sandbox (a string: the container ID, whose sandbox is created on first use, as in the README). */
   async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> & { readonly priority?: number } = {}): Promise<void> {
     const { priority, ...sandboxOptions } = options;
@@ -175,6 +200,11 @@ export class Sandbox {
   get name(): string { return this.info().name; }
   /** Path of the sandbox's network namespace. */
   get key(): string { return this.info().key; }
+  /** Path of its UTS namespace (its hostname), for `nsenter --uts=`; undefined when it has none. */
+  get utsPath(): string | undefined {
+    const r = this.info();
+    return r.uts === true && this.#ctx.uts !== undefined ? this.#ctx.uts.pathOf(r.name) : undefined;
+  }
 
   async delete(): Promise<void> {
     await deleteSandbox(this.#ctx, this.id);
