@@ -167,7 +167,8 @@ async function setUpInterface(ctx: ControllerContext, join: Join, ep: EndpointRe
   if (info.interface === undefined || join.ifname === "") return;
   const h = sandboxHandle(ctx, join.sb);
   if (info.interface.placement === "host") await moveInterface(ctx.handles.host(), info.interface.srcName, h, join.ifname);
-  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined);
+  // IPv6 on exactly when an address of the endpoint needs it (an IPv6 link-local one counts).
+  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined || (ep.linkLocalIps ?? []).some((a) => a.includes(":")));
   ctx.ifindexes.set(ep.id, await configureInterface(h, join.ifname, interfaceConfig(ep, defaultRoutes)));
 }
 
