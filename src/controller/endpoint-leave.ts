@@ -38,8 +38,9 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   const after = before.filter((e) => e.id !== ep.id);
   const sbDone: SandboxRecord = { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
   const network = ctx.state.network(ep.networkId);
-  // The gateway moves first, so published ports are revoked before the interface goes away.
-  await switchGateway(ctx, sbDone, before, after);
+  // The gateway moves first, so published ports are revoked before the interface goes away. The new
+  // gateway publishes them if it can: a leave is never refused for it.
+  await switchGateway(ctx, sbDone, before, after, false, "best-effort");
   if (network !== undefined) {
     const driver = await driverOf(ctx, network.driver);
     await driver.leave(network.id, ep.id);

@@ -83,10 +83,13 @@ export function sandboxPortBindings(sb: SandboxRecord, joined: readonly Endpoint
  * publishes the sandbox's ports there again when they changed with the endpoints. Docker programs a
  * sandbox's ports on its gateway endpoint: they follow it, for both families, on every change.
  * `routesInPlace`: the new gateway's default routes were already added with its interface (a join configures them with it).
+ * `publishing: "best-effort"` (a leave, which must complete): ports the new gateway cannot publish (a
+ * host port taken meanwhile, an IPv6 host address on an IPv4-only network) stay unpublished, as inspect
+ * then shows, instead of failing the leave.
  */
 export async function switchGateway(
   ctx: ControllerContext, sb: SandboxRecord, before: readonly EndpointRecord[], after: readonly EndpointRecord[],
-  routesInPlace = false,
+  routesInPlace = false, publishing: "required" | "best-effort" = "required",
 ): Promise<void> {
   const oldGw = gatewayEndpoint(candidates(ctx, before));
   const newGw = gatewayEndpoint(candidates(ctx, after));
@@ -99,7 +102,10 @@ export async function switchGateway(
   }
   if (newGw === undefined) return;
   if (!sb.hostNetns && !routesInPlace && oldGw?.endpoint.id !== newGw.endpoint.id) await programDefaultRoutes(ctx.handles.get(sb.key), newGw.endpoint);
-  if (!newGw.network.internal) await programPorts(ctx, newGw, ports);
+  if (newGw.network.internal) return;
+  await programPorts(ctx, newGw, ports).catch((err: unknown) => {
+    if (publishing === "required") throw err;
+  });
 }
 
 async function programPorts(ctx: ControllerContext, gw: Candidate, ports: readonly PortBindingRecord[]): Promise<void> {
