@@ -9,7 +9,7 @@ export {
   NetworkController, Network, Endpoint, Sandbox, PORTMAP_KEY, MAC_KEY,
   type CreateNetworkOptions, type IpamConfigInput, type CreateEndpointOptions, type PortBindingInput,
   type CreateSandboxOptions, type SandboxConfigOptions, type RestoreReport, type FirewallCheckOptions,
-  type NetworkRecord, type SandboxRecord, type IpamPoolConfig, type IpamPoolInfo, type RecordState, type SandboxEndpointRef,
+  type NetworkRecord, type SandboxRecord, type IpamPoolConfig, type IpamPoolInfo, type RecordState, type SandboxEndpointRef, type PortBindingRecord,
   type EndpointInfo, type EndpointPortBinding, type EndpointStaticRoute, type EndpointExtraHost,
   type EndpointDriverInfo, type PortMapEntry,
 } from "./controller/index.js";

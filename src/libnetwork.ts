@@ -11,7 +11,7 @@ import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
 import type { EmbeddedDns } from "./controller/index.js";
 import { NETLINK_NETFILTER } from "./netlink/index.js";
-import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
+import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, UtsDirectory, listAddresses, listRoutes, utsDirOf } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
 import type { IpPrefix } from "./types/index.js";
 import { notImplemented } from "./errors/index.js";
@@ -43,6 +43,18 @@ export interface ControllerOptions {
   readonly dns?: readonly string[];
   /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
   readonly dnsThreads?: number;
+  /**
+   * Give each sandbox a UTS namespace with its hostname, bound at `<netnsDir>-uts/<name>` (so
+   * `nsenter --uts=` enters it), as a container runtime does; the daemon does. Default false (Docker's
+   * libnetwork leaves the UTS namespace to the runtime): sandboxes see the host's hostname.
+   */
+  readonly utsNamespaces?: boolean;
+  /**
+   * Docker's default network: a predefined bridge network named `bridge` on this bridge device (the
+   * daemon gives `dnet0`), with a free default pool. Absent: none, and one left by an earlier start is
+   * removed when nothing is connected to it (Docker's `--bridge none`).
+   */
+  readonly defaultBridge?: string;
 }
 
 /** What a driver gets from the composition root. */
@@ -80,6 +92,8 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   const drivers = builtinDrivers({ handles, firewall }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
+    ...(options.utsNamespaces === true ? { uts: new UtsDirectory(native, utsDirOf(netnsDir)) } : {}),
+    ...(options.defaultBridge === undefined ? {} : { defaultBridge: options.defaultBridge }),
     drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
     ...(dns === undefined ? {} : { dns: dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",

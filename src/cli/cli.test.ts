@@ -36,8 +36,8 @@ describe("dnet CLI end to end", () => {
     await dnet("network", "create", "-d", "bridge", "--internal", "cli2");
     const ls = (await dnet("network", "ls")).trim().split("\n");
     assert.match(ls[0] ?? "", /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
-    assert.deepEqual(ls.slice(1).map((l) => l.split(/\s+/)[1]), ["cli1", "cli2", "host", "none"]);
-    assert.equal((await dnet("network", "ls", "-q")).trim().split("\n").length, 4);
+    assert.deepEqual(ls.slice(1).map((l) => l.split(/\s+/)[1]), ["bridge", "cli1", "cli2", "host", "none"]);
+    assert.equal((await dnet("network", "ls", "-q")).trim().split("\n").length, 5);
     const asJson = JSON.parse(await dnet("network", "ls", "--format", "json")) as DockerNetwork[];
     assert.equal(asJson.find((n) => n.Name === "cli2")?.Internal, true);
     const [n] = JSON.parse(await dnet("network", "inspect", id.slice(0, 10))) as DockerNetwork[];
@@ -101,13 +101,13 @@ describe("dnet CLI end to end", () => {
     assert.equal((await dnet("sandbox", "rm", "-f", "sba")).trim(), "sba");
     assert.match(await dnet("network", "prune", "-f"), /Deleted Networks:\ncli1\ncli2|Deleted Networks:\ncli2\ncli1/);
     assert.deepEqual((await dnet("network", "ls", "--format", "json")).includes("cli1"), false);
-    assert.deepEqual(await assertConsistent(d), { networks: 2, sandboxes: 0, endpoints: 0 });
+    assert.deepEqual(await assertConsistent(d), { networks: 3, sandboxes: 0, endpoints: 0 });
   });
 
   it("DNET_HOST selects the daemon", async () => {
     const { runCmd, DNET_MAIN } = await import("../testing/test-daemon.js");
     const r = await runCmd(process.execPath, [DNET_MAIN, "network", "ls", "-q"], { ...process.env, DNET_HOST: d.host });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim().split("\n").length, 2);
+    assert.equal(r.stdout.trim().split("\n").length, 3, "none, host and bridge");
   });
 });

@@ -17,13 +17,14 @@ const EXEC_SCRIPT = [
   'exec nsenter --net="$ns" -- "$@"',
 ].join("\n");
 
-/** The argv that runs `cmd` inside the sandbox. */
+/** The argv that runs `cmd` inside the sandbox (in its UTS namespace too, for its hostname, when it has one). */
 export function execArgv(sb: SandboxDto, cmd: readonly string[]): string[] {
+  const uts = (sb.UtsPath ?? "") === "" ? [] : ["nsenter", `--uts=${sb.UtsPath}`, "--"];
   if (dirname(sb.Key) === "/run/netns" && basename(sb.Key) === sb.Name && existsSync(sb.Key)) {
     // iproute2 bind-mounts /etc/netns/NAME/* over /etc for us.
-    return ["ip", "netns", "exec", sb.Name, ...cmd];
+    return [...uts, "ip", "netns", "exec", sb.Name, ...cmd];
   }
-  return ["unshare", "--mount", "--", "sh", "-c", EXEC_SCRIPT, "dnet-exec", sb.Key, sb.ResolvConfPath, sb.HostsPath, ...cmd];
+  return [...uts, "unshare", "--mount", "--", "sh", "-c", EXEC_SCRIPT, "dnet-exec", sb.Key, sb.ResolvConfPath, sb.HostsPath, ...cmd];
 }
 
 /** Runs `cmd` in the sandbox; resolves with its exit code (128+N when killed by signal N). */

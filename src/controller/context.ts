@@ -2,7 +2,7 @@
 
 import type { Capability, DriverRegistry, NetworkDriver } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
-import type { HandleCache, NetnsDirectory } from "../osl/index.js";
+import type { HandleCache, NetnsDirectory, UtsDirectory } from "../osl/index.js";
 import { errUnknownDriver, errUnknownIpam } from "./errors.js";
 import type { KeyedMutex } from "./locks.js";
 import type { ControllerState } from "./state.js";
@@ -22,6 +22,8 @@ export interface ControllerContext {
   readonly ipams: ReadonlyMap<string, Ipam>;
   readonly handles: HandleCache;
   readonly netns: NetnsDirectory;
+  /** Where sandboxes' UTS namespaces (their hostnames) are bound; absent: sandboxes share the host's names. */
+  readonly uts?: UtsDirectory;
   /** Where sandbox hosts/resolv.conf go: `<etcNetnsDir>/<sandbox name>/`. */
   readonly etcNetnsDir: string;
   /** The host's resolv.conf, and the sandbox resolv.conf contents computed from it, read again only when it changes. */

@@ -3,7 +3,7 @@
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
-import { nftGeneration, type HandleCache, type NetnsDirectory } from "../osl/index.js";
+import { nftGeneration, type HandleCache, type NetnsDirectory, type UtsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
@@ -12,6 +12,7 @@ import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
 import { KeyedMutex } from "./locks.js";
+import { reconcileDefaultBridge } from "./default-bridge.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
 import { Endpoint, Network, Sandbox } from "./objects.js";
 import { restore, type RestoreReport } from "./restore.js";
@@ -33,6 +34,8 @@ export interface ControllerDeps {
   readonly store: KVStore;
   readonly handles: HandleCache;
   readonly netns: NetnsDirectory;
+  /** Where sandboxes get their UTS namespaces (hostnames); absent: they keep the host's. */
+  readonly uts?: UtsDirectory;
   readonly drivers: DriverRegistry;
   readonly ipams: ReadonlyMap<string, Ipam>;
   readonly etcNetnsDir: string;
@@ -42,6 +45,8 @@ export interface ControllerDeps {
   readonly firewall?: FirewallBackend;
   /** The embedded resolver, kept in step with the records. */
   readonly dns?: EmbeddedDns;
+  /** The device of Docker's default `bridge` network; absent: no default network. */
+  readonly defaultBridge?: string;
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
 }
@@ -68,6 +73,7 @@ export class NetworkController {
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
       dnsFiles: new DnsFilesCache(),
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
+      ...(deps.uts === undefined ? {} : { uts: deps.uts }),
     };
   }
 
@@ -83,6 +89,8 @@ export class NetworkController {
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }
+      const bridge = await reconcileDefaultBridge(c.#ctx, deps.defaultBridge);
+      if (bridge !== undefined) c.#restoreReport?.repaired.push(bridge);
     } catch (err) {
       await c.close();
       throw err;

@@ -7,8 +7,9 @@ import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
 import { allocateEndpointAddress } from "./endpoint-ipam.js";
+import { driverPortBinding } from "./gateway.js";
 import {
-  parseAliases, parseEndpointMac, parsePortBindings, type CreateEndpointOptions,
+  parseAliases, parseEndpointMac, parseLinkLocalIps, parseLinks, parsePortBindings, type CreateEndpointOptions,
 } from "./endpoint-options.js";
 import { newId } from "./ids.js";
 import type { EndpointRecord, NetworkRecord } from "./records.js";
@@ -22,10 +23,7 @@ export function endpointDriverRequest(e: EndpointRecord): CreateEndpointRequest 
       ...(e.addressIPv6 === undefined ? {} : { addressIPv6: parsePrefix(e.addressIPv6) }),
       ...(e.macAddress === undefined ? {} : { macAddress: e.macAddress }),
     },
-    portBindings: e.portBindings.map((b) => ({
-      proto: b.proto, port: b.port, hostPort: b.hostPort, hostPortEnd: b.hostPortEnd,
-      ...(b.hostIp === undefined ? {} : { hostIp: parseIp(b.hostIp) }),
-    })),
+    portBindings: e.portBindings.map(driverPortBinding),
     options: new Map(Object.entries(e.options)),
   };
 }
@@ -38,6 +36,8 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
   const ip4 = o.ip === undefined || o.ip === "" ? undefined : parseIp(o.ip, "IPv4 address");
   const ip6 = o.ip6 === undefined || o.ip6 === "" ? undefined : parseIp(o.ip6, "IPv6 address");
   const options = { ...(o.options ?? {}) };
+  const links = parseLinks(o.links);
+  const linkLocalIps = parseLinkLocalIps(o.linkLocalIps);
   return ctx.locks.run([lockKeys.network(networkId)], async () => {
     const network = ctx.state.network(networkId);
     if (network === undefined || network.state !== "ready") throw errNetworkNotFound(networkId);
@@ -46,6 +46,8 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
       id: newId(), name: o.name, networkId, created: new Date().toISOString(), portBindings, aliases, options,
       anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",
       ...(macAddress === undefined ? {} : { macAddress }),
+      ...(o.disableResolution === true ? { disableResolution: true as const } : {}),
+      ...(links.length === 0 ? {} : { links }), ...(linkLocalIps.length === 0 ? {} : { linkLocalIps }),
     };
     const driver = await driverOf(ctx, network.driver);
     const ipam = ipamOf(ctx, network.ipam.driver);

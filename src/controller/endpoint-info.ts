@@ -73,6 +73,10 @@ export interface EndpointInfo {
   readonly extraHosts?: readonly EndpointExtraHost[];
   /** Join priority (Docker's `JoinOptionPriority`), while joined: higher wins the default gateway. */
   readonly priority?: number;
+  /** Legacy links given at connect (`--link NAME:ALIAS`). */
+  readonly links?: ReadonlyArray<{ readonly name: string; readonly alias: string }>;
+  /** Link-local addresses given at connect, with prefix length. */
+  readonly linkLocalIps?: readonly string[];
 }
 
 /** One entry of Docker's `com.docker.network.portmap`: its PortBinding JSON, the container's IP as `IP`. */
@@ -112,6 +116,8 @@ export function endpointInfo(r: EndpointRecord, sandboxName: string | undefined)
     disableGatewayService: r.disableGatewayService,
     ...optional("extraHosts", r.extraHosts?.map((h) => ({ name: h.name, ip: h.ip }))),
     ...optional("priority", r.priority),
+    ...optional("links", r.links?.map((l) => ({ name: l.name, alias: l.alias }))),
+    ...optional("linkLocalIps", r.linkLocalIps === undefined ? undefined : [...r.linkLocalIps]),
   };
 }
 

@@ -80,18 +80,31 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
   });
 }
 
-/** Checks the join and records its intent: the endpoint's pending join, the sandbox's next interface name. */
+/** Checks the join and records its intent: the endpoint's pending join, under the interface name it will have. */
 async function recordIntent(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<Join> {
   const { ep, sb, network } = checkJoin(ctx, endpointId, sandboxId);
   const withInterface = capabilityOf(ctx, network.driver).noInterface !== true;
   const prefix = validateInterfacePrefix(network.options[IFACE_PREFIX_OPTION] ?? "eth");
-  const n = sb.nextInterface[prefix] ?? 0;
-  const ifname = withInterface ? validateIfname(`${prefix}${n}`) : "";
-  const sbIntent: SandboxRecord = withInterface ? { ...sb, nextInterface: { ...sb.nextInterface, [prefix]: n + 1 } } : sb;
+  const ifname = withInterface ? validateIfname(lowestFreeInterfaceName(sb, prefix)) : "";
   const epIntent: EndpointRecord = { ...ep, pending: { op: "join", sandboxId, ifname } };
-  await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent), change.sandbox(sb.id, sbIntent)]);
-  const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
-  return { network, ep: epIntent, sb: sbIntent, ifname, before: joinedEndpoints(ctx, sbIntent), sbDone };
+  await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent)]);
+  const sbDone: SandboxRecord = { ...sb, endpoints: [...sb.endpoints, { endpointId, networkId: network.id, ifname }] };
+  return { network, ep: epIntent, sb, ifname, before: joinedEndpoints(ctx, sb), sbDone };
+}
+
+/**
+ * Docker 28's rule (moby 5a703c2, "scan ns ifaces to generate ifname"): the lowest number that none of
+ * the sandbox's interfaces with this prefix has, so a disconnect and a reconnect give `eth1` back.
+ */
+export function lowestFreeInterfaceName(sb: SandboxRecord, prefix: string): string {
+  const used = new Set<number>();
+  for (const { ifname } of sb.endpoints) {
+    const rest = ifname.slice(prefix.length);
+    if (ifname.startsWith(prefix) && /^(0|[1-9][0-9]*)$/.test(rest)) used.add(Number(rest));
+  }
+  let n = 0;
+  while (used.has(n)) n++;
+  return `${prefix}${n}`;
 }
 
 function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string): { ep: EndpointRecord; sb: SandboxRecord; network: NetworkRecord } {
@@ -154,7 +167,8 @@ async function setUpInterface(ctx: ControllerContext, join: Join, ep: EndpointRe
   if (info.interface === undefined || join.ifname === "") return;
   const h = sandboxHandle(ctx, join.sb);
   if (info.interface.placement === "host") await moveInterface(ctx.handles.host(), info.interface.srcName, h, join.ifname);
-  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined);
+  // IPv6 on exactly when an address of the endpoint needs it (an IPv6 link-local one counts).
+  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined || (ep.linkLocalIps ?? []).some((a) => a.includes(":")));
   ctx.ifindexes.set(ep.id, await configureInterface(h, join.ifname, interfaceConfig(ep, defaultRoutes)));
 }
 
@@ -162,7 +176,7 @@ function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): InterfaceC
   const gateways = defaultRoutes ? [ep.gateway, ep.gatewayIPv6].filter((g): g is string => g !== undefined) : [];
   return {
     ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }),
-    addresses: [ep.address, ep.addressIPv6].filter((a): a is string => a !== undefined).map((a) => parsePrefix(a)),
+    addresses: [ep.address, ep.addressIPv6, ...(ep.linkLocalIps ?? [])].filter((a): a is string => a !== undefined).map((a) => parsePrefix(a)),
     routes: ep.staticRoutes.map((r) => ({
       destination: parsePrefix(r.destination), ...(r.type === "nexthop" && r.nextHop !== undefined ? { nextHop: parseIp(r.nextHop) } : {}),
     })),

@@ -38,8 +38,9 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   const after = before.filter((e) => e.id !== ep.id);
   const sbDone: SandboxRecord = { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
   const network = ctx.state.network(ep.networkId);
-  // The gateway moves first, so published ports are revoked before the interface goes away.
-  await switchGateway(ctx, sbDone, before, after);
+  // The gateway moves first, so published ports are revoked before the interface goes away. The new
+  // gateway publishes them if it can: a leave is never refused for it.
+  await switchGateway(ctx, sbDone, before, after, false, "best-effort");
   if (network !== undefined) {
     const driver = await driverOf(ctx, network.driver);
     await driver.leave(network.id, ep.id);
@@ -56,7 +57,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
 /**
  * Drivers may destroy the interface later, off the request path (deleting a link costs ~17 ms inside the
  * sendmsg call, which would stall the whole process). Until then it must carry no traffic and leave the
- * sandbox's view: down, and renamed out of the way (in-sandbox names are never reused, but `eth1` must
+ * sandbox's view: down, and renamed out of the way (its name is free for the next join at once, and `eth1` must
  * not linger in `ip link`). One message.
  */
 async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {

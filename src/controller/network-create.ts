@@ -1,7 +1,7 @@
 // Creating a network: validate, record the intent, allocate IPAM pools, call the driver, mark it ready.
 
 import type { CreateNetworkRequest, IpamData } from "../driver-api/index.js";
-import { invalidArgument } from "../errors/index.js";
+import { forbidden, invalidArgument } from "../errors/index.js";
 import { IpamDriverNames } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
@@ -27,9 +27,16 @@ export interface CreateNetworkOptions {
   readonly internal?: boolean;
   readonly ipv6?: boolean;
   readonly attachable?: boolean;
-  /** Only for the controller's own predefined networks (host, none). */
+  /** Only for the controller's own predefined networks (host, none, bridge). */
   readonly predefined?: boolean;
+  /**
+   * Refuse a name another network has (default). false: create it anyway, as Docker does for a request
+   * with CheckDuplicate false up to API 1.43; looking it up by name is then ambiguous.
+   */
+  readonly checkDuplicate?: boolean;
 }
+
+const DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
 
 function checkStringMap(what: string, map: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -64,6 +71,9 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   const ifacePrefix = options[IFACE_PREFIX_OPTION];
   if (ifacePrefix !== undefined) validateInterfacePrefix(ifacePrefix);
   const labels = checkStringMap("label", o.labels);
+  if (o.predefined !== true && ["1", "t", "T", "true", "TRUE", "True"].includes(options[DEFAULT_BRIDGE_OPTION] ?? "")) {
+    throw forbidden("ERR_DEFAULT_BRIDGE", `${DEFAULT_BRIDGE_OPTION} is reserved for the predefined bridge network`);
+  }
   const ipamOptions = checkStringMap("IPAM option", o.ipam?.options);
   const driver = await driverOf(ctx, driverName);
   // Networks whose endpoints get no interface carry no addresses either.
@@ -71,11 +81,15 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   const ipamName = o.ipam?.driver ?? (addressless ? IpamDriverNames.null : IpamDriverNames.default);
   const ipam = ipamOf(ctx, ipamName);
   return ctx.locks.run([lockKeys.networkNames], async () => {
-    if ([...ctx.state.networks.values()].some((n) => n.record.name === o.name)) throw errNetworkExists(o.name);
+    const taken = [...ctx.state.networks.values()].some((n) => n.record.name === o.name);
+    if (taken && (o.checkDuplicate !== false || o.predefined === true)) throw errNetworkExists(o.name);
     const record: NetworkRecord = {
       id: newId(), name: o.name, driver: driverName, scope: driver.capability().dataScope, created: new Date().toISOString(),
       internal: o.internal === true, ipv6: o.ipv6 === true, attachable: o.attachable === true, predefined: o.predefined === true,
-      labels, options, ipam: { driver: ipamName, options: ipamOptions, v4: pools.v4, v6: pools.v6, v4Info: [], v6Info: [] },
+      labels, options, ipam: {
+        driver: ipamName, options: ipamOptions, v4: pools.v4, v6: pools.v6, v4Info: [], v6Info: [],
+        ...(o.ipam?.options === undefined ? { noOptions: true as const } : {}),
+      },
       state: "creating",
     };
     await ctx.state.putNetwork(record);

@@ -10,7 +10,7 @@ import { joinEndpoint, joinedEndpoints } from "./endpoint-join.js";
 import { leaveEndpoint } from "./endpoint-leave.js";
 import { renameEndpoint } from "./endpoint-rename.js";
 import type { CreateEndpointOptions } from "./endpoint-options.js";
-import { endpointInfo, portMapEntry, type EndpointDriverInfo, type EndpointInfo } from "./endpoint-info.js";
+import { endpointInfo, portMapEntry, type EndpointDriverInfo, type EndpointInfo, type PortMapEntry } from "./endpoint-info.js";
 import { errEndpointNotFound, errNetworkNotFound, errSandboxNotFound } from "./errors.js";
 import { resolveRef } from "./ids.js";
 import { deleteNetwork } from "./network-delete.js";
@@ -24,6 +24,7 @@ import { refreshSandbox } from "./sandbox-refresh.js";
 export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
+
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
 
 export class Network {
@@ -115,6 +116,19 @@ export class Endpoint {
     return out as EndpointDriverInfo;
   }
 
+  /**
+   * The ports this endpoint publishes now, as its driver reports them (host ports resolved; one entry per
+   * family): non-empty only on a sandbox's gateway endpoint, which publishes the whole sandbox's ports.
+   */
+  publishedPorts(): readonly PortMapEntry[] {
+    const r = this.info();
+    const network = this.#ctx.state.network(r.networkId);
+    const driver = network === undefined ? undefined : this.#driverSync(network.driver);
+    if (driver === undefined || !hasOperationalInfo(driver)) return [];
+    const portmap = driver.endpointOperInfo(r.networkId, r.id).get(PORTMAP_KEY);
+    return Array.isArray(portmap) ? (portmap as PortMapEntry[]) : [];
+  }
+
   /** Joins a sandbox (a string: the container ID, whose sandbox is created on first use, as in the README). */
   async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> & { readonly priority?: number } = {}): Promise<void> {
     const { priority, ...sandboxOptions } = options;
@@ -177,6 +191,11 @@ export class Sandbox {
   get name(): string { return this.info().name; }
   /** Path of the sandbox's network namespace. */
   get key(): string { return this.info().key; }
+  /** Path of its UTS namespace (its hostname), for `nsenter --uts=`; undefined when it has none. */
+  get utsPath(): string | undefined {
+    const r = this.info();
+    return r.uts === true && this.#ctx.uts !== undefined ? this.#ctx.uts.pathOf(r.name) : undefined;
+  }
 
   async delete(): Promise<void> {
     await deleteSandbox(this.#ctx, this.id);

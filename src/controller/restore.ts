@@ -9,7 +9,7 @@ import { endpointDriverRequest } from "./endpoint-create.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.js";
 import { sandboxHandle } from "./sandbox-interface.js";
-import { candidates, gatewayEndpoint, programDefaultRoutes } from "./gateway.js";
+import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings } from "./gateway.js";
 import { finishLeave } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
@@ -17,6 +17,7 @@ import { replayPools } from "./network-ipam.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { finishSandboxDelete } from "./sandbox-delete.js";
+import { removeSandboxUts, syncSandboxUts } from "./sandbox-uts.js";
 import { bestEffort } from "./steps.js";
 import { attachResolver, syncEndpoint, syncNetwork } from "./dns-sync.js";
 
@@ -56,6 +57,7 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
   for (const sb of records(ctx.state.sandboxes)) {
     if (sb.state === "ready" && !sb.hostNetns && ctx.netns.exists(sb.name)) {
       await attempt(`rewrite files of sandbox ${sb.id}`, async () => {
+        syncSandboxUts(ctx, sb); // a reboot took the UTS namespace along with the netns
         await attachResolver(ctx, sb);
         await writeSandboxFiles(ctx, sb, joinedEndpoints(ctx, sb));
       });
@@ -72,6 +74,7 @@ async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report
   await bestEffort([
     ["release handle", () => ctx.handles.release(sb.key)],
     ["delete netns", () => { if (!sb.hostNetns && ctx.netns.exists(sb.name)) ctx.netns.delete(sb.name); }],
+    ["delete UTS namespace", () => removeSandboxUts(ctx, sb)],
     ["remove files", () => removeSandboxFiles(ctx, sb)],
   ]);
   await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
@@ -180,10 +183,11 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
 
 function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndpoint {
   const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
-  const gw = sb === undefined ? undefined : gatewayEndpoint(candidates(ctx, joinedEndpoints(ctx, sb)));
+  const joined = sb === undefined ? [] : joinedEndpoints(ctx, sb);
+  const gw = gatewayEndpoint(candidates(ctx, joined));
   return {
     ...endpointDriverRequest(e),
-    ...(sb === undefined ? {} : { sandboxKey: sb.key }),
+    ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(sb, joined).map(driverPortBinding) }),
     ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
     externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,
   };

@@ -33,6 +33,8 @@ export interface DaemonOptions {
   readonly etcNetnsDir?: string;
   readonly firewall?: "nftables" | "iptables" | "none";
   readonly dns?: readonly string[];
+  /** Device of the predefined `bridge` network (Docker's default network); "none": no such network. Default dnet0. */
+  readonly bridge?: string;
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
@@ -61,6 +63,8 @@ export interface DaemonHandle {
 }
 
 const DEFAULT_NETNS_DIR = "/run/netns";
+/** Not docker0: Docker and dnet can run side by side on one host. */
+const DEFAULT_BRIDGE_DEVICE = "dnet0";
 
 function etcDirOf(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
@@ -116,7 +120,8 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
   await claimSocket(socketPath);
   const controller = await Controller.create({
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables",
+    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", utsNamespaces: true,
+    ...((o.bridge ?? DEFAULT_BRIDGE_DEVICE) === "none" ? {} : { defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE }),
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),

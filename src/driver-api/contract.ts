@@ -158,9 +158,17 @@ export interface NetworkDriver {
   leave(networkId: string, endpointId: string): Promise<void>;
 }
 
+/**
+ * What the gateway endpoint publishes: the sandbox's port bindings, whichever endpoint they were given
+ * with (Docker hands the driver the sandbox's labels), so they follow the gateway from network to network.
+ */
+export interface ExternalConnectivityRequest {
+  readonly portBindings: readonly PortBinding[];
+}
+
 /** Drivers that program reachability from outside (port publishing, NAT) on the gateway endpoint. */
 export interface ExternalConnectivity {
-  programExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
+  programExternalConnectivity(networkId: string, endpointId: string, req: ExternalConnectivityRequest): Promise<void>;
   revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
 }
 
@@ -202,6 +210,8 @@ export interface RestoreEndpoint extends CreateEndpointRequest {
   readonly ifname?: string;
   /** It is its sandbox's gateway endpoint: its ports should be published again. */
   readonly externalConnectivity: boolean;
+  /** What it publishes then: the sandbox's port bindings (absent: the endpoint's own). */
+  readonly externalPortBindings?: readonly PortBinding[];
 }
 
 export interface RestoreState {

@@ -46,8 +46,15 @@ export interface NativeAddon {
    * `dirFd`, openat() relative to that directory fd.
    */
   openAt(nsFd: number, path: string, flags: number, dirFd?: number): number;
-  /** A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`. */
+  /**
+   * A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`, with SO_REUSEADDR; an
+   * IPv6 one is IPV6_V6ONLY.
+   */
   listenAt(nsFd: number, family: number, type: number, ip: string, port: number): number;
+  /** A new UTS namespace with these names, bind-mounted at `path` (which must not exist). */
+  utsCreate(path: string, hostname: string, domainname: string): void;
+  /** Sets the names of the UTS namespace bound at `path`. */
+  utsSetNames(path: string, hostname: string, domainname: string): void;
 }
 
 export const AF_INET = 2;

@@ -1,13 +1,14 @@
 // Scenario "ports": published ports reached from the outside, from the host itself (127.0.0.1, its
 // addresses, the bridge gateway), from a sibling sandbox (hairpin) and from another network; fixed,
-// range, dynamic, UDP, explicit host IP, host_binding_ipv4; no userland proxy; ports following the
-// sandbox's gateway endpoint; host port conflicts.
+// range, dynamic, UDP, explicit host IP, host_binding_ipv4; no userland proxy (host ports only held by a
+// socket); ports following the sandbox's gateway endpoint; host port conflicts.
 
 import { curl, eventually, links, must, routes, udp } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { Attached, World } from "./bridge-world.js";
 import type { PortMapEntry } from "../controller/index.js";
+import { portsFollowGateway } from "./bridge-scenarios-ports-follow.js";
 
 export const PNET = Object.freeze({ p: "10.242.1", q: "10.242.2", hb: "10.242.3", gz: "10.242.4", ga: "10.242.5" });
 const portmapOf = (a: Attached): readonly PortMapEntry[] => a.ep.driverInfo()["com.docker.network.portmap"];
@@ -59,6 +60,7 @@ export async function portsScenario(w: World): Promise<void> {
 
   await gatewayFollows(w);
   await conflicts(w, p1);
+  await portsFollowGateway(w);
 }
 
 /** A sandbox on gw-z, then also on gw-a (which sorts first, so it becomes the gateway), then not. */

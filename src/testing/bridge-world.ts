@@ -75,8 +75,9 @@ export class World {
     return n;
   }
 
-  async sandbox(name: string): Promise<Sandbox> {
-    const sb = await this.c.createSandbox({ containerId: name });
+  /** A sandbox; `ports` are its own (Docker's container ports), published on whichever endpoint is its gateway. */
+  async sandbox(name: string, ports?: readonly PortBindingInput[]): Promise<Sandbox> {
+    const sb = await this.c.createSandbox({ containerId: name, ...(ports === undefined ? {} : { portBindings: ports }) });
     this.#sandboxes.push(sb);
     return sb;
   }

@@ -18,6 +18,8 @@ export interface BridgeNetworkConfig {
   readonly mtu: number | undefined;
   readonly internal: boolean;
   readonly ipv6: boolean;
+  /** The daemon's predefined `bridge` network (Docker's default bridge). */
+  readonly defaultBridge: boolean;
   readonly v4: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined };
   readonly v6: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined } | undefined;
 }
@@ -75,9 +77,6 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
   const v4 = req.ipv4.filter((d) => !(d.pool.length === 0 && d.pool.address === 0n));
   if (v4.length === 0) throw invalidArgument("ERR_IPV4_POOL_EMPTY", "ipv4 pool is empty");
   if (v4.length > 1 || req.ipv6.length > 1) throw forbidden("ERR_MULTIPLE_SUBNETS", "bridge driver doesn't support multiple subnets");
-  if (o.get(BridgeLabels.defaultBridge) !== undefined && parseBool(BridgeLabels.defaultBridge, o.get(BridgeLabels.defaultBridge), false)) {
-    throw forbidden("ERR_DEFAULT_BRIDGE", "default bridge networks are not supported by dnet (create a named bridge network)");
-  }
   const v6data = req.enableIPv6 ? req.ipv6[0] : undefined;
   const first = v4[0];
   if (first === undefined) throw invalidArgument("ERR_IPV4_POOL_EMPTY", "ipv4 pool is empty");
@@ -92,6 +91,7 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
     mtu: parseMtu(o.get(BridgeLabels.mtu)),
     internal: req.internal,
     ipv6: req.enableIPv6,
+    defaultBridge: parseBool(BridgeLabels.defaultBridge, o.get(BridgeLabels.defaultBridge), false),
     v4: { pool: first.pool, gateway: first.gateway },
     v6: v6data === undefined ? undefined : { pool: v6data.pool, gateway: v6data.gateway },
   });

@@ -2,20 +2,20 @@
 // sandbox under its final name, isolation/NAT/published ports through the firewall backend.
 
 import type {
-  Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity,
+  Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity, ExternalConnectivityRequest,
   JoinInfo, JoinRequest, NetworkDriver, OperationalInfo, Restorable, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  createVeth, deleteLinksByGroup, findLink, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
+  createVeth, deleteLinksByGroup, findLink, listLinks, reservePort, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
 } from "../../osl/index.js";
-import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
+import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
-import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
+import { portmapEntry, publishPorts, unpublishPorts, type BridgeEndpointState, type Publisher } from "./publish.js";
 
 /**
  * One TX and one RX queue per veth end instead of the kernel's one per possible CPU: only XDP or GRO on
@@ -73,7 +73,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#network(req.networkId);
     const given = req.iface.macAddress;
     const mac = given ?? (req.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(req.iface.address)));
-    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: [] });
+    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: [], reservations: [] });
     return given === undefined ? { iface: { macAddress: mac } } : {};
   }
 
@@ -104,8 +104,10 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#endpoints.set(req.endpointId, {
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
     });
-    const gw4 = gatewayIp(net.config.v4.gateway);
-    const gw6 = gatewayIp(net.config.v6?.gateway);
+    // Docker 25+: an internal network gives no default route, so connections out fail at once
+    // (ENETUNREACH) instead of timing out against the firewall.
+    const gw4 = net.config.internal ? undefined : gatewayIp(net.config.v4.gateway);
+    const gw6 = net.config.internal ? undefined : gatewayIp(net.config.v6?.gateway);
     return {
       interface: { placement: "sandbox" }, staticRoutes: [], disableGatewayService: false,
       ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }),
@@ -131,42 +133,37 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#scheduleReap();
   }
 
-  async programExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
+  async programExternalConnectivity(networkId: string, endpointId: string, req: ExternalConnectivityRequest): Promise<void> {
     const net = this.#network(networkId);
     const ep = this.#endpoint(endpointId);
     // Without a userland proxy, a sandbox reaching its own published port through the host's address
     // needs its packets to go back out of the port they came in on. Only such a port needs it: set here
     // rather than on every join (one kernel call fewer on the attach path).
     // Both requests go out before either answer is awaited (different sockets; neither needs the other).
-    const hairpin = ep.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
+    const hairpin = req.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
       ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
       : Promise.resolve();
-    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#deps.firewall, this.#ports, net, ep)]);
+    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#publisher(), net, ep, req.portBindings)]);
     if (publishDone.status === "rejected") throw publishDone.reason;
     if (hairpinDone.status === "rejected") {
-      await unpublishPorts(this.#deps.firewall, this.#ports, networkId, { ...ep, published: publishDone.value }).catch(() => {});
+      await unpublishPorts(this.#publisher(), networkId, { ...ep, ...publishDone.value }).catch(() => {});
       throw hairpinDone.reason;
     }
-    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), published: publishDone.value });
+    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), ...publishDone.value });
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return;
-    await unpublishPorts(this.#deps.firewall, this.#ports, networkId, ep);
+    await unpublishPorts(this.#publisher(), networkId, ep);
     const now = this.#endpoints.get(endpointId);
-    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [] });
+    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [], reservations: [] });
   }
 
   endpointOperInfo(_networkId: string, endpointId: string): ReadonlyMap<string, unknown> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return new Map();
-    // Like Docker's, a binding on every address shows the unspecified address of its family.
-    const portmap = ep.published.map((p) => ({
-      Proto: p.proto, IP: formatIp(p.containerIp), Port: p.containerPort,
-      HostIP: formatIp(p.hostIp ?? { family: p.containerIp.family, value: 0n }), HostPort: p.hostPort, HostPortEnd: p.hostPortEnd,
-    }));
-    return new Map<string, unknown>([[PORTMAP_KEY, portmap], [MAC_KEY, ep.mac]]);
+    return new Map<string, unknown>([[PORTMAP_KEY, ep.published.map(portmapEntry)], [MAC_KEY, ep.mac]]);
   }
 
   /** After a restart: bridges and firewall rules back as recorded, leftover veths of left endpoints gone. */
@@ -178,17 +175,23 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       this.#networks.set(req.networkId, await setUpBridge(host, this.#deps.firewall, config));
     }
     const links = new Set((await listLinks(host)).map((l) => l.name));
+    const failures: unknown[] = [];
     for (const ep of state.endpoints) {
       const mac = ep.iface.macAddress ?? (ep.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(ep.iface.address)));
       const bridge = this.#networks.get(ep.networkId);
       const name = hostIfnameOf(ep.endpointId);
       const hostIfname = ep.sandboxKey !== undefined && links.has(name) ? name : undefined;
       this.#endpoints.set(ep.endpointId, {
-        ...ep, mac, hostIfname, hostIndex: undefined, published: [],
+        ...ep, mac, hostIfname, hostIndex: undefined, published: [], reservations: [],
         sandboxKey: hostIfname === undefined ? undefined : ep.sandboxKey, ifname: hostIfname === undefined ? undefined : ep.ifname,
       });
-      if (ep.externalConnectivity && bridge !== undefined) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
+      if (!ep.externalConnectivity || bridge === undefined) continue;
+      // Its host ports are bound again: one a host program took meanwhile fails this endpoint only.
+      await this.programExternalConnectivity(ep.networkId, ep.endpointId, { portBindings: ep.externalPortBindings ?? ep.portBindings })
+        .catch((err: unknown) => { failures.push(err); });
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} endpoints could not publish their ports again`);
   }
 
   /** Destroys detached veths now (tests, shutdown). */
@@ -196,7 +199,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     await this.#flushTrash();
   }
 
+  /** The reserving sockets close (the ports' rules stay, as every other rule, for the next start). */
   async close(): Promise<void> {
+    for (const ep of this.#endpoints.values()) for (const r of ep.reservations) r.release();
     await this.#flushTrash();
   }
 
@@ -233,6 +238,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     await this.#reaping;
     if (this.#deps.handles.host().closed) return;
     await deleteLinksByGroup(this.#deps.handles.host(), TRASH_GROUP);
+  }
+
+  #publisher(): Publisher {
+    const host = this.#deps.handles.host();
+    return { fw: this.#deps.firewall, ports: this.#ports, reserve: (proto, ip, port) => reservePort(host, proto, ip, port) };
   }
 
   #network(id: string): BridgeNetworkState {
