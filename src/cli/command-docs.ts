@@ -16,8 +16,8 @@ export const PROGRAM_DESCRIPTION: readonly string[] = [
 export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
   "completion": { examples: ["# bash, for this shell", "source <(dnet completion bash)", "# zsh, for every shell", "dnet completion zsh > \"${fpath[1]}/_dnet\""] },
   "daemon": {
-    details: ["Stops on SIGTERM or SIGINT without deleting anything: the next start finds every network and sandbox where it was. With --socket, --data-dir and --netns-dir several daemons can run on one host, each in its own network namespace."],
-    examples: ["dnet daemon", "dnet daemon --socket /run/dnet2.sock --data-dir /var/lib/dnet2 --netns-dir /run/dnet2/netns --log-format json"],
+    details: ["Stops on SIGTERM or SIGINT without deleting anything: the next start finds every network and sandbox where it was. With --socket, --data-dir and --netns-dir several daemons can run on one host, each in its own network namespace.", "--ui serves a web page (GET only) with the topology picture of dnet topology --svg, redrawn on every event, and the key metrics; it listens on loopback only unless --ui-allow-remote is given."],
+    examples: ["dnet daemon", "dnet daemon --socket /run/dnet2.sock --data-dir /var/lib/dnet2 --netns-dir /run/dnet2/netns --log-format json", "# a read-only page of the live topology and metrics at http://127.0.0.1:8080/", "dnet daemon --ui 127.0.0.1:8080"],
   },
   "events": {
     details: ["Each line is one event: its time, the kind of object (network, sandbox, daemon), the action (create, destroy, connect, disconnect, start) and the object's ID with its attributes."],

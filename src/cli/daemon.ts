@@ -3,7 +3,7 @@
 
 import { runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
-import { UsageError, str, strs, type Command } from "./common.js";
+import { UsageError, flag, str, strs, type Command } from "./common.js";
 
 function parsePool(spec: string): { base: string; size: number } {
   const kv = Object.fromEntries(spec.split(",").map((part) => {
@@ -39,10 +39,12 @@ export const daemon: Command = async (p) => {
   const timeoutS = num("request-timeout", 0.1);
   const maxBody = num("max-body-bytes", 1);
   const maxConnections = num("max-connections", 1);
+  const uiAllowRemote = flag(p, "ui-allow-remote");
+  if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   const handle = await runDaemon({
     ...opt("socket", "socket"), ...opt("tcp", "tcp"), ...opt("dataDir", "data-dir"), ...opt("netnsDir", "netns-dir"),
     ...opt("etcNetnsDir", "etc-netns-dir"), ...opt("clusterStore", "cluster-store"), ...opt("advertiseAddr", "advertise-addr"),
-    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
+    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
     ...(pools.length === 0 ? {} : { defaultAddressPools: pools }),
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),

@@ -3,7 +3,7 @@
 
 import type { SandboxDto } from "../api/dto.js";
 import { flag, json, naturalCompare, shortId, str, table, type Command } from "./common.js";
-import { portLabel } from "./topology-model.js";
+import { portLabel } from "../api/topology-model.js";
 
 const networks = (s: SandboxDto): string => s.Endpoints.map((e) => e.NetworkName).join(",");
 const addresses = (s: SandboxDto): string => s.Endpoints.flatMap((e) => [e.IPv4Address, e.IPv6Address]).filter((a) => a !== "").join(",");

@@ -1,7 +1,7 @@
 // `dnet topology --dot FILE`: the topology as a graphviz graph (`dot -Tpng FILE > topo.png`): networks and
 // sandboxes as nodes, one edge per interface labelled with its name and addresses, ports on the sandbox.
 
-import { portLabel, shownNetworks, type Topology } from "./topology-model.js";
+import { portLabel, shownNetworks, type Topology } from "../api/topology-model.js";
 
 /** A DOT string literal. */
 function q(s: string): string {

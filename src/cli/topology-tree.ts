@@ -1,7 +1,7 @@
 // `dnet topology` as text: a tree of networks (driver, bridge, subnets) with the sandboxes on each (their
 // interface, addresses and published ports), then the sandboxes on no network.
 
-import { portLabel, type TopoNetwork, type Topology } from "./topology-model.js";
+import { portLabel, type TopoNetwork, type Topology } from "../api/topology-model.js";
 
 function networkLine(n: TopoNetwork): string {
   const what = [`driver ${n.driver}`, ...(n.bridge === undefined ? [] : [`bridge ${n.bridge}`]), ...n.pools.map((p) => `subnet ${p}`), ...(n.internal ? ["internal"] : [])];

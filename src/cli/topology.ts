@@ -4,9 +4,9 @@
 import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { str, type Command } from "./common.js";
-import { buildTopology } from "./topology-model.js";
+import { buildTopology } from "../api/topology-model.js";
 import { topologyDot } from "./topology-dot.js";
-import { topologySvg } from "./topology-svg.js";
+import { topologySvg } from "../api/topology-svg.js";
 import { topologyTree } from "./topology-tree.js";
 
 export const topology: Command = async (p, ctx) => {

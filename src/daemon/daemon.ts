@@ -23,6 +23,9 @@ import { Operations } from "./operations.js";
 import { privilegeError } from "./privileges.js";
 import { logRestoreErrors, restoreSummary } from "./restore-log.js";
 import { Router, createApiServer } from "./server.js";
+import { parseUiAddress } from "./ui-address.js";
+import { startUiServer } from "./ui-server.js";
+import { daemonUiSource } from "./ui-state.js";
 
 export interface DaemonOptions {
   readonly socket?: string;
@@ -49,6 +52,9 @@ export interface DaemonOptions {
   readonly eventBufferBytes?: number;
   /** How often the firewall is checked for drift (someone flushed our table) and repaired; 0 = never. */
   readonly firewallCheckMs?: number;
+  /** `HOST:PORT`: also serve a read-only web page of the topology and metrics there (loopback only, unless `uiAllowRemote`). */
+  readonly ui?: string;
+  readonly uiAllowRemote?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop gracefully (the CLI does). */
   readonly handleSignals?: boolean;
 }
@@ -115,6 +121,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
   if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
   const socketPath = o.socket ?? DEFAULT_SOCKET;
+  const ui = o.ui === undefined ? undefined : parseUiAddress(o.ui, o.uiAllowRemote === true);
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
@@ -154,6 +161,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
       servers.push(tcp);
       logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
     }
+    if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
     await controller.close();

@@ -68,6 +68,7 @@ export const ERROR_CODES = [
   "ERR_NETWORK_AMBIGUOUS", "ERR_NO_SWARM", "ERR_SWARM_MODE", "ERR_ALIAS", "ERR_INVALID_LINK", "ERR_INVALID_LINK_LOCAL_IP",
   // published ports and sandbox namespaces
   "ERR_PORT_IN_USE", "ERR_PUBLISH_IPV6_LOOPBACK", "ERR_PUBLISH_FAMILY", "ERR_PORT_RESERVE", "ERR_HOST_IP_NOT_LOCAL", "ERR_UTS_EXISTS", "ERR_UTS",
+  "ERR_INVALID_UI_ADDRESS", "ERR_UI_NOT_LOOPBACK",
 ] as const;
 
 /** Errno names a {@link NetlinkError} carries as its code (the kernel refused: `EEXIST`, `EPERM` …). */

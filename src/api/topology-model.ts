@@ -1,8 +1,8 @@
-// What `dnet topology` shows, built from the API's answers: networks (driver, bridge, subnets), sandboxes
-// (netns, interfaces with their addresses on each network, published ports), and which joins which.
+// What `dnet topology` and the daemon's `--ui` page show, built from the API's answers: networks (driver, bridge,
+// subnets), sandboxes (netns, interfaces with their addresses on each network, published ports), which joins which.
 
-import type { DockerNetwork, PortBindingDto, SandboxDto } from "../api/dto.js";
-import { naturalCompare } from "./common.js";
+import type { DockerNetwork, PortBindingDto, SandboxDto } from "./dto.js";
+import { naturalCompare } from "./natural-order.js";
 
 export interface TopoNetwork {
   readonly id: string;

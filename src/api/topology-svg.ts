@@ -1,6 +1,6 @@
-// `dnet topology --svg FILE`: the topology drawn by hand as SVG. Networks are coloured boxes in a band for
-// the host (driver, bridge, subnets); sandboxes are boxes below, each linked to its networks by a line of
-// the network's colour that ends in the interface's name; addresses and published ports are labels.
+// The topology drawn by hand as SVG, for `dnet topology --svg FILE` and the daemon's `--ui` page. Networks are
+// coloured boxes in a band for the host (driver, bridge, subnets); sandboxes are boxes below, each linked to its
+// networks by a line of the network's colour that ends in the interface's name; addresses and ports are labels.
 
 import { portLabel, shownNetworks, type TopoInterface, type TopoNetwork, type TopoSandbox, type Topology } from "./topology-model.js";
 
