@@ -51,8 +51,9 @@ export interface ControllerOptions {
   readonly utsNamespaces?: boolean;
   /**
    * Docker's default network: a predefined bridge network named `bridge` on this bridge device (the
-   * daemon gives `dnet0`), with a free default pool. Absent: none, and one left by an earlier start is
-   * removed when nothing is connected to it (Docker's `--bridge none`).
+   * daemon gives `dnet0`), with a free default pool. `"none"`: no such network, and one left by an earlier
+   * start is removed when nothing is connected to it (Docker's `--bridge none`). Absent: whatever the
+   * store has is left as it is.
    */
   readonly defaultBridge?: string;
 }

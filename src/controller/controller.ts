@@ -45,7 +45,7 @@ export interface ControllerDeps {
   readonly firewall?: FirewallBackend;
   /** The embedded resolver, kept in step with the records. */
   readonly dns?: EmbeddedDns;
-  /** The device of Docker's default `bridge` network; absent: no default network. */
+  /** The device of Docker's default `bridge` network; "none": no default network; absent: left as it is. */
   readonly defaultBridge?: string;
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;

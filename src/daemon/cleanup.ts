@@ -48,7 +48,7 @@ function run(cmd: string, args: readonly string[]): string | undefined {
 async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; close: () => Promise<void> }> {
   if (!existsSync(o.dataDir) || readdirSync(o.dataDir).length === 0) return { steps: [], close: async () => {} };
   const controller = await Controller.create({
-    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false,
+    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false, utsNamespaces: true,
     ...(o.etcNetnsDir === undefined ? {} : { etcNetnsDir: o.etcNetnsDir }),
   });
   const steps: CleanupStep[] = [];
@@ -62,6 +62,9 @@ async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; 
   }
   for (const net of controller.networks()) {
     const info = net.info();
+    // Docker's default network is never deleted through the API: its device goes, its records with the data dir.
+    const device = info.predefined && info.driver === "bridge" ? info.options["com.docker.network.bridge.name"] : undefined;
+    if (device !== undefined) steps.push({ what: `network ${info.name} (bridge ${device})`, run: async () => { run("ip", ["link", "del", device]); } });
     if (info.predefined) continue;
     // The bridge driver's name for it when none was given (as `dnet topology` shows it).
     const bridge = info.options["com.docker.network.bridge.name"] ?? (info.driver === "bridge" ? `br-${info.id.slice(0, 12)}` : undefined);
@@ -102,6 +105,17 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
         // /run/netns): unmount them (lazily, like `ip netns del`) before they can go.
         for (const m of mountsUnder(o.netnsDir)) run("umount", ["-l", m]);
         rmSync(o.netnsDir, { recursive: true, force: true });
+      },
+    });
+  }
+  // The sandboxes' UTS namespaces (bind mounts too), in a directory only dnet uses (osl/uts.ts).
+  const uts = join(dirname(o.netnsDir), `${basename(o.netnsDir)}-uts`);
+  if (existsSync(uts)) {
+    steps.push({
+      what: `directory ${uts} (sandbox hostnames)`,
+      run: async () => {
+        for (const m of mountsUnder(uts)) run("umount", ["-l", m]);
+        rmSync(uts, { recursive: true, force: true });
       },
     });
   }

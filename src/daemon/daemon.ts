@@ -128,7 +128,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   await claimSocket(socketPath);
   const controller = await Controller.create({
     dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", utsNamespaces: true,
-    ...((o.bridge ?? DEFAULT_BRIDGE_DEVICE) === "none" ? {} : { defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE }),
+    defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
