@@ -5,6 +5,7 @@ import type { Upstream } from "../dns/index.js";
 import { capabilityOf, type ControllerContext } from "./context.js";
 import { orderEndpoints } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
+import { sandboxDns } from "./sandbox-dns.js";
 
 /** Networks whose endpoints get names: those whose driver gives them an interface (and so addresses). */
 function withDns(ctx: ControllerContext, n: NetworkRecord | undefined): n is NetworkRecord {
@@ -30,7 +31,10 @@ const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$/;
 /** The endpoint's names: its own, its aliases, and while joined its sandbox's name and short IDs (as dockerd adds). */
 export function syncEndpoint(ctx: ControllerContext, e: EndpointRecord): void {
   if (ctx.dns === undefined || e.state !== "ready" || !withDns(ctx, ctx.state.network(e.networkId))) return;
-  if (e.address === undefined && e.addressIPv6 === undefined) return;
+  if (e.address === undefined && e.addressIPv6 === undefined) {
+    ctx.dns.records.removeEndpoint(e.networkId, e.id); // its addresses left with its lease (DHCP): so do its names
+    return;
+  }
   const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
   const joinNames = sb === undefined ? [] : [sb.name, sb.containerId.slice(0, 12), sb.id.slice(0, 12)];
   const aliases = [...new Set([...e.aliases, ...joinNames])].filter((a) => a !== e.name && DNS_LABEL.test(a));
@@ -59,7 +63,8 @@ export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joi
   }
   const cands = joined.map((endpoint) => ({ endpoint, network: ctx.state.network(endpoint.networkId) }))
     .filter((c): c is { endpoint: EndpointRecord; network: NetworkRecord } => withDns(ctx, c.network));
-  const upstreams: Upstream[] = sb.dns.map((address) => ({ address, hostLoopback: false }));
+  // The sandbox's --dns, else the servers its joins learnt (DHCP): forwarded to from the host's netns.
+  const upstreams: Upstream[] = sandboxDns(sb, joined).dns.map((address) => ({ address, hostLoopback: false }));
   dns.records.setSandbox(sb.id, {
     networkIds: orderEndpoints(cands).map((c) => c.network.id),
     ...(upstreams.length === 0 ? {} : { upstreams }),

@@ -47,10 +47,22 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
   ctx.fault("endpoint-leave:driver");
   await removeLeftoverInterface(ctx, sb, ep);
   await writeSandboxFiles(ctx, sbDone, after);
-  const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, priority: _p, extraHosts: _h, ...rest } = withoutPending(ep);
-  const left: EndpointRecord = { ...rest, staticRoutes: [], disableGatewayService: false, ...(thenDelete ? { state: "deleting" as const } : {}) };
+  const left: EndpointRecord = { ...leftRecord(ep), ...(thenDelete ? { state: "deleting" as const } : {}) };
   await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
   syncEndpoint(ctx, left); // its names no longer include the sandbox's
+}
+
+/**
+ * The endpoint as a leave leaves it: nothing of the join, and its own addresses back where the join had
+ * replaced them (a DHCP lease, released by the driver's leave).
+ */
+export function leftRecord(ep: EndpointRecord): EndpointRecord {
+  const {
+    sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, priority: _p, extraHosts: _h, dnsServers: _d, dnsSearch: _ds,
+    addressesBeforeJoin: before, address, addressIPv6, ...rest
+  } = withoutPending(ep);
+  const own = before ?? { ...(address === undefined ? {} : { address }), ...(addressIPv6 === undefined ? {} : { addressIPv6 }) };
+  return { ...rest, ...own, staticRoutes: [], disableGatewayService: false };
 }
 
 /**
