@@ -15,6 +15,8 @@ export const ipvlanKind: LanKind<IpvlanConfig> = Object.freeze<LanKind<IpvlanCon
   parseMode: (options: ReadonlyMap<string, string>, dhcp: boolean) => parseIpvlanConfig(options, dhcp),
   childRequest: (host, spec, parentIndex, c) => ipvlanRequest(host, { ...spec, parent: parentIndex, mode: c.mode, flag: c.flag }, parentIndex),
   routedOnLink: (c: IpvlanConfig) => c.mode !== "l2",
+  // The kernel keeps the mode per parent: a child in another mode would switch every child of the parent.
+  sharing: (c: IpvlanConfig) => ({ mode: `ipvlan_mode=${c.mode}` }),
 });
 
 export class IpvlanDriver extends LanDriver<IpvlanConfig> {

@@ -56,7 +56,7 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     const config = parseLanConfig(this.#kind, req);
     await this.#deps.parents.claim(this.#deps.handles.host(), {
       networkId: req.networkId, driver: this.name, parent: config.parent, dhcp: config.dhcp !== undefined,
-      subnets: [...config.v4, ...config.v6].map((s) => s.pool),
+      subnets: [...config.v4, ...config.v6].map((s) => s.pool), sharing: this.#kind.sharing(config.mode),
     }, LanLabels.parent, this.name);
     this.#networks.set(req.networkId, config);
   }

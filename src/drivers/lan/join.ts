@@ -30,7 +30,7 @@ export async function createChild<M>(host: NetnsHandle, kind: LanKind<M>, net: L
   });
   await host.route.request(kind.childRequest(host, spec, parentIndex, net.mode)).catch((err: unknown) => {
     if (code(err) !== "EOPNOTSUPP") throw err;
-    throw notImplemented("ERR_KERNEL_LINK_KIND", `cannot create a ${kind.name} interface: this kernel has no ${kind.name} links (${kind.kernelConfig})`, err);
+    throw notImplemented("ERR_KERNEL_LINK_KIND", `cannot create the ${kind.name} interface ${spec.name}: this kernel has no ${kind.name} links (${kind.kernelConfig})`, err);
   });
 }
 

@@ -25,4 +25,17 @@ export interface LanKind<M> {
   childRequest(host: NetnsHandle, spec: ChildSpec, parentIndex: number, mode: M): NetlinkRequest;
   /** Layer 3 (ipvlan l3, l3s): no gateway; a default route on the link instead, as Docker's l3 mode. */
   routedOnLink(mode: M): boolean;
+  /** How a network in this mode may share its parent with others of the kind (see ParentSharing). */
+  sharing(mode: M): ParentSharing;
+}
+
+/**
+ * The kernel keeps some modes per parent, not per child: ipvlan's mode is the parent's (a new child in
+ * another mode switches every child), and a macvlan in passthru takes the parent for itself.
+ */
+export interface ParentSharing {
+  /** No other network on the parent. */
+  readonly exclusive?: boolean;
+  /** Networks on one parent must agree on this (e.g. "ipvlan_mode=l2"). */
+  readonly mode?: string;
 }

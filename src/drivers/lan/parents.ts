@@ -7,6 +7,7 @@ import {
   createDummy, createVlan, deleteLink, DNET_OWNED_GROUP, findLink, isLoopbackLink, type Link, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../../types/index.js";
+import type { ParentSharing } from "./kind.js";
 import { isExclusive, type ParentSpec } from "./parent.js";
 
 /** One network's claim on a parent. */
@@ -18,6 +19,7 @@ export interface ParentClaim {
   readonly subnets: readonly IpPrefix[];
   /** Addresses by DHCP: the network's subnets are whatever the server hands out. */
   readonly dhcp: boolean;
+  readonly sharing: ParentSharing;
 }
 
 interface ParentRecord {
@@ -38,7 +40,12 @@ function sharingProblem(claim: ParentClaim, other: ParentClaim, name: string): s
   if (other.driver !== claim.driver) {
     return `parent interface ${name} is used by ${other.driver} network ${other.networkId}: ${claim.driver} and ${other.driver} networks cannot share a parent`;
   }
-  if (isExclusive(claim.parent)) return `network ${other.networkId} is already using parent interface ${name}`;
+  if (isExclusive(claim.parent) || claim.sharing.exclusive === true || other.sharing.exclusive === true) {
+    return `network ${other.networkId} is already using parent interface ${name}`;
+  }
+  if (claim.sharing.mode !== other.sharing.mode) {
+    return `network ${other.networkId} uses parent interface ${name} with ${other.sharing.mode ?? "another mode"}: the kernel keeps one mode per parent`;
+  }
   if (claim.dhcp && other.dhcp) return `network ${other.networkId} already leases addresses by DHCP on parent interface ${name}`;
   for (const a of claim.subnets) {
     const b = other.subnets.find((s) => prefixesOverlap(a, s));

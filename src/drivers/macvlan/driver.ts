@@ -15,6 +15,8 @@ export const macvlanKind: LanKind<MacvlanMode> = Object.freeze<LanKind<MacvlanMo
   parseMode: (options: ReadonlyMap<string, string>) => parseMacvlanMode(options),
   childRequest: (host, spec, parentIndex, mode) => macvlanRequest(host, { ...spec, parent: parentIndex, mode }, parentIndex),
   routedOnLink: () => false,
+  // passthru hands the parent to one child (the kernel refuses any other macvlan on it).
+  sharing: (mode) => (mode === "passthru" ? { exclusive: true } : {}),
 });
 
 export class MacvlanDriver extends LanDriver<MacvlanMode> {
