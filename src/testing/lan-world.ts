@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { SandboxDto } from "../api/dto.js";
+
+// The API types the drivers' e2e tests use (a driver's tests may not import api/ themselves).
+export type { DockerNetworkCreateRequest, SandboxDto } from "../api/dto.js";
 import { TestDaemon, sh } from "./test-daemon.js";
 
 /** One DHCP lease as dnsmasq writes it: `expiry MAC IP hostname client-id`. */

@@ -5,10 +5,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { SandboxDto } from "../../api/dto.js";
 import { isLibnetworkError } from "../../errors/index.js";
 import { rootOnly } from "../../testing/kernel.js";
-import { LanWorld } from "../../testing/lan-world.js";
+import { LanWorld, type SandboxDto } from "../../testing/lan-world.js";
 
 describe("ipvlan e2e (root)", { ...rootOnly, timeout: 120_000 }, () => {
   let w: LanWorld;

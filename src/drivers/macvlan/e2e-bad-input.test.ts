@@ -4,9 +4,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { DockerNetworkCreateRequest } from "../../api/dto.js";
 import { rootOnly } from "../../testing/kernel.js";
-import { LanWorld } from "../../testing/lan-world.js";
+import { LanWorld, type DockerNetworkCreateRequest } from "../../testing/lan-world.js";
 
 describe("macvlan and ipvlan: bad input is refused with a 400 and changes nothing (root)", { ...rootOnly, timeout: 120_000 }, () => {
   let w: LanWorld;

@@ -5,10 +5,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { SandboxDto } from "../../api/dto.js";
 import { isLibnetworkError } from "../../errors/index.js";
 import { rootOnly } from "../../testing/kernel.js";
-import { eventually, LanWorld, type Dnsmasq, type LeaseLine } from "../../testing/lan-world.js";
+import { eventually, LanWorld, type Dnsmasq, type LeaseLine, type SandboxDto } from "../../testing/lan-world.js";
 
 describe("macvlan e2e: DHCP addressing with dnsmasq (root)", { ...rootOnly, timeout: 180_000 }, () => {
   let w: LanWorld;

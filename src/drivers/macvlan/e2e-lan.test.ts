@@ -6,10 +6,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { SandboxDto } from "../../api/dto.js";
 import { isLibnetworkError } from "../../errors/index.js";
 import { rootOnly } from "../../testing/kernel.js";
-import { eventually, LanWorld } from "../../testing/lan-world.js";
+import { eventually, LanWorld, type SandboxDto } from "../../testing/lan-world.js";
 
 interface IpLink { ifname: string; address?: string; group?: string; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } }
 
