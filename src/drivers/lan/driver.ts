@@ -15,7 +15,7 @@ import { clientIdOf, createChild, leaseJoinInfo, staticJoinInfo, type LanEndpoin
 import type { LanKind } from "./kind.js";
 import { DHCP_LEASE_KEY, LanLabels, MAC_KEY } from "./labels.js";
 import type { ParentLinks } from "./parents.js";
-import { ChildReaper } from "./reaper.js";
+import { ChildReaper, type ReaperTiming } from "./reaper.js";
 
 export interface LanDriverDeps {
   readonly handles: HandleCache;
@@ -23,8 +23,8 @@ export interface LanDriverDeps {
   readonly parents: ParentLinks;
   /** The DHCP client; without one the driver does not declare the `dhcp` capability. */
   readonly dhcp?: DhcpLeaser;
-  /** How long left children wait to be deleted in one batch (ms). */
-  readonly reapDelayMs?: number;
+  /** When left children are deleted (default: once leaves pause for 50 ms, at the latest after 1 s). */
+  readonly reaper?: ReaperTiming;
 }
 
 const code = (err: unknown): string | undefined => (err as { code?: string }).code;
@@ -45,7 +45,7 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     this.name = kind.name;
     this.#kind = kind;
     this.#deps = deps;
-    this.#reaper = new ChildReaper(deps.reapDelayMs);
+    this.#reaper = new ChildReaper(deps.reaper);
   }
 
   capability(): Capability {
