@@ -122,7 +122,8 @@ async function clearIntent(ctx: ControllerContext, join: Join): Promise<void> {
 /** The driver's leave, and the interface taken out of the sandbox's view if the driver left it there. */
 async function undoDriverJoin(ctx: ControllerContext, join: Join, leave: () => Promise<void>): Promise<void> {
   await leave();
-  if (join.ifname !== "") await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
+  const retired = capabilityOf(ctx, join.network.driver).retiresInterface === true;
+  if (join.ifname !== "" && !retired) await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
   ctx.ifindexes.delete(join.ep.id);
 }
 

@@ -1,6 +1,6 @@
 // Leaving a sandbox: the driver removes its interface; the IPs stay with the endpoint until it is deleted.
 
-import { driverOf, lockKeys, type ControllerContext } from "./context.js";
+import { capabilityOf, driverOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointNotFound, errNotJoined, errSandboxNotFound, errWrongSandbox } from "./errors.js";
 import { switchGateway } from "./gateway.js";
@@ -45,7 +45,7 @@ export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb
     await driver.leave(network.id, ep.id);
   }
   ctx.fault("endpoint-leave:driver");
-  await removeLeftoverInterface(ctx, sb, ep);
+  await removeLeftoverInterface(ctx, sb, ep, network !== undefined && capabilityOf(ctx, network.driver).retiresInterface === true);
   await writeSandboxFiles(ctx, sbDone, after);
   const left: EndpointRecord = { ...leftRecord(ep), ...(thenDelete ? { state: "deleting" as const } : {}) };
   await ctx.state.apply([change.endpoint(ep.networkId, ep.id, left), change.sandbox(sb.id, sbDone)]);
@@ -71,10 +71,10 @@ export function leftRecord(ep: EndpointRecord): EndpointRecord {
  * sandbox's view: down, and renamed out of the way (in-sandbox names are never reused, but `eth1` must
  * not linger in `ip link`). One message.
  */
-async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord): Promise<void> {
+async function removeLeftoverInterface(ctx: ControllerContext, sb: SandboxRecord, ep: EndpointRecord, retiredByDriver: boolean): Promise<void> {
   const ifname = ep.pending?.ifname ?? ep.ifname;
   const index = ctx.ifindexes.get(ep.id);
   ctx.ifindexes.delete(ep.id);
-  if (ifname === undefined || ifname === "" || sb.state === "deleting") return;
+  if (ifname === undefined || ifname === "" || sb.state === "deleting" || retiredByDriver) return;
   await retireInterface(ctx, sb, index ?? ifname);
 }

@@ -8,10 +8,10 @@ import type {
   NetworkDriver, OperationalInfo, Restorable, RestoreEndpoint, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, invalidArgument, notFound } from "../../errors/index.js";
-import { DNET_TRASH_GROUP, getLink, setLink, type HandleCache, type NetnsHandle } from "../../osl/index.js";
-import { formatIp, formatPrefix, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
+import { getLink, type HandleCache, type NetnsHandle } from "../../osl/index.js";
+import { formatIp, formatPrefix, ipOf, macFromIPv4, randomHex, type IpPrefix } from "../../types/index.js";
 import { parseLanConfig, type LanNetworkConfig } from "./config.js";
-import { clientIdOf, createChild, leaseJoinInfo, staticJoinInfo, type LanEndpoint } from "./join.js";
+import { clientIdOf, createChild, leaseJoinInfo, retireChild, staticJoinInfo, type LanEndpoint } from "./join.js";
 import type { LanKind } from "./kind.js";
 import { DHCP_LEASE_KEY, LanLabels, MAC_KEY } from "./labels.js";
 import type { ParentLinks } from "./parents.js";
@@ -49,7 +49,7 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
   }
 
   capability(): Capability {
-    return { dataScope: "local", connectivityScope: "global", ...(this.#deps.dhcp === undefined ? {} : { dhcp: true }) };
+    return { dataScope: "local", connectivityScope: "global", retiresInterface: true, ...(this.#deps.dhcp === undefined ? {} : { dhcp: true }) };
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
@@ -98,13 +98,14 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     const info = net.dhcp === undefined || leaser === undefined ? staticJoinInfo(this.#kind, net, ep) : await leaseJoinInfo(ep, {
       leaser, sandbox, ifname: req.ifname, sandboxKey: req.sandboxKey, hostname: req.hostname, options: net.dhcp.options,
     });
-    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), joined: { sandboxKey: req.sandboxKey, sandbox, ifname: req.ifname } });
+    const addresses = [info.address ?? ep.address, info.addressIPv6 ?? ep.addressIPv6].filter((a): a is IpPrefix => a !== undefined);
+    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), joined: { sandboxKey: req.sandboxKey, sandbox, ifname: req.ifname, addresses } });
     return info;
   }
 
   /**
-   * The lease goes back first (the interface still has the address to send DHCPRELEASE from); the child goes
-   * into its sandbox's trash group, deleted in a batch later (the controller takes it down and out of view).
+   * The lease goes back first (the interface still has the address to send DHCPRELEASE from); then the child
+   * leaves the sandbox's view (retireChild: the `retiresInterface` capability) and is deleted in a batch later.
    */
   async leave(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
@@ -112,7 +113,7 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     if (ep === undefined || j === undefined) return;
     if (this.#networks.get(networkId)?.dhcp !== undefined) await this.#deps.dhcp?.release(endpointId);
     if (!j.sandbox.closed) {
-      await setLink(j.sandbox, j.ifname, { group: DNET_TRASH_GROUP }).catch((err: unknown) => {
+      await retireChild(j).catch((err: unknown) => {
         if (code(err) !== "ENODEV") throw err; // already gone with its sandbox
       });
       this.#reaper.schedule(j.sandbox);
@@ -170,7 +171,8 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     } catch {
       return; // the sandbox's netns is gone: the controller rebuilds it and joins again
     }
-    this.#endpoints.set(r.endpointId, { ...ep, joined: { sandboxKey: r.sandboxKey, sandbox, ifname: r.ifname } });
+    const addresses = [r.iface.address, r.iface.addressIPv6].filter((a): a is IpPrefix => a !== undefined);
+    this.#endpoints.set(r.endpointId, { ...ep, joined: { sandboxKey: r.sandboxKey, sandbox, ifname: r.ifname, addresses } });
     this.#reaper.schedule(sandbox); // children a crash left in the trash group
     const net = this.#network(r.networkId);
     if (net.dhcp === undefined || this.#deps.dhcp === undefined || r.iface.address === undefined) return;

@@ -90,6 +90,11 @@ describe("macvlan e2e: a sandbox on the LAN (root)", { ...rootOnly, timeout: 180
 
   test("disconnect: the child leaves the sandbox; connect again: eth1, working", async () => {
     await w.d.client.disconnect("mv1", { Container: "s2" });
+    // At once: out of view (renamed) and without its address, so it carries no traffic; not taken down,
+    // which for a macvlan waits for an RCU grace period inside the request.
+    const left = JSON.parse(w.d.inNetns(s2.Key, "ip", ["-j", "-4", "addr", "show"])) as Array<{ ifname: string; addr_info: unknown[] }>;
+    assert.deepEqual(left.filter((l) => l.ifname !== "lo").flatMap((l) => l.addr_info), []);
+    assert.equal(links((c, a) => w.d.inNetns(s2.Key, c, a)).some((l) => l.ifname === "eth0"), false);
     const gone = await eventually(() => links((c, a) => w.d.inNetns(s2.Key, c, a)).every((l) => l.ifname === "lo"), 5000);
     assert.ok(gone, "the retired child is deleted by the driver's reaper");
     await w.d.client.connect("mv1", { Container: "s2" });
