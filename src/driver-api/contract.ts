@@ -31,9 +31,9 @@ export interface Capability {
    */
   readonly dhcp?: boolean;
   /**
-   * The driver's leave takes the interface out of the sandbox's view itself (renamed, carrying no traffic)
-   * and destroys it later: the controller does not take it down. For links whose down is costly: a macvlan's
-   * waits for an RCU grace period (10–25 ms measured) inside the request, stalling the caller's thread.
+   * The driver's leave takes the interface out of the sandbox itself (it deletes it, off the request path):
+   * the controller does not take it down and rename it. For links whose down is costly: a macvlan's waits for
+   * an RCU grace period (10–25 ms measured) inside the request, stalling the caller's thread.
    */
   readonly retiresInterface?: boolean;
 }

@@ -11,11 +11,11 @@ import { internal, invalidArgument, notFound } from "../../errors/index.js";
 import { getLink, type HandleCache, type NetnsHandle } from "../../osl/index.js";
 import { formatIp, formatPrefix, ipOf, macFromIPv4, randomHex, type IpPrefix } from "../../types/index.js";
 import { parseLanConfig, type LanNetworkConfig } from "./config.js";
-import { clientIdOf, createChild, leaseJoinInfo, retireChild, staticJoinInfo, type LanEndpoint } from "./join.js";
+import { clientIdOf, createChild, leaseJoinInfo, staticJoinInfo, type LanEndpoint } from "./join.js";
 import type { LanKind } from "./kind.js";
 import { DHCP_LEASE_KEY, LanLabels, MAC_KEY } from "./labels.js";
 import type { ParentLinks } from "./parents.js";
-import { ChildReaper, type ReaperTiming } from "./reaper.js";
+import { ChildRetirer } from "./retire.js";
 
 export interface LanDriverDeps {
   readonly handles: HandleCache;
@@ -23,8 +23,6 @@ export interface LanDriverDeps {
   readonly parents: ParentLinks;
   /** The DHCP client; without one the driver does not declare the `dhcp` capability. */
   readonly dhcp?: DhcpLeaser;
-  /** When left children are deleted (default: once leaves pause for 50 ms, at the latest after 1 s). */
-  readonly reaper?: ReaperTiming;
 }
 
 const code = (err: unknown): string | undefined => (err as { code?: string }).code;
@@ -39,13 +37,13 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
   readonly #deps: LanDriverDeps;
   readonly #networks = new Map<string, LanNetworkConfig<M>>();
   readonly #endpoints = new Map<string, LanEndpoint>();
-  readonly #reaper: ChildReaper;
+  readonly #retirer: ChildRetirer;
 
   constructor(kind: LanKind<M>, deps: LanDriverDeps) {
     this.name = kind.name;
     this.#kind = kind;
     this.#deps = deps;
-    this.#reaper = new ChildReaper(deps.reaper);
+    this.#retirer = new ChildRetirer();
   }
 
   capability(): Capability {
@@ -94,31 +92,35 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     const leaser = this.#deps.dhcp;
     // A dhcp network reaches a driver only through the controller's check of the `dhcp` capability.
     if (net.dhcp !== undefined && leaser === undefined) throw internal("ERR_NO_DHCP_CLIENT", `the ${this.name} driver has no DHCP client`);
+    // A child just left on the parent may still hold this one's MAC (macvlan) or address (ipvlan).
+    await this.#retirer.settled(net.parent.name, net.dhcp === undefined || this.#kind.ownMac ? this.#holds(ep) : undefined);
     await createChild(host, this.#kind, net, { name: req.ifname, netns: sandbox, ...(ep.mac === undefined ? {} : { mac: ep.mac }) });
     const info = net.dhcp === undefined || leaser === undefined ? staticJoinInfo(this.#kind, net, ep) : await leaseJoinInfo(ep, {
       leaser, sandbox, ifname: req.ifname, sandboxKey: req.sandboxKey, hostname: req.hostname, options: net.dhcp.options,
     });
-    const addresses = [info.address ?? ep.address, info.addressIPv6 ?? ep.addressIPv6].filter((a): a is IpPrefix => a !== undefined);
-    this.#endpoints.set(req.endpointId, { ...this.#endpoint(req.endpointId), joined: { sandboxKey: req.sandboxKey, sandbox, ifname: req.ifname, addresses } });
+    this.#endpoints.set(req.endpointId, {
+      ...this.#endpoint(req.endpointId), joined: { sandboxKey: req.sandboxKey, sandbox, ifname: req.ifname },
+      ...(info.address === undefined ? {} : { joinedAddress: info.address }),
+    });
     return info;
   }
 
   /**
    * The lease goes back first (the interface still has the address to send DHCPRELEASE from); then the child
-   * leaves the sandbox's view (retireChild: the `retiresInterface` capability) and is deleted in a batch later.
+   * is deleted, off the event loop (ChildRetirer; the `retiresInterface` capability: the controller leaves it alone).
    */
   async leave(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     const j = ep?.joined;
     if (ep === undefined || j === undefined) return;
-    if (this.#networks.get(networkId)?.dhcp !== undefined) await this.#deps.dhcp?.release(endpointId);
-    if (!j.sandbox.closed) {
-      await retireChild(j).catch((err: unknown) => {
+    const net = this.#networks.get(networkId);
+    if (net?.dhcp !== undefined) await this.#deps.dhcp?.release(endpointId);
+    if (!j.sandbox.closed && net !== undefined) {
+      await this.#retirer.retire(j.sandbox, j.ifname, net.parent.name, this.#holds(ep)).catch((err: unknown) => {
         if (code(err) !== "ENODEV") throw err; // already gone with its sandbox
       });
-      this.#reaper.schedule(j.sandbox);
     }
-    const { joined: _j, ...left } = ep;
+    const { joined: _j, joinedAddress: _a, ...left } = ep;
     this.#endpoints.set(endpointId, left);
   }
 
@@ -157,9 +159,9 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     if (failures.length > 0) throw new AggregateError(failures, `${this.name}: ${failures.length} network(s) or endpoint(s) could not be restored`);
   }
 
-  /** Deletes left children now (tests, shutdown). */
+  /** Waits for the deletions of left children under way (tests, shutdown). */
   async close(): Promise<void> {
-    await this.#reaper.flush();
+    await this.#retirer.close();
   }
 
   async #rejoined(r: RestoreEndpoint): Promise<void> {
@@ -171,9 +173,9 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
     } catch {
       return; // the sandbox's netns is gone: the controller rebuilds it and joins again
     }
-    const addresses = [r.iface.address, r.iface.addressIPv6].filter((a): a is IpPrefix => a !== undefined);
-    this.#endpoints.set(r.endpointId, { ...ep, joined: { sandboxKey: r.sandboxKey, sandbox, ifname: r.ifname, addresses } });
-    this.#reaper.schedule(sandbox); // children a crash left in the trash group
+    this.#endpoints.set(r.endpointId, {
+      ...ep, joined: { sandboxKey: r.sandboxKey, sandbox, ifname: r.ifname }, ...(r.iface.address === undefined ? {} : { joinedAddress: r.iface.address }),
+    });
     const net = this.#network(r.networkId);
     if (net.dhcp === undefined || this.#deps.dhcp === undefined || r.iface.address === undefined) return;
     const mac = ep.mac ?? (await getLink(sandbox, r.ifname)).mac ?? "";
@@ -181,6 +183,12 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
       endpointId: r.endpointId, sandboxKey: r.sandboxKey, ifname: r.ifname, mac, clientId: clientIdOf(ep), options: net.dhcp.options,
       ...(r.hostname === undefined || r.hostname === "" ? {} : { hostname: r.hostname }),
     }, r.iface.address);
+  }
+
+  /** What a child of the endpoint holds on the parent: its MAC (a macvlan), else its addresses (an ipvlan). */
+  #holds(ep: LanEndpoint): string[] {
+    if (ep.mac !== undefined) return [ep.mac];
+    return [ep.joinedAddress ?? ep.address, ep.addressIPv6].filter((a): a is IpPrefix => a !== undefined).map((a) => formatIp(ipOf(a)));
   }
 
   #network(id: string): LanNetworkConfig<M> {

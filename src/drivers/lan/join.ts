@@ -3,9 +3,7 @@
 
 import type { DhcpLease, DhcpLeaser, JoinInfo, StaticRoute } from "../../driver-api/index.js";
 import { notImplemented, unavailable } from "../../errors/index.js";
-import {
-  deleteAddressRequest, deleteLink, DNET_TRASH_GROUP, getLink, linkIndex, retiredLinkName, setLink, setLinkRequest, type NetnsHandle,
-} from "../../osl/index.js";
+import { deleteLink, getLink, linkIndex, setLink, type NetnsHandle } from "../../osl/index.js";
 import { ipOf, parseMac, prefixContainsIp, type IpAddress, type IpPrefix } from "../../types/index.js";
 import type { LanNetworkConfig, Subnet } from "./config.js";
 import type { ChildSpec, LanKind } from "./kind.js";
@@ -18,15 +16,10 @@ export interface LanEndpoint {
   readonly mac: string | undefined;
   readonly address: IpPrefix | undefined;
   readonly addressIPv6: IpPrefix | undefined;
-  /** Where it is joined: the sandbox's handle, the child's name there, and the addresses the join gave it. */
-  readonly joined?: LanJoined;
-}
-
-export interface LanJoined {
-  readonly sandboxKey: string;
-  readonly sandbox: NetnsHandle;
-  readonly ifname: string;
-  readonly addresses: readonly IpPrefix[];
+  /** Where it is joined: the sandbox's handle and the child's name there. */
+  readonly joined?: { readonly sandboxKey: string; readonly sandbox: NetnsHandle; readonly ifname: string };
+  /** The address the join answered (a lease), while joined. */
+  readonly joinedAddress?: IpPrefix;
 }
 
 const code = (err: unknown): string | undefined => (err as { code?: string }).code;
@@ -108,20 +101,4 @@ export async function leaseJoinInfo(ep: LanEndpoint, j: LeaseJoin): Promise<Join
     ...(lease.gateway === undefined ? {} : { gateway: lease.gateway }),
     dns: { servers: lease.dnsServers, search: lease.searchDomains },
   };
-}
-
-/**
- * Takes a left child out of the sandbox's view without taking it down (a macvlan's down waits for an RCU
- * grace period inside the request): renamed out of the way and put in the trash group, with the join's
- * addresses deleted so it carries no traffic (its routes go with them), in one batch. The reaper deletes it
- * later; deletion skips that wait (the kernel closes a link it dismantles without it).
- */
-export async function retireChild(j: LanJoined): Promise<void> {
-  const index = await linkIndex(j.sandbox, j.ifname);
-  const rename = await setLinkRequest(j.sandbox, index, { name: retiredLinkName(), group: DNET_TRASH_GROUP });
-  const results = await j.sandbox.route.batch([...j.addresses.map((a) => deleteAddressRequest(index, a)), rename]);
-  for (const r of results) {
-    // An address already gone is what we wanted.
-    if (r instanceof Error && code(r) !== "EADDRNOTAVAIL") throw r;
-  }
 }
