@@ -52,10 +52,7 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
     const config = parseLanConfig(this.#kind, req);
-    await this.#deps.parents.claim(this.#deps.handles.host(), {
-      networkId: req.networkId, driver: this.name, parent: config.parent, dhcp: config.dhcp !== undefined,
-      subnets: [...config.v4, ...config.v6].map((s) => s.pool), sharing: this.#kind.sharing(config.mode),
-    }, LanLabels.parent, this.name);
+    await this.#claim(config);
     this.#networks.set(req.networkId, config);
   }
 
@@ -149,7 +146,14 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
   async restore(state: RestoreState): Promise<void> {
     const failures: unknown[] = [];
     for (const req of state.networks) {
-      await this.createNetwork(req).catch((err: unknown) => failures.push(err));
+      try {
+        const config = parseLanConfig(this.#kind, req);
+        // Known even when its parent is gone: joins then say so, and the network can still be deleted.
+        this.#networks.set(req.networkId, config);
+        await this.#claim(config);
+      } catch (err) {
+        failures.push(err);
+      }
     }
     for (const ep of state.endpoints) {
       if (!this.#networks.has(ep.networkId)) continue;
@@ -183,6 +187,13 @@ export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable 
       endpointId: r.endpointId, sandboxKey: r.sandboxKey, ifname: r.ifname, mac, clientId: clientIdOf(ep), options: net.dhcp.options,
       ...(r.hostname === undefined || r.hostname === "" ? {} : { hostname: r.hostname }),
     }, r.iface.address);
+  }
+
+  #claim(config: LanNetworkConfig<M>): Promise<void> {
+    return this.#deps.parents.claim(this.#deps.handles.host(), {
+      networkId: config.id, driver: this.name, parent: config.parent, dhcp: config.dhcp !== undefined,
+      subnets: [...config.v4, ...config.v6].map((s) => s.pool), sharing: this.#kind.sharing(config.mode),
+    }, LanLabels.parent, this.name);
   }
 
   /** What a child of the endpoint holds on the parent: its MAC (a macvlan), else its addresses (an ipvlan). */

@@ -3,7 +3,7 @@
 
 import type { DhcpLease, DhcpLeaser, JoinInfo, StaticRoute } from "../../driver-api/index.js";
 import { notImplemented, unavailable } from "../../errors/index.js";
-import { deleteLink, getLink, linkIndex, setLink, type NetnsHandle } from "../../osl/index.js";
+import { deleteLinkOffThread, getLink, linkIndex, setLink, type NetnsHandle } from "../../osl/index.js";
 import { ipOf, parseMac, prefixContainsIp, type IpAddress, type IpPrefix } from "../../types/index.js";
 import type { LanNetworkConfig, Subnet } from "./config.js";
 import type { ChildSpec, LanKind } from "./kind.js";
@@ -93,7 +93,7 @@ export async function leaseJoinInfo(ep: LanEndpoint, j: LeaseJoin): Promise<Join
       ...(j.hostname === undefined || j.hostname === "" ? {} : { hostname: j.hostname }),
     });
   } catch (err) {
-    await deleteLink(j.sandbox, j.ifname).catch(() => undefined);
+    await deleteLinkOffThread(j.sandbox, j.ifname).catch(() => undefined);
     throw err;
   }
   return {

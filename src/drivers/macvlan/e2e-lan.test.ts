@@ -162,4 +162,20 @@ describe("macvlan e2e: a sandbox on the LAN (root)", { ...rootOnly, timeout: 180
     await w.d.client.removeNetwork("mvi");
     assert.equal(hostLinks().some((l) => l.ifname === `dm-${id.slice(0, 12)}`), false);
   });
+
+  test("a parent gone while the daemon was down: the network is still known, a connect says why it fails, delete works", async () => {
+    await w.d.client.createNetwork({ Name: "mvx", Driver: "macvlan", Options: { parent: "lan1" }, IPAM: { Config: [{ Subnet: "10.96.0.0/24" }] } });
+    await w.d.stop();
+    w.d.inHost("ip", ["link", "del", "lan1"]);
+    await w.d.start();
+    await w.d.client.createSandbox({ Name: "x1" });
+    await assert.rejects(w.d.client.connect("mvx", { Container: "x1" }), (e: unknown) => {
+      assert.ok(isLibnetworkError(e), String(e));
+      assert.match(e.message, /parent interface lan1 of macvlan network [0-9a-f]{64} is gone/);
+      return true;
+    });
+    assert.deepEqual((await w.d.client.inspectSandbox("x1")).Endpoints, []);
+    await w.d.client.removeSandbox("x1", true);
+    await w.d.client.removeNetwork("mvx");
+  });
 });
