@@ -25,6 +25,6 @@ export type { DriftReport } from "./firewall/contract.js";
 export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
 export { parseIp, parsePrefix, formatIp, formatPrefix } from "./types/index.js";
 export type {
-  NetworkDriver, Capability, JoinInfo, JoinedInterface, JoinRequest, CreateNetworkRequest, CreateEndpointRequest,
+  NetworkDriver, Capability, JoinInfo, JoinDns, DhcpNetwork, JoinedInterface, JoinRequest, CreateNetworkRequest, CreateEndpointRequest,
   CreateEndpointResult, PortProtocol,
 } from "./driver-api/index.js";

@@ -10,7 +10,7 @@ import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.js";
 import { sandboxHandle } from "./sandbox-interface.js";
 import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings } from "./gateway.js";
-import { finishLeave } from "./endpoint-leave.js";
+import { finishLeave, leftRecord } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
 import { replayPools } from "./network-ipam.js";
@@ -175,7 +175,10 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
     if (!isRestorable(driver)) continue;
     const mine = networks.filter((n) => n.driver === name);
     const requests = [];
-    for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
+    for (const n of mine) {
+      const ipam = ipamOf(ctx, n.ipam.driver);
+      requests.push(driverRequest(n, (await ipam.getDefaultAddressSpaces())[n.scope], (await ipam.capabilities()).dhcp === true));
+    }
     const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
     await driver.restore({ networks: requests, endpoints: endpoints.map((e) => restoreEndpoint(ctx, e)) });
   }
@@ -188,6 +191,7 @@ function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndp
   return {
     ...endpointDriverRequest(e),
     ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(sb, joined).map(driverPortBinding) }),
+    ...(sb === undefined || sb.hostname === "" ? {} : { hostname: sb.hostname }),
     ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
     externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,
   };
@@ -202,8 +206,7 @@ async function recreateSandbox(ctx: ControllerContext, sb: SandboxRecord, report
     if (e === undefined) continue;
     const n = ctx.state.network(e.networkId);
     if (n !== undefined) await (await driverOf(ctx, n.driver)).leave(n.id, e.id).catch(() => {});
-    const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(e);
-    await ctx.state.putEndpoint({ ...rest, staticRoutes: [], disableGatewayService: false });
+    await ctx.state.putEndpoint(leftRecord(e));
   }
   ctx.handles.release(sb.key);
   if (sb.external) {
