@@ -55,6 +55,32 @@ describe("etcd store", () => {
   });
 });
 
+describe("etcd store: leases", () => {
+  let etcd: EtcdServer | undefined;
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    await etcd?.stop();
+  });
+  it("an ephemeral key is seen by others while its holder lives and goes with close", async () => {
+    assert.ok(etcd !== undefined);
+    const root = `t-${randomBytes(6).toString("hex")}`;
+    const [holder, other] = [await openEtcdStore({ url: etcd.url, root }), await openEtcdStore({ url: etcd.url, root })];
+    try {
+      const live = await holder.putEphemeral("nodes/10.0.0.1", "{}", 5);
+      assert.equal((await other.get("nodes/10.0.0.1"))?.value, "{}");
+      await live.close();
+      assert.equal(await other.get("nodes/10.0.0.1"), undefined);
+      await holder.putEphemeral("nodes/10.0.0.2", "{}", 5);
+      await holder.close();
+      assert.equal(await other.get("nodes/10.0.0.2"), undefined, "closing the store ends its leases");
+    } finally {
+      await Promise.all([holder.close(), other.close()]);
+    }
+  });
+});
+
 describe("etcd store: bad input", () => {
   it("malformed cluster store addresses are refused before any connection", () => {
     const invalid = failsWith(STORE_ERROR_CODES.invalidOption);

@@ -22,7 +22,7 @@ import {
 } from "./contract.js";
 import { loadTlsCredentials, parseEtcdUrl, type EtcdTlsFiles } from "./etcd-config.js";
 import { describeEtcdError, watchEtcd } from "./etcd-watch.js";
-import type { Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
+import type { Ephemeral, LeasingStore, Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
 
 export interface EtcdStoreOptions {
   /** `etcd://HOST:PORT[,HOST:PORT…]`. */
@@ -65,7 +65,7 @@ function compareFor(key: Buffer, expect: ExpectRevision): ICompare {
   return { key, target: "Mod", result: "Equal", mod_revision: expect === "absent" ? 0 : expect };
 }
 
-export class EtcdStore implements WatchableStore {
+export class EtcdStore implements WatchableStore, LeasingStore {
   readonly #client: Etcd3;
   readonly #root: string;
   readonly #display: string;
@@ -145,6 +145,38 @@ export class EtcdStore implements WatchableStore {
     const handle: StoreWatch = {
       close: async () => {
         if (this.#watches.delete(handle)) await w.close();
+      },
+    };
+    this.#watches.add(handle);
+    return handle;
+  }
+
+  /** The lease is kept alive by the client; when it is lost (etcd was away too long) it is granted again. */
+  async putEphemeral(key: string, value: string, ttlSeconds: number): Promise<Ephemeral> {
+    this.#open();
+    validateKey(key);
+    validateValue(key, value);
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw invalidArgument(STORE_ERROR_CODES.invalidOption, `lease TTL must be a positive whole number of seconds, got ${String(ttlSeconds)}`);
+    }
+    const k = this.#key(key);
+    let open = true;
+    let lease = this.#client.lease(ttlSeconds, { autoKeepAlive: true });
+    const grant = async (): Promise<void> => {
+      lease.on("lost", () => {
+        if (!open || this.#closed) return;
+        lease = this.#client.lease(ttlSeconds, { autoKeepAlive: true });
+        void grant().catch(() => undefined);
+      });
+      await lease.put(k).value(value).exec();
+    };
+    await this.#call("putEphemeral", grant);
+    const handle: StoreWatch = {
+      close: async () => {
+        if (!open) return;
+        open = false;
+        this.#watches.delete(handle);
+        await lease.revoke().catch(() => undefined);
       },
     };
     this.#watches.add(handle);

@@ -18,7 +18,7 @@ import {
   type TxnResult,
   type WriteOptions,
 } from "./contract.js";
-import type { Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
+import type { Ephemeral, LeasingStore, Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
 
 interface Slot {
   readonly value: string;
@@ -26,7 +26,7 @@ interface Slot {
 }
 
 /** Nothing survives `close()` or the process; every instance is independent of every other. */
-export class MemoryStore implements KVStore, WatchableStore {
+export class MemoryStore implements KVStore, WatchableStore, LeasingStore {
   readonly #data = new Map<string, Slot>();
   /** Every change ever made, for watches that start in the past; a test store stays small. */
   readonly #history: WatchEvent[] = [];
@@ -116,6 +116,13 @@ export class MemoryStore implements KVStore, WatchableStore {
     this.#watchers.add(watcher);
     queueMicrotask(() => backlog.forEach((e) => this.#watchers.has(watcher) && onEvent(e)));
     return { close: async () => void this.#watchers.delete(watcher) };
+  }
+
+  /** Lives until `close` (of the key or of the store): a process holds no lease on its own memory. */
+  async putEphemeral(key: string, value: string, _ttlSeconds: number): Promise<Ephemeral> {
+    await this.put(key, value);
+    let open = true;
+    return { close: async () => { if (open && !this.#closed) await this.delete(key); open = false; } };
   }
 
   async close(): Promise<void> {

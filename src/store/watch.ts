@@ -37,3 +37,20 @@ export interface WatchableStore extends KVStore {
 export function isWatchable(store: KVStore): store is WatchableStore {
   return typeof (store as Partial<WatchableStore>).watch === "function";
 }
+
+export interface Ephemeral {
+  /** Deletes the key and stops keeping it alive; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stores that hold keys only while their writer lives (an etcd lease): a host's liveness record. The
+ * key disappears `ttlSeconds` after the writer stops renewing it (crash, partition), or at `close`.
+ */
+export interface LeasingStore extends KVStore {
+  putEphemeral(key: string, value: string, ttlSeconds: number): Promise<Ephemeral>;
+}
+
+export function isLeasing(store: KVStore): store is LeasingStore {
+  return typeof (store as Partial<LeasingStore>).putEphemeral === "function";
+}
