@@ -40,6 +40,7 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opts("dns", "IP", "Upstream name server of the embedded DNS; the host's resolv.conf when not given"),
       opts("default-address-pool", "base=CIDR,size=N", "Pool that networks without --subnet get subnets from"),
       opt("cluster-store", "etcd://HOST:PORT", "Global store for multi-host networks"),
+      opts("cluster-store-opt", "KEY=VALUE", "Cluster store option: kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd); comma-separated or repeated"),
       opt("advertise-addr", "IP", "Address other hosts reach this one on"),
       opt("plugin-name", "NAME", "Also serve dnet's drivers to dockerd as the plugin NAME"),
       opt("log-format", "FORMAT", "Log format", { default: "text", choices: ["text", "json"], strict: true }),

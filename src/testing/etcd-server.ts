@@ -18,6 +18,8 @@ export interface EtcdServerOptions {
   readonly netns?: string;
   /** Address to listen on; default 127.0.0.1. */
   readonly ip?: string;
+  /** Client port; default a free one. */
+  readonly clientPort?: number;
 }
 
 /** A TCP port nobody listens on right now, on the host's loopback. */
@@ -46,7 +48,7 @@ function waitReady(child: ChildProcess, log: string[]): Promise<void> {
 /** Starts etcd and resolves once it serves clients. */
 export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdServer> {
   const ip = options.ip ?? "127.0.0.1";
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const [clientPort, peerPort] = [options.clientPort ?? await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), "dnet-etcd-"));
   const client = `http://${ip}:${clientPort}`;
   const args = [
