@@ -3,6 +3,7 @@
 
 import { conflict } from "../errors/index.js";
 import { ClusterAgent, type ClusterStore } from "./cluster-agent.js";
+import { discoverSelf } from "./cluster-peers.js";
 import { followCluster, type ClusterLog } from "./cluster-sync.js";
 import type { ControllerContext } from "./context.js";
 
@@ -13,6 +14,7 @@ export interface AttachedCluster {
 
 export async function attachCluster(ctx: ControllerContext, store: ClusterStore, advertiseAddress: string, log: ClusterLog): Promise<AttachedCluster> {
   if (ctx.cluster.hooks !== undefined) throw conflict("ERR_CLUSTER_STORE", "this controller is already attached to a cluster store");
+  await discoverSelf(ctx, advertiseAddress);
   const agent = new ClusterAgent(store, advertiseAddress);
   await agent.register();
   let follow;

@@ -5,6 +5,7 @@ import type { StoreWatch, WatchEvent } from "../store/index.js";
 import { parseIp, parsePrefix, prefixContainsIp } from "../types/index.js";
 import type { ClusterAgent } from "./cluster-agent.js";
 import { clusterKeys, type AddressClaim } from "./cluster-keys.js";
+import { RemoteEndpoints } from "./cluster-peers.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncNetwork } from "./dns-sync.js";
 import { driverRequest } from "./network-create.js";
@@ -83,8 +84,9 @@ async function releaseHeld(ctx: ControllerContext, agent: ClusterAgent, networkI
   await ipamOf(ctx, network.ipam.driver).releaseAddress(poolId, parseIp(ip)).catch(() => undefined);
 }
 
-function onEvent(ctx: ControllerContext, agent: ClusterAgent, log: ClusterLog, e: WatchEvent): Promise<void> {
+function onEvent(ctx: ControllerContext, agent: ClusterAgent, remote: RemoteEndpoints, log: ClusterLog, e: WatchEvent): Promise<void> {
   const rest = e.key.split("/");
+  if (rest[0] === "endpoints") return e.type === "put" ? remote.put(ctx, e.key, e.value) : remote.delete(ctx, e.key);
   if (rest[0] === "networks" && rest[1] !== undefined) {
     return e.type === "put" ? adoptNetwork(ctx, JSON.parse(e.value) as NetworkRecord, log) : forgetNetwork(ctx, agent, rest[1], log);
   }
@@ -100,15 +102,19 @@ function onEvent(ctx: ControllerContext, agent: ClusterAgent, log: ClusterLog, e
  */
 export async function followCluster(ctx: ControllerContext, agent: ClusterAgent, log: ClusterLog): Promise<StoreWatch> {
   const snap = await agent.store.snapshot("");
+  const remote = new RemoteEndpoints(agent.node);
   let queue = Promise.resolve();
   const handle = (e: WatchEvent): void => {
-    queue = queue.then(() => onEvent(ctx, agent, log, e)).catch((err: unknown) => log(`cluster event ${e.type} ${e.key}: ${String(err)}`));
+    queue = queue.then(() => onEvent(ctx, agent, remote, log, e)).catch((err: unknown) => log(`cluster event ${e.type} ${e.key}: ${String(err)}`));
   };
   const known = new Set(snap.entries.filter((e) => e.key.startsWith(clusterKeys.networks)).map((e) => e.key.slice(clusterKeys.networks.length)));
   for (const n of [...ctx.state.networks.values()]) {
     if (n.record.scope === "global" && !known.has(n.record.id)) handle({ type: "delete", key: clusterKeys.network(n.record.id), revision: snap.revision });
   }
-  for (const e of snap.entries) handle({ type: "put", key: e.key, value: e.value, revision: e.revision });
+  // Networks first: the addresses and endpoints under them only make sense once a network exists here.
+  const rank = (key: string): number => ["networks/", "addresses/", "endpoints/"].findIndex((p) => key.startsWith(p)) >>> 0;
+  const ordered = [...snap.entries].sort((a, b) => rank(a.key) - rank(b.key));
+  for (const e of ordered) handle({ type: "put", key: e.key, value: e.value, revision: e.revision });
   const watch = await agent.store.watch("", snap.revision, handle);
   return { close: async () => { await watch.close(); await queue; } };
 }

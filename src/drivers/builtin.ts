@@ -7,14 +7,17 @@ import { DefaultIpam, parseAddressPools, type AddressPoolConfig } from "../ipam/
 import { NullIpam } from "../ipam/null/index.js";
 import type { IpPrefix } from "../types/index.js";
 import type { FirewallBackend } from "../firewall/contract.js";
-import type { HandleCache } from "../osl/index.js";
+import type { HandleCache, NetnsDirectory } from "../osl/index.js";
 import { BridgeDriver } from "./bridge/driver.js";
 import { HostDriver } from "./host/driver.js";
 import { NullDriver } from "./null/driver.js";
+import { OverlayDriver } from "./overlay/driver.js";
 
 export interface BuiltinDeps {
   readonly handles: HandleCache;
   readonly firewall: FirewallBackend;
+  /** Where overlay networks' namespaces go; without it there is no overlay driver. */
+  readonly overlayNetns?: NetnsDirectory;
 }
 
 export interface BuiltinOptions {
@@ -38,6 +41,7 @@ export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}):
   registry.register(bridge);
   registry.register(new NullDriver());
   registry.register(new HostDriver());
+  if (deps.overlayNetns !== undefined) registry.register(new OverlayDriver({ handles: deps.handles, netns: deps.overlayNetns }));
   for (const d of options.extraDrivers ?? []) registry.register(d);
   return { registry, close: () => bridge.close() };
 }

@@ -1,0 +1,80 @@
+// The overlay driver on the multi-host test bed: three hosts (netns on one underlay bridge, each with its
+// own daemon) and etcd in the underlay netns. A network made on host 1 shows on hosts 2 and 3, and
+// sandboxes on the three hosts reach each other by IP and by name.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ClusterBed } from "../../testing/cluster-bed.js";
+import { rootOnly } from "../../testing/kernel.js";
+import { sh, type TestDaemon } from "../../testing/test-daemon.js";
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+interface Placed { readonly host: TestDaemon; readonly name: string; readonly key: string; readonly ip: string }
+
+describe("overlay across three hosts on etcd (root)", rootOnly, () => {
+  const bed = new ClusterBed();
+  const net = "ov-e2e";
+  const placed: Placed[] = [];
+  before(async () => {
+    const etcd = await bed.startEtcd();
+    for (let i = 0; i < 3; i++) bed.addHost(bed.clusterArgs(i, etcd.url));
+    for (const host of bed.hosts) await host.start();
+    for (const host of bed.hosts) await until(async () => host.log.includes("joined the cluster"));
+  });
+  after(() => bed.cleanup());
+
+  it("a network created on host 1 is listed on hosts 2 and 3", { timeout: 60_000 }, async () => {
+    const { Id } = await bed.hosts[0]!.client.createNetwork({ Name: net, Driver: "overlay" });
+    for (const host of bed.hosts.slice(1)) {
+      await until(async () => (await host.client.listNetworks()).some((n) => n.Name === net));
+      const seen = await host.client.inspectNetwork(net);
+      assert.equal(seen.Id, Id);
+      assert.equal(seen.Scope, "global");
+      assert.equal(seen.Driver, "overlay");
+    }
+  });
+
+  it("each host's overlay namespace has a bridge and a VXLAN device (VNI, port 4789, learning off, MTU 1450)", { timeout: 60_000 }, async () => {
+    const n = await bed.hosts[0]!.client.inspectNetwork(net);
+    const vni = Number(n.Options["com.docker.network.driver.overlay.vxlanid_list"]);
+    for (const host of bed.hosts) {
+      const path = `${host.tmp}/netns-overlay/ov-${n.Id.slice(0, 12)}`;
+      const [vx] = JSON.parse(sh("nsenter", [`--net=${path}`, "ip", "-d", "-j", "link", "show", "ov-vx0"])) as Array<{
+        mtu: number; master?: string; linkinfo: { info_data: { id: number; port: number; learning: boolean } };
+      }>;
+      assert.equal(vx?.linkinfo.info_data.id, vni);
+      assert.equal(vx?.linkinfo.info_data.port, 4789);
+      assert.equal(vx?.linkinfo.info_data.learning, false);
+      assert.equal(vx?.mtu, 1450);
+      assert.equal(vx?.master, "ov-br0");
+    }
+  });
+
+  it("sandboxes on the three hosts ping each other by IP and resolve each other's names", { timeout: 120_000 }, async () => {
+    for (const [i, host] of bed.hosts.entries()) {
+      const name = `ovsb${i}`;
+      await host.client.createSandbox({ Name: name });
+      await host.client.connect(net, { Container: name });
+      const sb = await host.client.inspectSandbox(name);
+      const ep = sb.Endpoints[0];
+      assert.ok(ep !== undefined);
+      const [link] = JSON.parse(sh("nsenter", [`--net=${sb.Key}`, "ip", "-j", "link", "show", ep.IfName])) as Array<{ mtu: number }>;
+      assert.equal(link?.mtu, 1450);
+      placed.push({ host, name, key: sb.Key, ip: ep.IPv4Address.replace(/\/\d+$/, "") });
+    }
+    assert.equal(new Set(placed.map((p) => p.ip)).size, 3, `addresses ${placed.map((p) => p.ip).join(" ")}`);
+    for (const from of placed) {
+      for (const to of placed) {
+        if (from === to) continue;
+        sh("nsenter", [`--net=${from.key}`, "ping", "-c", "1", "-W", "5", to.ip]);
+        await until(async () => {
+          const answer = sh("nsenter", [`--net=${from.key}`, "dig", "+short", "+time=2", "+tries=1", "@127.0.0.11", to.name]).trim();
+          return answer === to.ip;
+        });
+      }
+    }
+  });
+});
