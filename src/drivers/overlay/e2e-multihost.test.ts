@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ClusterBed } from "../../testing/cluster-bed.js";
+import { ClusterBed, hostUnderlayIp } from "../../testing/cluster-bed.js";
 import { rootOnly } from "../../testing/kernel.js";
 import { sh, type TestDaemon } from "../../testing/test-daemon.js";
 
@@ -76,5 +76,23 @@ describe("overlay across three hosts on etcd (root)", rootOnly, () => {
         });
       }
     }
+  });
+
+  it("a disconnected endpoint's FDB and neighbour entries leave the other hosts, and the network can then go", { timeout: 60_000 }, async () => {
+    const n = await bed.hosts[0]!.client.inspectNetwork(net);
+    const overlayNs = (host: TestDaemon): string => `--net=${host.tmp}/netns-overlay/ov-${n.Id.slice(0, 12)}`;
+    const neighbours = (host: TestDaemon): string[] =>
+      (JSON.parse(sh("nsenter", [overlayNs(host), "ip", "-j", "neigh", "show", "dev", "ov-vx0"])) as Array<{ dst: string }>).map((e) => e.dst);
+    const gone = placed[2]!;
+    assert.ok(neighbours(bed.hosts[0]!).includes(gone.ip), "host 1 knows the endpoint on host 3");
+    await gone.host.client.disconnect(net, { Container: gone.name });
+    for (const host of bed.hosts.slice(0, 2)) await until(async () => !neighbours(host).includes(gone.ip));
+    const fdb = sh("nsenter", [overlayNs(bed.hosts[0]!), "bridge", "fdb", "show", "dev", "ov-vx0"]);
+    // Host 3 has no endpoint left: no FDB entry on host 1 tunnels to it any more.
+    assert.ok(!fdb.includes(`dst ${hostUnderlayIp(2)} `), fdb);
+    await assert.rejects(bed.hosts[2]!.client.removeNetwork(net), /active endpoints/i, "other hosts still use it");
+    for (const p of placed.slice(0, 2)) await p.host.client.disconnect(net, { Container: p.name });
+    await bed.hosts[2]!.client.removeNetwork(net);
+    for (const host of bed.hosts) await until(async () => !(await host.client.listNetworks()).some((x) => x.Name === net));
   });
 });
