@@ -78,6 +78,23 @@ describe("overlay across three hosts on etcd (root)", rootOnly, () => {
     }
   });
 
+  it("a host's daemon restarts: its sandbox still reaches the others, and new peers are still programmed", { timeout: 120_000 }, async () => {
+    const host = bed.hosts[1]!;
+    assert.equal(await host.stop(), 0);
+    host.log = "";
+    await host.start();
+    await until(async () => host.log.includes("joined the cluster"));
+    for (const to of [placed[0]!, placed[2]!]) sh("nsenter", [`--net=${placed[1]!.key}`, "ping", "-c", "1", "-W", "5", to.ip]);
+    await bed.hosts[0]!.client.createSandbox({ Name: "ovlate" });
+    await bed.hosts[0]!.client.connect(net, { Container: "ovlate" });
+    const late = await bed.hosts[0]!.client.inspectSandbox("ovlate");
+    const ip = late.Endpoints[0]!.IPv4Address.replace(/\/\d+$/, "");
+    await until(async () => {
+      try { sh("nsenter", [`--net=${placed[1]!.key}`, "ping", "-c", "1", "-W", "1", ip]); return true; } catch { return false; }
+    });
+    await bed.hosts[0]!.client.disconnect(net, { Container: "ovlate" });
+  });
+
   it("a disconnected endpoint's FDB and neighbour entries leave the other hosts, and the network can then go", { timeout: 60_000 }, async () => {
     const n = await bed.hosts[0]!.client.inspectNetwork(net);
     const overlayNs = (host: TestDaemon): string => `--net=${host.tmp}/netns-overlay/ov-${n.Id.slice(0, 12)}`;
