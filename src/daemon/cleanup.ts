@@ -62,7 +62,9 @@ async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; 
   }
   for (const net of controller.networks()) {
     const info = net.info();
-    if (info.predefined) continue;
+    // A global network stays in the cluster store for the other hosts; here its namespace goes with the
+    // overlay directory below and its record with the state directory.
+    if (info.predefined || info.scope === "global") continue;
     // The bridge driver's name for it when none was given (as `dnet topology` shows it).
     const bridge = info.options["com.docker.network.bridge.name"] ?? (info.driver === "bridge" ? `br-${info.id.slice(0, 12)}` : undefined);
     steps.push({ what: `network ${info.name} (${info.driver}${bridge === undefined ? "" : ` ${bridge}`})`, run: () => net.delete() });
@@ -102,6 +104,16 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
         // /run/netns): unmount them (lazily, like `ip netns del`) before they can go.
         for (const m of mountsUnder(o.netnsDir)) run("umount", ["-l", m]);
         rmSync(o.netnsDir, { recursive: true, force: true });
+      },
+    });
+  }
+  const overlay = `${o.netnsDir}-overlay`;
+  if (existsSync(overlay)) {
+    steps.push({
+      what: `directory ${overlay} (overlay network namespaces)`,
+      run: async () => {
+        for (const m of mountsUnder(overlay)) run("umount", ["-l", m]);
+        rmSync(overlay, { recursive: true, force: true });
       },
     });
   }

@@ -3,10 +3,11 @@
 // sandboxes on the three hosts reach each other by IP and by name.
 
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ClusterBed, hostUnderlayIp } from "../../testing/cluster-bed.js";
 import { rootOnly } from "../../testing/kernel.js";
-import { sh, type TestDaemon } from "../../testing/test-daemon.js";
+import { DNET_MAIN, runCmd, sh, type TestDaemon } from "../../testing/test-daemon.js";
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -111,5 +112,20 @@ describe("overlay across three hosts on etcd (root)", rootOnly, () => {
     for (const p of placed.slice(0, 2)) await p.host.client.disconnect(net, { Container: p.name });
     await bed.hosts[2]!.client.removeNetwork(net);
     for (const host of bed.hosts) await until(async () => !(await host.client.listNetworks()).some((x) => x.Name === net));
+  });
+
+  it("system cleanup on one host removes its overlay namespaces and leaves the network to the others", { timeout: 120_000 }, async () => {
+    const { Id } = await bed.hosts[0]!.client.createNetwork({ Name: "ov-left", Driver: "overlay" });
+    const host = bed.hosts[2]!;
+    await until(async () => (await host.client.listNetworks()).some((n) => n.Name === "ov-left"));
+    const overlayDir = `${host.tmp}/netns-overlay`;
+    assert.ok(existsSync(`${overlayDir}/ov-${Id.slice(0, 12)}`));
+    assert.equal(await host.stop(), 0);
+    const r = await runCmd("nsenter", [`--net=/run/netns/${host.hostNetns}`, process.execPath, DNET_MAIN, "system", "cleanup", "-f",
+      "--data-dir", `${host.tmp}/data`, "--netns-dir", host.netnsDir, "--socket", host.socket]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(!existsSync(overlayDir), "the overlay namespaces are gone");
+    assert.equal((await bed.hosts[0]!.client.inspectNetwork("ov-left")).Id, Id, "the other hosts keep the network");
+    await bed.hosts[0]!.client.removeNetwork("ov-left");
   });
 });
