@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(iproute2 nftables iptables iputils-ping dnsutils curl python3 make g++ strace dnsperf docker.io containerd busybox-static zsh etcd-server)
+PACKAGES=(iproute2 nftables iptables iputils-ping dnsutils curl python3 make g++ strace dnsperf docker.io containerd busybox-static zsh etcd-server etcd-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
