@@ -11,12 +11,16 @@ export {
   type CreateSandboxOptions, type SandboxConfigOptions, type RestoreReport, type FirewallCheckOptions,
   type NetworkRecord, type SandboxRecord, type IpamPoolConfig, type IpamPoolInfo, type RecordState, type SandboxEndpointRef, type PortBindingRecord,
   type EndpointInfo, type EndpointPortBinding, type EndpointStaticRoute, type EndpointExtraHost,
-  type EndpointDriverInfo, type PortMapEntry,
+  type EndpointDriverInfo, type PortMapEntry, type ClusterStore, type ClusterLog,
 } from "./controller/index.js";
 export {
   LibnetworkError, NetlinkError, isLibnetworkError, isErrorCode, ERROR_KINDS, ERROR_CODES, ERRNO_CODES,
   type ErrorKind, type ErrorCode, type LibraryErrorCode, type ErrnoCode, type HttpErrorCode, type LibnetworkErrorOptions,
 } from "./errors/index.js";
+export {
+  EtcdStore, openEtcdStore, type EtcdStoreOptions, type EtcdTlsFiles,
+  type WatchableStore, type LeasingStore, type Snapshot, type StoreWatch, type WatchEvent, type Ephemeral,
+} from "./store/index.js";
 export { MemoryStore, type KVStore, type KVEntry, type Revision, type ExpectRevision, type WriteOptions, type TxnOp, type TxnOptions, type TxnResult, type Durability } from "./store/index.js";
 export type { AddressPoolConfig } from "./ipam/default/index.js";
 export type { HandleCache, NetnsHandle, InterfaceStatistics } from "./osl/index.js";

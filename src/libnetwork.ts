@@ -90,7 +90,9 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
   const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
-  const drivers = builtinDrivers({ handles, firewall }, driverOptions);
+  // Overlay networks' namespaces: beside the sandboxes' directory, never in it (nothing there may claim them).
+  const overlayNetns = new NetnsDirectory(native, `${netnsDir}-overlay`);
+  const drivers = builtinDrivers({ handles, firewall, overlayNetns }, driverOptions);
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
     ...(options.utsNamespaces === true ? { uts: new UtsDirectory(native, utsDirOf(netnsDir)) } : {}),

@@ -3,6 +3,7 @@
 import type { Capability, DriverRegistry, NetworkDriver } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import type { HandleCache, NetnsDirectory, UtsDirectory } from "../osl/index.js";
+import type { ClusterSlot } from "./cluster-contract.js";
 import { errUnknownDriver, errUnknownIpam } from "./errors.js";
 import type { KeyedMutex } from "./locks.js";
 import type { ControllerState } from "./state.js";
@@ -38,6 +39,8 @@ export interface ControllerContext {
    * so leaving needs no lookup by name. Not persisted: after a restart the name is looked up.
    */
   readonly ifindexes: Map<string, number>;
+  /** The cluster (global-scope networks), once its store is attached. */
+  readonly cluster: ClusterSlot;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {

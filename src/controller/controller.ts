@@ -11,6 +11,9 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
+import { attachCluster, type AttachedCluster } from "./cluster-attach.js";
+import type { ClusterStore } from "./cluster-agent.js";
+import type { ClusterLog } from "./cluster-sync.js";
 import { KeyedMutex } from "./locks.js";
 import { reconcileDefaultBridge } from "./default-bridge.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
@@ -63,6 +66,7 @@ export class NetworkController {
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
   #closed = false;
+  #cluster: AttachedCluster | undefined;
   readonly #gate = new GenerationGate();
 
   private constructor(deps: ControllerDeps) {
@@ -71,7 +75,7 @@ export class NetworkController {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(),
+      dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined },
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
       ...(deps.uts === undefined ? {} : { uts: deps.uts }),
     };
@@ -156,9 +160,19 @@ export class NetworkController {
     return report;
   }
 
+  /**
+   * Joins the cluster whose store is given (the daemon's --cluster-store): global-scope networks are
+   * shared with every host from then on. The caller keeps the store and closes it after the controller.
+   */
+  async attachCluster(store: ClusterStore, advertiseAddress: string, log: ClusterLog = () => {}): Promise<void> {
+    this.#open();
+    this.#cluster = await attachCluster(this.#ctx, store, advertiseAddress, log);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#cluster?.close().catch(() => undefined);
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.
     try {

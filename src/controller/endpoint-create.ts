@@ -8,6 +8,7 @@ import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
 import { allocateEndpointAddress } from "./endpoint-ipam.js";
 import { driverPortBinding } from "./gateway.js";
+import { allocateGlobalAddress, publishGlobalEndpoint } from "./cluster-hooks.js";
 import {
   parseAliases, parseEndpointMac, parseLinkLocalIps, parseLinks, parsePortBindings, type CreateEndpointOptions,
 } from "./endpoint-options.js";
@@ -80,9 +81,9 @@ async function allocateAndCreate(
   try {
     ctx.fault("endpoint-create:intent");
     const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
-    const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
+    const v4 = await allocateGlobalAddress(ctx, record.id, ipam, network, 4, ip4, ipamOptions, rollback);
     // A requested IPv6 address on a network without IPv6 is refused there (no IPv6 pool), not silently dropped.
-    const v6 = network.ipv6 || ip6 !== undefined ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
+    const v6 = network.ipv6 || ip6 !== undefined ? await allocateGlobalAddress(ctx, record.id, ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
     ctx.fault("endpoint-create:ipam");
     let allocated: EndpointRecord = {
       ...record,
@@ -96,6 +97,7 @@ async function allocateAndCreate(
     }
     ctx.fault("endpoint-create:driver");
     const ready: EndpointRecord = { ...allocated, state: "ready" };
+    await publishGlobalEndpoint(ctx, network, ready, rollback);
     await ctx.state.putEndpoint(ready);
     syncEndpoint(ctx, ready);
     return ready;

@@ -1,5 +1,6 @@
 // Deleting an endpoint: refused while joined unless forced (then it leaves first); its IPs are released.
 
+import { releaseGlobalEndpoint } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { forgetEndpoint } from "./dns-sync.js";
 import { errEndpointActive, errEndpointNotFound, errSandboxNotFound } from "./errors.js";
@@ -46,6 +47,7 @@ export async function finishEndpointDelete(ctx: ControllerContext, ep: EndpointR
       await releaseEndpointAddress(ipam, ep.v4PoolId, ep.address);
       await releaseEndpointAddress(ipam, ep.v6PoolId, ep.addressIPv6);
     }
+    await releaseGlobalEndpoint(ctx, network, ep);
   }
   await ctx.state.apply([{ kind: "endpoint", id: ep.id, networkId: ep.networkId, record: undefined }]);
   forgetEndpoint(ctx, ep);

@@ -4,6 +4,7 @@ import type { CreateNetworkRequest, IpamData, NetworkDriver } from "../driver-ap
 import { forbidden, invalidArgument } from "../errors/index.js";
 import { IpamDriverNames, type IpamCapabilities } from "../ipam-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
+import { claimGlobalNetwork, publishGlobalNetwork } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { IFACE_PREFIX_OPTION, validateInterfacePrefix } from "./endpoint-join.js";
 import { syncNetwork } from "./dns-sync.js";
@@ -116,13 +117,14 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
       const v4Info = addressless ? [] : await allocatePools({ ...common, family: 4, configs: pools.v4 }, rollback);
       const v6Info = addressless || !record.ipv6 ? [] : await allocatePools({ ...common, family: 6, configs: pools.v6 }, rollback);
       ctx.fault("network-create:ipam");
-      const allocated: NetworkRecord = { ...record, ipam: { ...record.ipam, v4Info, v6Info } };
+      const allocated = await claimGlobalNetwork(ctx, { ...record, ipam: { ...record.ipam, v4Info, v6Info } }, rollback, { ipam, addressSpace: space });
       // Recorded before the driver runs, so a restart can hand the driver this network to roll it back.
       await ctx.state.putNetwork(allocated);
       await driver.createNetwork(driverRequest(allocated, space, dhcp));
       rollback.push("driver delete network", () => driver.deleteNetwork(record.id));
       ctx.fault("network-create:driver");
       const ready: NetworkRecord = { ...allocated, state: "ready" };
+      await publishGlobalNetwork(ctx, ready);
       await ctx.state.putNetwork(ready);
       syncNetwork(ctx, ready);
       return ready;

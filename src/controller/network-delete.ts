@@ -1,5 +1,6 @@
 // Deleting a network: refused while it has endpoints; IPAM released before the driver is called (Docker's order).
 
+import { releaseGlobalNetwork } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { forgetNetwork } from "./dns-sync.js";
 import { errActiveEndpoints, errNetworkNotFound, errPredefinedNetwork } from "./errors.js";
@@ -12,6 +13,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
     if (record === undefined || record.state === "creating") throw errNetworkNotFound(id);
     if (record.predefined) throw errPredefinedNetwork(record.name);
     if (ctx.state.endpointsOf(id).length > 0) throw errActiveEndpoints(record.name, id);
+    await releaseGlobalNetwork(ctx, record);
     await ctx.state.putNetwork({ ...record, state: "deleting" });
     ctx.fault("network-delete:intent");
     await finishNetworkDelete(ctx, record, true);

@@ -65,7 +65,9 @@ async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; 
     // Docker's default network is never deleted through the API: its device goes, its records with the data dir.
     const device = info.predefined && info.driver === "bridge" ? info.options["com.docker.network.bridge.name"] : undefined;
     if (device !== undefined) steps.push({ what: `network ${info.name} (bridge ${device})`, run: async () => { run("ip", ["link", "del", device]); } });
-    if (info.predefined) continue;
+    // A global network stays in the cluster store for the other hosts; here its namespace goes with the
+    // overlay directory below and its record with the state directory.
+    if (info.predefined || info.scope === "global") continue;
     // The bridge driver's name for it when none was given (as `dnet topology` shows it).
     const bridge = info.options["com.docker.network.bridge.name"] ?? (info.driver === "bridge" ? `br-${info.id.slice(0, 12)}` : undefined);
     steps.push({ what: `network ${info.name} (${info.driver}${bridge === undefined ? "" : ` ${bridge}`})`, run: () => net.delete() });
@@ -94,6 +96,18 @@ function mountsUnder(dir: string): string[] {
   return points.filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
+/** Unmounts what is mounted under `dir`, then removes it; nothing when it is not there. */
+function mountDirStep(dir: string, what: string): CleanupStep[] {
+  if (!existsSync(dir)) return [];
+  return [{
+    what: `directory ${dir} (${what})`,
+    run: async () => {
+      for (const m of mountsUnder(dir)) run("umount", ["-l", m]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  }];
+}
+
 function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): CleanupStep[] {
   const steps: CleanupStep[] = [];
   const etc = etcDirOf(o);
@@ -108,17 +122,10 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
       },
     });
   }
-  // The sandboxes' UTS namespaces (bind mounts too), in a directory only dnet uses (osl/uts.ts).
-  const uts = join(dirname(o.netnsDir), `${basename(o.netnsDir)}-uts`);
-  if (existsSync(uts)) {
-    steps.push({
-      what: `directory ${uts} (sandbox hostnames)`,
-      run: async () => {
-        for (const m of mountsUnder(uts)) run("umount", ["-l", m]);
-        rmSync(uts, { recursive: true, force: true });
-      },
-    });
-  }
+  // Directories only dnet uses, of bind-mounted namespaces: the sandboxes' UTS namespaces (osl/uts.ts)
+  // and the overlay networks' namespaces.
+  steps.push(...mountDirStep(join(dirname(o.netnsDir), `${basename(o.netnsDir)}-uts`), "sandbox hostnames"));
+  steps.push(...mountDirStep(`${o.netnsDir}-overlay`, "overlay network namespaces"));
   if (etc !== SHARED_ETC_DIR && existsSync(etc)) steps.push({ what: `directory ${etc} (sandbox hosts and resolv.conf)`, run: async () => { rmSync(etc, { recursive: true, force: true }); } });
   if (existsSync(o.dataDir)) {
     steps.push({

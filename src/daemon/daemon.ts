@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
 import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import { clusterLinkFor } from "./cluster-link.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
+  /** `--cluster-store-opt` pairs (TLS: kv.cacertfile, kv.certfile, kv.keyfile). */
+  readonly clusterStoreOptions?: ReadonlyMap<string, string>;
   readonly pluginName?: string;
   readonly logFormat?: LogFormat;
   readonly logLevel?: LogLevel;
@@ -118,7 +121,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
   const unprivileged = privilegeError();
   if (unprivileged !== undefined) throw unprivileged;
-  if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
+  const cluster = clusterLinkFor(o, logger);
   if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
   const socketPath = o.socket ?? DEFAULT_SOCKET;
   const ui = o.ui === undefined ? undefined : parseUiAddress(o.ui, o.uiAllowRemote === true);
@@ -134,6 +137,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
   });
   await removeOrphanEndpoints(controller, logger);
+  cluster?.start(controller);
   const events = new EventBus();
   // The gauges read the connection guard, which reports to the metrics: typed, as the two refer to each other.
   const metrics: Metrics = new Metrics(() => ({
@@ -164,7 +168,9 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
+    await cluster?.stop();
     await controller.close();
+    await cluster?.close();
     throw err;
   }
   const report = controller.restoreReport;
@@ -191,7 +197,9 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
         // In-flight requests get a moment to finish; event streams never do, so they are cut.
         setTimeout(() => s.closeAllConnections(), 2_000).unref();
       })));
+      await cluster?.stop();
       await controller.close();
+      await cluster?.close();
       try { unlinkSync(socketPath); } catch { /* already gone */ }
       logger.info("dnet daemon stopped");
       resolveStopped();

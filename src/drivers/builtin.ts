@@ -8,17 +8,20 @@ import { NullIpam } from "../ipam/null/index.js";
 import { DhcpClient, DhcpIpam, socketTransports, type OpenDhcpSocket } from "../ipam/dhcp/index.js";
 import type { IpPrefix } from "../types/index.js";
 import type { FirewallBackend } from "../firewall/contract.js";
-import { linkIndex, openInterfaceUdpSocket, type HandleCache } from "../osl/index.js";
+import { linkIndex, openInterfaceUdpSocket, type HandleCache, type NetnsDirectory } from "../osl/index.js";
 import { BridgeDriver } from "./bridge/driver.js";
 import { HostDriver } from "./host/driver.js";
 import { IpvlanDriver } from "./ipvlan/driver.js";
 import { ParentLinks } from "./lan/parents.js";
 import { MacvlanDriver } from "./macvlan/driver.js";
 import { NullDriver } from "./null/driver.js";
+import { OverlayDriver } from "./overlay/driver.js";
 
 export interface BuiltinDeps {
   readonly handles: HandleCache;
   readonly firewall: FirewallBackend;
+  /** Where overlay networks' namespaces go; without it there is no overlay driver. */
+  readonly overlayNetns?: NetnsDirectory;
 }
 
 export interface BuiltinOptions {
@@ -57,6 +60,7 @@ export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}):
   const macvlan = new MacvlanDriver({ handles: deps.handles, parents, dhcp });
   const ipvlan = new IpvlanDriver({ handles: deps.handles, parents, dhcp });
   for (const d of [bridge, new NullDriver(), new HostDriver(), macvlan, ipvlan]) registry.register(d);
+  if (deps.overlayNetns !== undefined) registry.register(new OverlayDriver({ handles: deps.handles, netns: deps.overlayNetns }));
   for (const d of options.extraDrivers ?? []) registry.register(d);
   const close = async (): Promise<void> => {
     // Leases are not released: a restarted daemon takes them back.
