@@ -5,7 +5,10 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
-import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
+import { builtinDrivers, builtinIpams, sharedPorts } from "./drivers/builtin.js";
+import { IpamDriverNames } from "./ipam-api/index.js";
+import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
+import { servePlugin, type ServedPlugin } from "./plugin-server.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
@@ -42,6 +45,14 @@ export interface ControllerOptions {
   readonly dns?: readonly string[];
   /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
   readonly dnsThreads?: number;
+  /** Docker plugins: where driver and IPAM names that are not built in are looked for, and the plugin this process serves. */
+  readonly plugins?: PluginOptions;
+}
+
+/** `dir` replaces Docker's plugin directories for both sides (`--plugins-dir`). */
+export interface PluginOptions extends PluginClientOptions {
+  /** Serve dnet's drivers and default IPAM to dockerd as the plugin NAME (`--plugin-name`): `<dir>/NAME.sock`. */
+  readonly serve?: string;
 }
 
 /** What a driver gets from the composition root. */
@@ -75,16 +86,40 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
-  const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
-  const drivers = builtinDrivers({ handles, firewall }, driverOptions);
+  const ports = sharedPorts();
+  const ipams = builtinIpams(driverOptions);
+  const plugins = new PluginLoader(options.plugins);
+  let served: ServedPlugin | undefined;
+  let dns: RunningDns | undefined;
+  const closeOpened = async (): Promise<void> => {
+    await served?.close().catch(() => {});
+    plugins.close();
+    await dns?.close();
+  };
+  try {
+    // The served plugin's pools go back into the shared IPAM before the controller can hand out new ones.
+    const serve = options.plugins?.serve;
+    const ipam = ipams.get(IpamDriverNames.default);
+    if (serve !== undefined && ipam !== undefined) {
+      served = await servePlugin({ handles, firewall, ports, store, ipam }, { name: serve, ...(options.plugins?.dir === undefined ? {} : { dir: options.plugins.dir }) });
+    }
+    dns = options.embeddedDns === false ? undefined : await startDns(native, options);
+  } catch (err) {
+    await closeOpened();
+    await firewall.close();
+    if (options.store === undefined) await store.close();
+    throw err;
+  }
+  const drivers = builtinDrivers({ handles, firewall, ports }, { ...driverOptions, loader: plugins.driver });
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
-    drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
+    drivers: drivers.registry, ipams, ipamLoader: plugins.ipam, firewall,
     ...(dns === undefined ? {} : { dns: dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
+    ...(served === undefined ? {} : { startErrors: served.restoreErrors.map((e) => new Error(`plugin ${options.plugins?.serve ?? ""}: restore: ${String(e)}`, { cause: e })) }),
     onClose: async () => {
-      await dns?.close();
+      await closeOpened();
       await drivers.close().catch(() => {});
       await firewall.close();
       if (options.store === undefined) await store.close();

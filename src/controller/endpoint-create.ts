@@ -48,7 +48,7 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
       ...(macAddress === undefined ? {} : { macAddress }),
     };
     const driver = await driverOf(ctx, network.driver);
-    const ipam = ipamOf(ctx, network.ipam.driver);
+    const ipam = await ipamOf(ctx, network.ipam.driver);
     // The "creating" record is what a restart undoes a half-made endpoint from. An IPAM that the restart
     // rebuilds from the recorded endpoints needs none: an address taken by a crashed creation is free
     // again. A driver keeps no kernel object for an endpoint before its join, and drops what it knows of

@@ -69,7 +69,7 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   // Networks whose endpoints get no interface carry no addresses either.
   const addressless = driver.capability().noInterface === true;
   const ipamName = o.ipam?.driver ?? (addressless ? IpamDriverNames.null : IpamDriverNames.default);
-  const ipam = ipamOf(ctx, ipamName);
+  const ipam = await ipamOf(ctx, ipamName);
   return ctx.locks.run([lockKeys.networkNames], async () => {
     if ([...ctx.state.networks.values()].some((n) => n.record.name === o.name)) throw errNetworkExists(o.name);
     const record: NetworkRecord = {

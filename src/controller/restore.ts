@@ -79,7 +79,8 @@ async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report
 }
 
 async function replayNetwork(ctx: ControllerContext, n: NetworkRecord): Promise<void> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return; // it kept its state itself (a plugin)
   const space = (await ipam.getDefaultAddressSpaces())[n.scope];
   const v4Info = await replayPools(ipam, space, 4, n.ipam.v4, n.ipam.v4Info, n.ipam.options);
   const v6Info = await replayPools(ipam, space, 6, n.ipam.v6, n.ipam.v6Info, n.ipam.options);
@@ -126,7 +127,8 @@ async function settleEndpoint(ctx: ControllerContext, e: EndpointRecord, report:
 }
 
 async function replayEndpointAddresses(ctx: ControllerContext, n: NetworkRecord, e: EndpointRecord): Promise<EndpointRecord> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return e;
   const poolOf = (address: string, infos: NetworkRecord["ipam"]["v4Info"]): string | undefined =>
     infos.find((i) => prefixContainsIp(parsePrefix(i.pool), ipOf(parsePrefix(address))))?.poolId;
   let out = e;
@@ -172,7 +174,7 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
     if (!isRestorable(driver)) continue;
     const mine = networks.filter((n) => n.driver === name);
     const requests = [];
-    for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
+    for (const n of mine) requests.push(driverRequest(n, (await (await ipamOf(ctx, n.ipam.driver)).getDefaultAddressSpaces())[n.scope]));
     const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
     await driver.restore({ networks: requests, endpoints: endpoints.map((e) => restoreEndpoint(ctx, e)) });
   }

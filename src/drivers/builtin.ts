@@ -1,6 +1,6 @@
 // Composition root for drivers and IPAMs: the only place that names concrete implementations.
 
-import { DriverRegistry, type NetworkDriver } from "../driver-api/index.js";
+import { DriverRegistry, type DriverLoader, type NetworkDriver } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import { IpamDriverNames } from "../ipam-api/index.js";
 import { DefaultIpam, parseAddressPools, type AddressPoolConfig } from "../ipam/default/index.js";
@@ -9,12 +9,15 @@ import type { IpPrefix } from "../types/index.js";
 import type { FirewallBackend } from "../firewall/contract.js";
 import type { HandleCache } from "../osl/index.js";
 import { BridgeDriver } from "./bridge/driver.js";
+import { PortAllocator } from "./bridge/ports.js";
 import { HostDriver } from "./host/driver.js";
 import { NullDriver } from "./null/driver.js";
 
 export interface BuiltinDeps {
   readonly handles: HandleCache;
   readonly firewall: FirewallBackend;
+  /** Host ports handed out: one allocator for every bridge driver instance of the process. */
+  readonly ports?: PortAllocator;
 }
 
 export interface BuiltinOptions {
@@ -24,6 +27,8 @@ export interface BuiltinOptions {
   readonly hostPrefixes?: () => Promise<readonly IpPrefix[]>;
   /** Extra drivers (tests, embedders), registered after the built-ins. */
   readonly extraDrivers?: readonly NetworkDriver[];
+  /** Finds drivers that are not built in (Docker plugins). */
+  readonly loader?: DriverLoader;
 }
 
 export interface BuiltinDrivers {
@@ -33,8 +38,8 @@ export interface BuiltinDrivers {
 }
 
 export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}): BuiltinDrivers {
-  const registry = new DriverRegistry();
-  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall });
+  const registry = new DriverRegistry(options.loader);
+  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall, ...(deps.ports === undefined ? {} : { ports: deps.ports }) });
   registry.register(bridge);
   registry.register(new NullDriver());
   registry.register(new HostDriver());
@@ -49,4 +54,9 @@ export function builtinIpams(options: BuiltinOptions = {}): Map<string, Ipam> {
     [IpamDriverNames.default, new DefaultIpam({ ...pools, ...hostPrefixes })],
     [IpamDriverNames.null, new NullIpam()],
   ]);
+}
+
+/** A host-port allocator to share between the bridge driver instances of one process. */
+export function sharedPorts(): PortAllocator {
+  return new PortAllocator();
 }

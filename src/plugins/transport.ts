@@ -1,0 +1,184 @@
+// The plugin protocol's transport: `POST /Interface.Method` with a JSON body over a kept-alive HTTP
+// connection (unix socket, TCP, TCP+TLS), Docker's media types, a time limit on every call, and Docker's
+// back-off on connection failures, looking for the plugin again before each retry (it may have restarted
+// elsewhere). Only failures where the request cannot have reached the plugin are retried.
+
+import { readFileSync } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { backoffDelays, sleep, type Backoff, type PluginAddress, type PluginLocation } from "./discovery.js";
+import { PluginError, PluginErrorCodes, kindOfStatus, kindOrInternal } from "./errors.js";
+
+/** What dnet sends and answers; v1 and v1.1 are accepted too (same payloads for networks and IPAM). */
+export const PLUGIN_MEDIA_TYPE = "application/vnd.docker.plugins.v1.2+json";
+export const ACCEPTED_PLUGIN_VERSIONS: readonly string[] = Object.freeze(["1", "1.1", "1.2"]);
+const MEDIA = /^application\/vnd\.docker\.plugins\.v([0-9.]+)\+json\b/i;
+const MAX_ANSWER_BYTES = 16 << 20;
+
+export interface TransportOptions {
+  /** Time limit of one exchange, from the request to the end of the answer. */
+  readonly callTimeoutMs: number;
+  /** Back-off for connection failures (Docker: 30 s, starting at 1 s). */
+  readonly retry: Backoff;
+}
+
+/** The media type's version, undefined for another type; `null` when the header names a plugins version we do not speak. */
+export function pluginMediaVersion(contentType: string | undefined): string | undefined | null {
+  const m = MEDIA.exec(contentType ?? "");
+  if (m === null) return undefined;
+  return ACCEPTED_PLUGIN_VERSIONS.includes(m[1] ?? "") ? m[1] : null;
+}
+
+interface Answer { readonly status: number; readonly contentType: string | undefined; readonly text: string }
+
+/** A connection failure that happened before the plugin could have seen the request. */
+function notDelivered(err: unknown, reused: boolean): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "ECONNREFUSED" || code === "ENOENT" || code === "ENOTSOCK" || (reused && (code === "ECONNRESET" || code === "EPIPE"));
+}
+
+export class PluginTransport {
+  readonly name: string;
+  #location: PluginLocation;
+  #agent: HttpAgent;
+  readonly #relocate: () => PluginLocation | undefined;
+  readonly #options: TransportOptions;
+
+  /** `relocate`: one look for the plugin again (after a connection failure); undefined when it is gone. */
+  constructor(location: PluginLocation, relocate: () => PluginLocation | undefined, options: TransportOptions) {
+    this.name = location.name;
+    this.#location = location;
+    this.#agent = agentFor(location.address);
+    this.#relocate = relocate;
+    this.#options = options;
+  }
+
+  get location(): PluginLocation {
+    return this.#location;
+  }
+
+  /** Posts `body` (nothing when undefined) to `/<method>`; resolves to the parsed JSON answer of a 200. */
+  async call(method: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const delays = backoffDelays(this.#options.retry);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return parseAnswer(this.name, method, await this.#exchange(method, payload));
+      } catch (err) {
+        if (err instanceof PluginError) throw err;
+        const { failure, reused } = err as { failure: unknown; reused: boolean };
+        if (!notDelivered(failure, reused)) throw this.#broken(method, failure);
+        // A kept-alive connection the plugin had closed: try a new one at once.
+        if (reused) continue;
+        const wait = delays[attempt];
+        if (wait === undefined) throw this.#broken(method, failure);
+        await sleep(wait);
+        this.#moveTo(this.#relocateQuietly());
+      }
+    }
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #relocateQuietly(): PluginLocation | undefined {
+    try { return this.#relocate(); } catch { return undefined; }
+  }
+
+  #moveTo(next: PluginLocation | undefined): void {
+    if (next === undefined || JSON.stringify(next.address) === JSON.stringify(this.#location.address)) return;
+    this.#agent.destroy();
+    this.#location = next;
+    this.#agent = agentFor(next.address);
+  }
+
+  #broken(method: string, cause: unknown): PluginError {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return new PluginError("unavailable", PluginErrorCodes.unreachable,
+      `plugin ${this.name} (${this.#location.source}): ${method} failed: ${why}`, { plugin: this.name, method }, cause);
+  }
+
+  #exchange(method: string, payload: Buffer | undefined): Promise<Answer> {
+    const a = this.#location.address;
+    const headers: Record<string, string | number> = { Accept: PLUGIN_MEDIA_TYPE, "Content-Type": PLUGIN_MEDIA_TYPE, "Content-Length": payload?.length ?? 0 };
+    const target = a.transport === "unix" ? { socketPath: a.path } : { host: a.host, port: a.port };
+    const send = a.transport === "tcp" && a.tls !== undefined ? httpsRequest : httpRequest;
+    const ms = this.#options.callTimeoutMs;
+    return new Promise<Answer>((resolve, reject) => {
+      let settled = false;
+      const req = send({ ...target, method: "POST", path: `/${method}`, headers, agent: this.#agent });
+      const fail = (failure: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(failure instanceof PluginError ? failure : { failure, reused: req.reusedSocket });
+      };
+      const timer = setTimeout(() => {
+        fail(new PluginError("timeout", PluginErrorCodes.timeout, `plugin ${this.name}: ${method} did not answer within ${ms} ms`, { plugin: this.name, method }));
+        req.destroy();
+      }, ms);
+      req.once("error", fail);
+      req.once("response", (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) {
+            fail(new PluginError("internal", PluginErrorCodes.badResponse, `plugin ${this.name}: ${method} answered more than ${MAX_ANSWER_BYTES} bytes`, { plugin: this.name, method }));
+            req.destroy();
+          } else chunks.push(c);
+        });
+        res.once("error", fail);
+        res.once("end", () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], text: Buffer.concat(chunks).toString("utf8") });
+        });
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function agentFor(a: PluginAddress): HttpAgent {
+  if (a.transport === "tcp" && a.tls !== undefined) {
+    const read = (f: string | undefined): Buffer | undefined => (f === undefined ? undefined : readFileSync(f));
+    const ca = read(a.tls.caFile);
+    const cert = read(a.tls.certFile);
+    const key = read(a.tls.keyFile);
+    return new HttpsAgent({
+      keepAlive: true, rejectUnauthorized: !a.tls.insecureSkipVerify,
+      ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
+    });
+  }
+  return new HttpAgent({ keepAlive: true });
+}
+
+function shorten(text: string): string {
+  const t = text.trim();
+  return t.length > 200 ? `${t.slice(0, 200)}…` : t;
+}
+
+/** A 200's JSON (an object or null); a typed error for any other status or for garbage. */
+function parseAnswer(plugin: string, method: string, a: Answer): unknown {
+  const where = { plugin, method };
+  let json: unknown;
+  let parsed = true;
+  try { json = a.text.trim() === "" ? {} : JSON.parse(a.text); } catch { parsed = false; }
+  if (a.status !== 200) {
+    // Docker: `<Interface.Method>: <Err of the JSON body, or the raw body>`.
+    const body = parsed && json !== null && typeof json === "object" ? json as { Err?: unknown; Error?: unknown; Kind?: unknown } : {};
+    const said = typeof body.Err === "string" && body.Err !== "" ? body.Err : typeof body.Error === "string" && body.Error !== "" ? body.Error : shorten(a.text);
+    const kind = body.Kind === undefined ? kindOfStatus(a.status) : kindOrInternal(body.Kind);
+    throw new PluginError(kind, PluginErrorCodes.httpStatus, `${method}: ${said || `HTTP ${a.status}`}`, where);
+  }
+  if (pluginMediaVersion(a.contentType) === null) {
+    throw new PluginError("internal", PluginErrorCodes.badResponse, `plugin ${plugin}: ${method} answered ${a.contentType ?? ""}, a plugin protocol version dnet does not speak`, where);
+  }
+  if (!parsed || (json !== null && (typeof json !== "object" || Array.isArray(json)))) {
+    throw new PluginError("internal", PluginErrorCodes.badResponse, `plugin ${plugin}: ${method} answered something that is not a JSON object: ${JSON.stringify(shorten(a.text))}`, where);
+  }
+  return json;
+}
