@@ -4,7 +4,7 @@ import { runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
 import { UsageError, parse, str, strs, type Command } from "./common.js";
 
-const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
+const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--plugins-dir DIR] [--plugin-tcp-allow HOST[:PORT]]... [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
 
 function parsePool(spec: string): { base: string; size: number } {
   const kv = Object.fromEntries(spec.split(",").map((part) => {
@@ -23,7 +23,7 @@ export const daemon: Command = async (args) => {
     socket: { type: "string" }, tcp: { type: "string" }, "data-dir": { type: "string" }, "netns-dir": { type: "string" },
     "etc-netns-dir": { type: "string" }, firewall: { type: "string" }, dns: { type: "string", multiple: true },
     "default-address-pool": { type: "string", multiple: true }, "cluster-store": { type: "string" }, "advertise-addr": { type: "string" },
-    "plugin-name": { type: "string" }, "log-format": { type: "string" }, "log-level": { type: "string" },
+    "plugin-name": { type: "string" }, "plugins-dir": { type: "string" }, "plugin-tcp-allow": { type: "string", multiple: true }, "log-format": { type: "string" }, "log-level": { type: "string" },
     "request-timeout": { type: "string" }, "max-body-bytes": { type: "string" }, "max-connections": { type: "string" },
   }, USAGE);
   if (p.positionals.length > 0) throw new UsageError(`"dnet daemon" accepts no arguments (usage: ${USAGE})`);
@@ -51,7 +51,7 @@ export const daemon: Command = async (args) => {
   const handle = await runDaemon({
     ...opt("socket", "socket"), ...opt("tcp", "tcp"), ...opt("dataDir", "data-dir"), ...opt("netnsDir", "netns-dir"),
     ...opt("etcNetnsDir", "etc-netns-dir"), ...opt("clusterStore", "cluster-store"), ...opt("advertiseAddr", "advertise-addr"),
-    ...opt("pluginName", "plugin-name"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
+    ...opt("pluginName", "plugin-name"), ...opt("pluginsDir", "plugins-dir"), pluginTcpAllow: strs(p, "plugin-tcp-allow"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
     ...(pools.length === 0 ? {} : { defaultAddressPools: pools }),
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),

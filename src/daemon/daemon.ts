@@ -36,7 +36,12 @@ export interface DaemonOptions {
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
+  /** Serve dnet's drivers and default IPAM to dockerd as this plugin (`<pluginsDir>/NAME.sock`). */
   readonly pluginName?: string;
+  /** Replaces Docker's plugin directories (/run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins). */
+  readonly pluginsDir?: string;
+  /** TCP addresses plugin spec files may name besides loopback. */
+  readonly pluginTcpAllow?: readonly string[];
   readonly logFormat?: LogFormat;
   readonly logLevel?: LogLevel;
   readonly maxBodyBytes?: number;
@@ -108,7 +113,6 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const unprivileged = privilegeError();
   if (unprivileged !== undefined) throw unprivileged;
   if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
-  if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
   const socketPath = o.socket ?? DEFAULT_SOCKET;
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
@@ -119,6 +123,10 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    plugins: {
+      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
+      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
+    },
   });
   await removeOrphanEndpoints(controller, logger);
   const events = new EventBus();
@@ -154,7 +162,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   }
   const report = controller.restoreReport;
   logger.info("dnet daemon started", {
-    socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
+    socket: socketPath, dataDir, netnsDir, pid: process.pid, plugin: o.pluginName, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
     maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
   });
   if (report !== undefined) logRestoreErrors(report, logger);

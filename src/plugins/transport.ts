@@ -31,10 +31,15 @@ export function pluginMediaVersion(contentType: string | undefined): string | un
 
 interface Answer { readonly status: number; readonly contentType: string | undefined; readonly text: string }
 
-/** A connection failure that happened before the plugin could have seen the request. */
-function notDelivered(err: unknown, reused: boolean): boolean {
+/**
+ * A connection failure that happened before the plugin could have seen the request. A connection reset
+ * after the request was written is not one (the plugin may have read it and died): like Go's client
+ * (Docker's), a POST is then not sent again.
+ */
+function notDelivered(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === "ECONNREFUSED" || code === "ENOENT" || code === "ENOTSOCK" || (reused && (code === "ECONNRESET" || code === "EPIPE"));
+  // EPIPE: the write itself failed, the plugin had closed the connection before (it stopped or restarted).
+  return code === "ECONNREFUSED" || code === "ENOENT" || code === "ENOTSOCK" || code === "EPIPE";
 }
 
 export class PluginTransport {
@@ -66,10 +71,8 @@ export class PluginTransport {
         return parseAnswer(this.name, method, await this.#exchange(method, payload));
       } catch (err) {
         if (err instanceof PluginError) throw err;
-        const { failure, reused } = err as { failure: unknown; reused: boolean };
-        if (!notDelivered(failure, reused)) throw this.#broken(method, failure);
-        // A kept-alive connection the plugin had closed: try a new one at once.
-        if (reused) continue;
+        const { failure } = err as { failure: unknown };
+        if (!notDelivered(failure)) throw this.#broken(method, failure);
         const wait = delays[attempt];
         if (wait === undefined) throw this.#broken(method, failure);
         await sleep(wait);
@@ -112,7 +115,7 @@ export class PluginTransport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(failure instanceof PluginError ? failure : { failure, reused: req.reusedSocket });
+        reject(failure instanceof PluginError ? failure : { failure });
       };
       const timer = setTimeout(() => {
         fail(new PluginError("timeout", PluginErrorCodes.timeout, `plugin ${this.name}: ${method} did not answer within ${ms} ms`, { plugin: this.name, method }));
