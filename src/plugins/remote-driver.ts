@@ -22,6 +22,14 @@ interface KnownEndpoint {
   readonly operInfo: ReadonlyMap<string, unknown>;
 }
 
+/**
+ * The call may have done its work at the plugin without our knowing (no answer in time, the connection
+ * broke after the request went out): its undo is sent, so nothing is left half made.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  return isPluginError(err) && (err.code === PluginErrorCodes.timeout || err.code === PluginErrorCodes.unreachable);
+}
+
 /** A 404 answer: Docker's "this plugin does not implement that method". */
 function notImplementedAnswer(err: unknown): boolean {
   return isPluginError(err) && err.code === PluginErrorCodes.httpStatus && err.kind === "not-implemented";
@@ -51,7 +59,7 @@ export class RemoteDriver implements NetworkDriver, ExternalConnectivity, Operat
   }
 
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
-    await this.#client.network("CreateNetwork", encodeCreateNetwork(req));
+    await this.#undoneOnFailure(this.#client.network("CreateNetwork", encodeCreateNetwork(req)), () => this.deleteNetwork(req.networkId));
   }
 
   async deleteNetwork(networkId: string): Promise<void> {
@@ -70,13 +78,14 @@ export class RemoteDriver implements NetworkDriver, ExternalConnectivity, Operat
 
   /** The plugin may fill in what the request left empty; changing what was given rolls the endpoint back (Docker). */
   async createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult> {
-    const answer = await this.#client.network("CreateEndpoint", encodeCreateEndpoint(req));
+    const undo = (): Promise<unknown> => this.#client.network("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId });
+    const answer = await this.#undoneOnFailure(this.#client.network("CreateEndpoint", encodeCreateEndpoint(req)), undo);
     let filled: EndpointInterface;
     try {
       filled = this.#filledIn(req.iface, decodeInterface(optionalObject(answer, "answer", badAnswer(this.name, "NetworkDriver.CreateEndpoint")).Interface,
         badAnswer(this.name, "NetworkDriver.CreateEndpoint")));
     } catch (err) {
-      await this.#client.network("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId }).catch(() => {});
+      await undo().catch(() => {});
       throw err;
     }
     const address = req.iface.address ?? filled.address;
@@ -92,7 +101,7 @@ export class RemoteDriver implements NetworkDriver, ExternalConnectivity, Operat
 
   /** The plugin's interface is in the host's namespace as SrcName; an answer that cannot be used is left again. */
   async join(req: JoinRequest): Promise<JoinInfo> {
-    const answer = await this.#client.network("Join", encodeJoin(req));
+    const answer = await this.#undoneOnFailure(this.#client.network("Join", encodeJoin(req)), () => this.leave(req.networkId, req.endpointId));
     try {
       return decodeJoinResponse(answer, badAnswer(this.name, "NetworkDriver.Join")).info;
     } catch (err) {
@@ -160,6 +169,15 @@ export class RemoteDriver implements NetworkDriver, ExternalConnectivity, Operat
       ...(given.addressIPv6 === undefined && answered.addressIPv6 !== undefined ? { addressIPv6: answered.addressIPv6 } : {}),
       ...(given.macAddress === undefined && answered.macAddress !== undefined ? { macAddress: answered.macAddress } : {}),
     };
+  }
+
+  async #undoneOnFailure<T>(call: Promise<T>, undo: () => Promise<unknown>): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      if (outcomeUnknown(err)) await undo().catch(() => {});
+      throw err;
+    }
   }
 
   async #optional(method: string, body: Json): Promise<WireObject> {
