@@ -4,7 +4,7 @@ import { runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
 import { UsageError, parse, str, strs, type Command } from "./common.js";
 
-const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--plugins-dir DIR] [--plugin-tcp-allow HOST[:PORT]]... [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
+const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
 
 function parsePool(spec: string): { base: string; size: number } {
   const kv = Object.fromEntries(spec.split(",").map((part) => {
