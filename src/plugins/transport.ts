@@ -1,13 +1,14 @@
-// The plugin protocol's transport: `POST /Interface.Method` with a JSON body over a kept-alive HTTP
-// connection (unix socket, TCP, TCP+TLS), Docker's media types, a time limit on every call, and Docker's
+// The plugin protocol's transport: `POST /Interface.Method` with a JSON body over a kept-alive HTTP/1.1
+// connection (unix socket, TCP, TCP+TLS; http-lite.ts), Docker's media types, a time limit on every call, and Docker's
 // back-off on connection failures, looking for the plugin again before each retry (it may have restarted
 // elsewhere). Only failures where the request cannot have reached the plugin are retried.
 
 import { readFileSync } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { backoffDelays, sleep, type Backoff, type PluginAddress, type PluginLocation } from "./discovery.js";
 import { PluginError, PluginErrorCodes, kindOfStatus, kindOrInternal } from "./errors.js";
+import { LiteHttpClient, type LiteAnswer } from "./http-lite.js";
 
 /** What dnet sends and answers; v1 and v1.1 are accepted too (same payloads for networks and IPAM). */
 export const PLUGIN_MEDIA_TYPE = "application/vnd.docker.plugins.v1.2+json";
@@ -29,7 +30,7 @@ export function pluginMediaVersion(contentType: string | undefined): string | un
   return ACCEPTED_PLUGIN_VERSIONS.includes(m[1] ?? "") ? m[1] : null;
 }
 
-interface Answer { readonly status: number; readonly contentType: string | undefined; readonly text: string }
+const REQUEST_HEADERS = `Accept: ${PLUGIN_MEDIA_TYPE}\r\nContent-Type: ${PLUGIN_MEDIA_TYPE}\r\n`;
 
 /**
  * A connection failure that happened before the plugin could have seen the request. A connection reset
@@ -45,7 +46,7 @@ function notDelivered(err: unknown): boolean {
 export class PluginTransport {
   readonly name: string;
   #location: PluginLocation;
-  #agent: HttpAgent;
+  #http: LiteHttpClient;
   readonly #relocate: () => PluginLocation | undefined;
   readonly #options: TransportOptions;
 
@@ -53,7 +54,7 @@ export class PluginTransport {
   constructor(location: PluginLocation, relocate: () => PluginLocation | undefined, options: TransportOptions) {
     this.name = location.name;
     this.#location = location;
-    this.#agent = agentFor(location.address);
+    this.#http = clientFor(location.address);
     this.#relocate = relocate;
     this.#options = options;
   }
@@ -64,7 +65,7 @@ export class PluginTransport {
 
   /** Posts `body` (nothing when undefined) to `/<method>`; resolves to the parsed JSON answer of a 200. */
   async call(method: string, body?: unknown): Promise<unknown> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const payload = body === undefined ? "" : JSON.stringify(body);
     const delays = backoffDelays(this.#options.retry);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -82,7 +83,7 @@ export class PluginTransport {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#http.close();
   }
 
   #relocateQuietly(): PluginLocation | undefined {
@@ -91,9 +92,9 @@ export class PluginTransport {
 
   #moveTo(next: PluginLocation | undefined): void {
     if (next === undefined || JSON.stringify(next.address) === JSON.stringify(this.#location.address)) return;
-    this.#agent.destroy();
+    this.#http.close();
     this.#location = next;
-    this.#agent = agentFor(next.address);
+    this.#http = clientFor(next.address);
   }
 
   #broken(method: string, cause: unknown): PluginError {
@@ -102,61 +103,34 @@ export class PluginTransport {
       `plugin ${this.name} (${this.#location.source}): ${method} failed: ${why}`, { plugin: this.name, method }, cause);
   }
 
-  #exchange(method: string, payload: Buffer | undefined): Promise<Answer> {
-    const a = this.#location.address;
-    const headers: Record<string, string | number> = { Accept: PLUGIN_MEDIA_TYPE, "Content-Type": PLUGIN_MEDIA_TYPE, "Content-Length": payload?.length ?? 0 };
-    const target = a.transport === "unix" ? { socketPath: a.path } : { host: a.host, port: a.port };
-    const send = a.transport === "tcp" && a.tls !== undefined ? httpsRequest : httpRequest;
+  async #exchange(method: string, payload: string): Promise<LiteAnswer> {
     const ms = this.#options.callTimeoutMs;
-    return new Promise<Answer>((resolve, reject) => {
-      let settled = false;
-      const req = send({ ...target, method: "POST", path: `/${method}`, headers, agent: this.#agent });
-      const fail = (failure: unknown): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(failure instanceof PluginError ? failure : { failure });
-      };
-      const timer = setTimeout(() => {
-        fail(new PluginError("timeout", PluginErrorCodes.timeout, `plugin ${this.name}: ${method} did not answer within ${ms} ms`, { plugin: this.name, method }));
-        req.destroy();
-      }, ms);
-      req.once("error", fail);
-      req.once("response", (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_ANSWER_BYTES) {
-            fail(new PluginError("internal", PluginErrorCodes.badResponse, `plugin ${this.name}: ${method} answered more than ${MAX_ANSWER_BYTES} bytes`, { plugin: this.name, method }));
-            req.destroy();
-          } else chunks.push(c);
-        });
-        res.once("error", fail);
-        res.once("end", () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], text: Buffer.concat(chunks).toString("utf8") });
-        });
-      });
-      req.end(payload);
-    });
+    const where = { plugin: this.name, method };
+    try {
+      return await this.#http.post(`/${method}`, REQUEST_HEADERS, payload, ms,
+        () => new PluginError("timeout", PluginErrorCodes.timeout, `plugin ${this.name}: ${method} did not answer within ${ms} ms`, where), MAX_ANSWER_BYTES);
+    } catch (err) {
+      if (err instanceof PluginError) throw err;
+      if ((err as { code?: string }).code === "ETOOBIG" || (err as { code?: string }).code === "EBADANSWER") {
+        throw new PluginError("internal", PluginErrorCodes.badResponse, `plugin ${this.name}: ${method}: ${(err as Error).message}`, where);
+      }
+      throw { failure: err };
+    }
   }
 }
 
-function agentFor(a: PluginAddress): HttpAgent {
-  if (a.transport === "tcp" && a.tls !== undefined) {
-    const read = (f: string | undefined): Buffer | undefined => (f === undefined ? undefined : readFileSync(f));
-    const ca = read(a.tls.caFile);
-    const cert = read(a.tls.certFile);
-    const key = read(a.tls.keyFile);
-    return new HttpsAgent({
-      keepAlive: true, rejectUnauthorized: !a.tls.insecureSkipVerify,
-      ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
-    });
-  }
-  return new HttpAgent({ keepAlive: true });
+function clientFor(a: PluginAddress): LiteHttpClient {
+  if (a.transport === "unix") return new LiteHttpClient(() => netConnect(a.path), "plugin");
+  const tls = a.tls;
+  if (tls === undefined) return new LiteHttpClient(() => netConnect(a.port, a.host), `${a.host}:${a.port}`);
+  const read = (f: string | undefined): Buffer | undefined => (f === undefined ? undefined : readFileSync(f));
+  const ca = read(tls.caFile);
+  const cert = read(tls.certFile);
+  const key = read(tls.keyFile);
+  return new LiteHttpClient(() => tlsConnect({
+    host: a.host, port: a.port, servername: a.host, rejectUnauthorized: !tls.insecureSkipVerify,
+    ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }),
+  }), `${a.host}:${a.port}`);
 }
 
 function shorten(text: string): string {
@@ -165,8 +139,9 @@ function shorten(text: string): string {
 }
 
 /** A 200's JSON (an object or null); a typed error for any other status or for garbage. */
-function parseAnswer(plugin: string, method: string, a: Answer): unknown {
+function parseAnswer(plugin: string, method: string, answer: LiteAnswer): unknown {
   const where = { plugin, method };
+  const a = { status: answer.status, contentType: answer.headers.get("content-type"), text: answer.body.toString("utf8") };
   let json: unknown;
   let parsed = true;
   try { json = a.text.trim() === "" ? {} : JSON.parse(a.text); } catch { parsed = false; }
