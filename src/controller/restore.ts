@@ -170,8 +170,9 @@ function knownToDriver(n: NetworkRecord): boolean {
 async function restoreDrivers(ctx: ControllerContext): Promise<void> {
   const networks = records(ctx.state.networks).filter(knownToDriver);
   for (const name of new Set(networks.map((n) => n.driver))) {
-    const driver = await driverOf(ctx, name);
-    if (!isRestorable(driver)) continue;
+    // A plugin that is not there now must not keep the other drivers from their restore: it is looked for again on first use.
+    const driver = await driverOf(ctx, name).catch(() => undefined);
+    if (driver === undefined || !isRestorable(driver)) continue;
     const mine = networks.filter((n) => n.driver === name);
     const requests = [];
     for (const n of mine) requests.push(driverRequest(n, (await (await ipamOf(ctx, n.ipam.driver)).getDefaultAddressSpaces())[n.scope]));
