@@ -128,6 +128,46 @@ describe("a controller on plugins that misbehave (root)", { ...rootOnly, timeout
     await assert.rejects(c.createNetwork({ name: uniqueName("x"), driver: "../../etc/evil" }), { kind: "invalid-argument", code: PluginErrorCodes.invalidName });
   });
 
+  test("a restart gives a remote IPAM its pools and addresses again only when it asks for it (RequiresRequestReplay)", async () => {
+    for (const replay of [true, false]) {
+      const { name, f } = await plugin(ipamScript(made, { replay, mac: false }));
+      const options = {
+        dataDir: join(dir, `data-${name}`), netnsDir: join(dir, `netns-${name}`), etcNetnsDir: join(dir, `etc-${name}`), hostResolvConf: join(dir, "resolv.conf"),
+        firewall: "none", embeddedDns: false, plugins: { dir: pdir, callTimeoutMs: 2_000 },
+      } as const;
+      let c2 = await Controller.create(options);
+      const n = await c2.createNetwork({ name, driver: name, ipam: { driver: name } });
+      const ep = await n.createEndpoint({ name: "e1" });
+      assert.equal(ep.info().address, "10.236.5.11/24", "after the gateway (.10)");
+      await c2.close();
+      const before = f.calls.length;
+      c2 = await Controller.create(options);
+      const asked = f.calls.slice(before).filter((x) => x.method.startsWith("IpamDriver.Request")).map((x) => [x.method, x.body]);
+      assert.deepEqual(asked, replay ? [
+        ["IpamDriver.RequestPool", { AddressSpace: "L", Pool: "10.236.5.0/24", SubPool: "", Options: {}, V6: false }],
+        ["IpamDriver.RequestAddress", { PoolID: "P1", Address: "10.236.5.10", Options: {} }],
+        ["IpamDriver.RequestAddress", { PoolID: "P1", Address: "10.236.5.11", Options: {} }],
+      ] : []);
+      await c2.network(name).endpoints()[0]?.delete();
+      await c2.network(name).delete();
+      await c2.close();
+    }
+  });
+
+  test("an IPAM plugin that requires the MAC gets one with the endpoint's address request, the same the driver gets", async () => {
+    const { name, f } = await plugin(ipamScript(made, { replay: false, mac: true }));
+    const n = await c.createNetwork({ name, driver: name, ipam: { driver: name } });
+    const ep = await n.createEndpoint({ name: "e1" });
+    const mac = ep.info().macAddress ?? "";
+    assert.match(mac, /^02:42:([0-9a-f]{2}:){3}[0-9a-f]{2}$/);
+    const request = f.calls.filter((x) => x.method === "IpamDriver.RequestAddress").at(-1)?.body as { Options: Record<string, string> };
+    assert.equal(request.Options["com.docker.network.endpoint.macaddress"], mac);
+    const created = f.calls.find((x) => x.method === "NetworkDriver.CreateEndpoint")?.body as { Interface: { MacAddress: string } };
+    assert.equal(created.Interface.MacAddress, mac);
+    await ep.delete();
+    await n.delete();
+  });
+
   test("a remote IPAM that fails an address request: typed error, no endpoint, the network still usable", async () => {
     const { name } = await plugin({
       ...workingScript(made),
@@ -143,6 +183,22 @@ describe("a controller on plugins that misbehave (root)", { ...rootOnly, timeout
     await n.delete();
   });
 });
+
+/** An IPAM plugin (and quiet driver) that hands out .10, .11 … of 10.236.5.0/24 and says whether it wants replays and MACs. */
+function ipamScript(made: string[], caps: { replay: boolean; mac: boolean }): FakeScript {
+  let next = 10;
+  return {
+    ...workingScript(made),
+    "IpamDriver.GetCapabilities": { json: { RequiresMACAddress: caps.mac, RequiresRequestReplay: caps.replay } },
+    "IpamDriver.GetDefaultAddressSpaces": { json: { LocalDefaultAddressSpace: "L", GlobalDefaultAddressSpace: "G" } },
+    "IpamDriver.RequestPool": { json: { PoolID: "P1", Pool: "10.236.5.0/24", Data: {} } },
+    "IpamDriver.RequestAddress": (call) => {
+      const wanted = (call.body as { Address?: string }).Address ?? "";
+      return { json: { Address: `${wanted === "" ? `10.236.5.${next++}` : wanted}/24`, Data: {} } };
+    },
+    "IpamDriver.ReleaseAddress": OK, "IpamDriver.ReleasePool": OK,
+  };
+}
 
 function linksIn(key: string): string[] {
   return (JSON.parse(run("nsenter", [`--net=${key}`, "ip", "-j", "link", "show"])) as Array<{ ifname: string }>).map((l) => l.ifname).sort();

@@ -191,7 +191,7 @@ export function decodeDiscovery(v: unknown, fail: Fail): NodeDiscovery | undefin
   return { address, self: boolean(data, "Self", fail) };
 }
 
-/** The plugin's answer to CreateEndpoint, and the request's interface it must not change. */
+/** A Join request (the sandbox key is only informative: the plugin's interface stays in the host's namespace). */
 export function encodeJoin(req: { networkId: string; endpointId: string; sandboxKey: string; options: ReadonlyMap<string, string> }): Json {
   return { NetworkID: req.networkId, EndpointID: req.endpointId, SandboxKey: req.sandboxKey, Options: Object.fromEntries(req.options) };
 }

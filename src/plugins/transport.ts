@@ -1,7 +1,7 @@
 // The plugin protocol's transport: `POST /Interface.Method` with a JSON body over a kept-alive HTTP/1.1
-// connection (unix socket, TCP, TCP+TLS; http-lite.ts), Docker's media types, a time limit on every call, and Docker's
-// back-off on connection failures, looking for the plugin again before each retry (it may have restarted
-// elsewhere). Only failures where the request cannot have reached the plugin are retried.
+// connection (unix socket, TCP, TCP+TLS; see http-lite.ts), Docker's media types, a time limit on every
+// call, and Docker's back-off on connection failures, looking for the plugin again before each retry (it
+// may have restarted elsewhere). Only failures where the request cannot have reached the plugin are retried.
 
 import { readFileSync } from "node:fs";
 import { connect as netConnect } from "node:net";
@@ -67,6 +67,7 @@ export class PluginTransport {
   async call(method: string, body?: unknown): Promise<unknown> {
     const payload = body === undefined ? "" : JSON.stringify(body);
     const delays = backoffDelays(this.#options.retry);
+    let freshConnection = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return parseAnswer(this.name, method, await this.#exchange(method, payload));
@@ -74,6 +75,12 @@ export class PluginTransport {
         if (err instanceof PluginError) throw err;
         const { failure } = err as { failure: unknown };
         if (!notDelivered(failure)) throw this.#broken(method, failure);
+        // A kept connection the plugin closed a moment ago: a new one at once, before any waiting.
+        if ((failure as { code?: string }).code === "EPIPE" && !freshConnection) {
+          freshConnection = true;
+          attempt--;
+          continue;
+        }
         const wait = delays[attempt];
         if (wait === undefined) throw this.#broken(method, failure);
         await sleep(wait);
