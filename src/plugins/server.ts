@@ -3,13 +3,13 @@
 // answered as the protocol says: 200 with `{"Err"}` (network) or `{"Error"}` (IPAM), plus `Kind` and
 // `Code` for clients that keep them (dnet's); a request it cannot read gets a 400, an unknown method a 404.
 
-import { connect } from "node:net";
+import { connect, type Server, type Socket } from "node:net";
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { dirname } from "node:path";
 import { isLibnetworkError } from "../errors/index.js";
 import { PluginInterfaces, type PluginInterface } from "./client.js";
 import { PluginError, PluginErrorCodes } from "./errors.js";
+import { createLiteServer, type LiteReply, type LiteRequest } from "./http-lite-server.js";
 import type { Handler } from "./serve-network.js";
 import { PLUGIN_MEDIA_TYPE, pluginMediaVersion } from "./transport.js";
 
@@ -39,40 +39,22 @@ async function claimSocket(name: string, path: string): Promise<void> {
   unlinkSync(path);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, mediaType: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": mediaType, "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new PluginError("invalid-argument", PluginErrorCodes.badRequest, `request body larger than ${MAX_REQUEST_BYTES} bytes`, { plugin: "" }));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
-}
-
 export class PluginServer {
   readonly name: string;
   readonly socketPath: string;
   readonly #server: Server;
   readonly #services: ReadonlyMap<string, ServedInterface>;
+  readonly #connections = new Set<Socket>();
 
   private constructor(o: PluginServerOptions) {
     this.name = o.name;
     this.socketPath = o.socketPath;
     this.#services = new Map(o.services.map((s) => [s.iface, s]));
-    this.#server = createServer((req, res) => { void this.#serve(req, res); });
-    this.#server.keepAliveTimeout = 60_000;
+    this.#server = createLiteServer((req) => this.#serve(req), MAX_REQUEST_BYTES, PLUGIN_MEDIA_TYPE);
+    this.#server.on("connection", (c: Socket) => {
+      this.#connections.add(c);
+      c.once("close", () => this.#connections.delete(c));
+    });
   }
 
   /** Claims the socket and listens on it. */
@@ -89,35 +71,33 @@ export class PluginServer {
 
   /** Stops listening, cuts open connections and removes the socket. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    for (const c of this.#connections) c.destroy();
+    await new Promise<void>((resolve) => { this.#server.close(() => resolve()); });
     try { unlinkSync(this.socketPath); } catch { /* already gone */ }
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const version = pluginMediaVersion(req.headers.accept) ?? pluginMediaVersion(req.headers["content-type"]);
-    const media = version === undefined || version === null ? PLUGIN_MEDIA_TYPE : `application/vnd.docker.plugins.v${version}+json`;
-    const method = (req.url ?? "").replace(/^\//, "").split("?")[0] ?? "";
-    if (req.method !== "POST") return send(res, 405, { Err: `${req.method ?? ""} ${req.url ?? ""}: plugin calls are POST` }, media);
-    if (version === null) return send(res, 406, { Err: `${method}: dnet speaks the plugin protocol v1, v1.1 and v1.2` }, media);
-    let text: string;
-    try { text = await readBody(req); } catch (err) { return send(res, 400, { Err: (err as Error).message }, media); }
-    if (method === "Plugin.Activate") return send(res, 200, { Implements: [...this.#services.keys()] }, media);
+  async #serve(req: LiteRequest): Promise<LiteReply> {
+    const accepted = pluginMediaVersion(req.headers.get("accept"));
+    const version = accepted !== undefined ? accepted : pluginMediaVersion(req.headers.get("content-type"));
+    const contentType = version === undefined || version === null ? PLUGIN_MEDIA_TYPE : `application/vnd.docker.plugins.v${version}+json`;
+    const answer = (status: number, body: unknown): LiteReply => ({ status, contentType, body: JSON.stringify(body) });
+    const method = req.path.replace(/^\//, "");
+    if (req.method !== "POST") return answer(405, { Err: `${req.method} ${req.path}: plugin calls are POST` });
+    if (version === null) return answer(406, { Err: `${method}: dnet speaks the plugin protocol v1, v1.1 and v1.2` });
+    if (method === "Plugin.Activate") return answer(200, { Implements: [...this.#services.keys()] });
     const [iface = "", call = ""] = method.split(".");
     const handler = this.#services.get(iface)?.handlers[call];
-    if (handler === undefined || method.split(".").length !== 2) return send(res, 404, { Err: `${method}: not implemented by plugin ${this.name}` }, media);
+    if (handler === undefined || method.split(".").length !== 2) return answer(404, { Err: `${method}: not implemented by plugin ${this.name}` });
     let body: unknown;
     try {
-      body = text.trim() === "" ? null : JSON.parse(text);
+      body = req.body.trim() === "" ? null : JSON.parse(req.body);
     } catch (err) {
-      return send(res, 400, { Err: `${method}: the request is not JSON: ${(err as Error).message}` }, media);
+      return answer(400, { Err: `${method}: the request is not JSON: ${(err as Error).message}` });
     }
     try {
-      send(res, 200, await handler(body), media);
+      return answer(200, await handler(body));
     } catch (err) {
-      send(res, ...errorAnswer(iface, err), media);
+      return answer(...errorAnswer(iface, err));
     }
   }
 }
