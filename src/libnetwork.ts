@@ -6,9 +6,9 @@ import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
 import { builtinDrivers, builtinIpams, sharedPorts } from "./drivers/builtin.js";
-import { IpamDriverNames } from "./ipam-api/index.js";
+import { IpamDriverNames, type Ipam } from "./ipam-api/index.js";
 import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
-import { servePlugin, type ServedPlugin } from "./plugin-server.js";
+import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
@@ -89,42 +89,61 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   const ports = sharedPorts();
   const ipams = builtinIpams(driverOptions);
   const plugins = new PluginLoader(options.plugins);
-  let served: ServedPlugin | undefined;
-  let dns: RunningDns | undefined;
-  const closeOpened = async (): Promise<void> => {
-    await served?.close().catch(() => {});
-    plugins.close();
-    await dns?.close();
-  };
+  let services: Services;
   try {
-    // The served plugin's pools go back into the shared IPAM before the controller can hand out new ones.
-    const serve = options.plugins?.serve;
-    const ipam = ipams.get(IpamDriverNames.default);
-    if (serve !== undefined && ipam !== undefined) {
-      served = await servePlugin({ handles, firewall, ports, store, ipam }, { name: serve, ...(options.plugins?.dir === undefined ? {} : { dir: options.plugins.dir }) });
-    }
-    dns = options.embeddedDns === false ? undefined : await startDns(native, options);
+    services = await startServices(native, options, { handles, firewall, ports, store, ipam: ipams.get(IpamDriverNames.default) });
   } catch (err) {
-    await closeOpened();
+    plugins.close();
     await firewall.close();
     if (options.store === undefined) await store.close();
+    handles.closeAll();
     throw err;
   }
   const drivers = builtinDrivers({ handles, firewall, ports }, { ...driverOptions, loader: plugins.driver });
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
     drivers: drivers.registry, ipams, ipamLoader: plugins.ipam, firewall,
-    ...(dns === undefined ? {} : { dns: dns.embedded }),
+    ...(services.dns === undefined ? {} : { dns: services.dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
-    ...(served === undefined ? {} : { startErrors: served.restoreErrors.map((e) => new Error(`plugin ${options.plugins?.serve ?? ""}: restore: ${String(e)}`, { cause: e })) }),
+    startErrors: services.startErrors,
     onClose: async () => {
-      await closeOpened();
+      await services.close();
+      plugins.close();
       await drivers.close().catch(() => {});
       await firewall.close();
       if (options.store === undefined) await store.close();
     },
   });
+}
+
+interface Services {
+  readonly dns: RunningDns | undefined;
+  /** What the served plugin could not put back at start. */
+  readonly startErrors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * The served plugin, first: its pools go back into the shared IPAM before the controller can hand out
+ * new ones (and its socket is up when the controller's restore looks for plugins); then the DNS server.
+ */
+async function startServices(native: NativeAddon, options: ControllerOptions, deps: Omit<ServeDeps, "ipam"> & { ipam: Ipam | undefined }): Promise<Services> {
+  let served: ServedPlugin | undefined;
+  try {
+    const serve = options.plugins?.serve;
+    if (serve !== undefined && deps.ipam !== undefined) {
+      served = await servePlugin({ ...deps, ipam: deps.ipam }, { name: serve, ...(options.plugins?.dir === undefined ? {} : { dir: options.plugins.dir }) });
+    }
+    const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
+    return {
+      dns, startErrors: (served?.restoreErrors ?? []).map((e) => new Error(`plugin ${serve ?? ""}: restore: ${String(e)}`, { cause: e })),
+      close: async () => { await served?.close().catch(() => {}); await dns?.close(); },
+    };
+  } catch (err) {
+    await served?.close().catch(() => {});
+    throw err;
+  }
 }
 
 function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {

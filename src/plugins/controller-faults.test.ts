@@ -124,8 +124,13 @@ describe("a controller on plugins that misbehave (root)", { ...rootOnly, timeout
     await n.delete();
   });
 
-  test("a name with path characters is refused as a plugin name, with nothing looked up", async () => {
+  test("a name with path characters is refused as a plugin name, with nothing looked up or served", async () => {
     await assert.rejects(c.createNetwork({ name: uniqueName("x"), driver: "../../etc/evil" }), { kind: "invalid-argument", code: PluginErrorCodes.invalidName });
+    await assert.rejects(c.createNetwork({ name: uniqueName("x"), driver: "bridge", ipam: { driver: "a/b" } }), { code: PluginErrorCodes.invalidName });
+    await assert.rejects(Controller.create({
+      dataDir: join(dir, "data-evil"), netnsDir: join(dir, "netns-evil"), etcNetnsDir: join(dir, "etc-evil"), hostResolvConf: join(dir, "resolv.conf"),
+      firewall: "none", embeddedDns: false, plugins: { dir: pdir, serve: "../evil" },
+    }), { kind: "invalid-argument", code: PluginErrorCodes.invalidName });
   });
 
   test("a restart gives a remote IPAM its pools and addresses again only when it asks for it (RequiresRequestReplay)", async () => {
