@@ -45,7 +45,7 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   "driver-api": BASE,
   ipam: [...BASE, "ipam-api"],
   drivers: [...BASE, "driver-api", "osl"],
-  plugins: [...BASE, "driver-api", "ipam-api"],
+  plugins: [...BASE, "driver-api", "ipam-api", "store"],
   dns: [...BASE, "native"],
   controller: [...BASE, "driver-api", "ipam-api", "store", "dns", "osl"],
   "(root)": LIBRARY,

@@ -3,7 +3,7 @@
 
 export {
   Controller, New, JoinOptionHostname, JoinOptionDomainname, JoinOptionPriority, DEFAULT_DATA_DIR,
-  type ControllerOptions, type DriverDeps,
+  type ControllerOptions, type DriverDeps, type PluginOptions,
 } from "./libnetwork.js";
 export {
   NetworkController, Network, Endpoint, Sandbox, PORTMAP_KEY, MAC_KEY,
@@ -32,3 +32,5 @@ export type {
   NetworkDriver, Capability, JoinInfo, JoinDns, DhcpNetwork, JoinedInterface, JoinRequest, CreateNetworkRequest, CreateEndpointRequest,
   CreateEndpointResult, PortProtocol,
 } from "./driver-api/index.js";
+export { PluginError, PluginErrorCodes, isPluginError, DOCKER_PLUGIN_DIRS } from "./plugins/index.js";
+export type { PluginClientOptions, PluginDirs, Backoff } from "./plugins/index.js";

@@ -46,6 +46,8 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opts("cluster-store-opt", "KEY=VALUE", "Cluster store option: kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd); comma-separated or repeated"),
       opt("advertise-addr", "IP", "Address other hosts reach this one on"),
       opt("plugin-name", "NAME", "Also serve dnet's drivers to dockerd as the plugin NAME"),
+      opt("plugins-dir", "DIR", "Where Docker plugins are looked for and the served plugin's socket goes (instead of Docker's directories)"),
+      opts("plugin-tcp-allow", "HOST:PORT", "A non-loopback TCP address a plugin spec file may name"),
       opt("log-format", "FORMAT", "Log format", { default: "text", choices: ["text", "json"], strict: true }),
       opt("log-level", "LEVEL", "Least important log level printed", { default: "info", choices: ["debug", "info", "warn", "error"], strict: true }),
       opt("request-timeout", "SECONDS", "Longest time a request may take"),

@@ -56,7 +56,7 @@ export const daemon: Command = async (p) => {
   const handle = await runDaemon({
     ...opt("socket", "socket"), ...opt("tcp", "tcp"), ...opt("dataDir", "data-dir"), ...opt("netnsDir", "netns-dir"),
     ...opt("etcNetnsDir", "etc-netns-dir"), ...opt("clusterStore", "cluster-store"), ...opt("advertiseAddr", "advertise-addr"),
-    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
+    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, ...opt("pluginsDir", "plugins-dir"), pluginTcpAllow: strs(p, "plugin-tcp-allow"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
     ...(pools.length === 0 ? {} : { defaultAddressPools: pools }),
     ...(storeOpts.size === 0 ? {} : { clusterStoreOptions: storeOpts }),
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),

@@ -25,7 +25,7 @@ async function adoptNetwork(ctx: ControllerContext, record: NetworkRecord, log: 
       return;
     }
     const driver = await driverOf(ctx, record.driver);
-    const ipam = ipamOf(ctx, record.ipam.driver);
+    const ipam = await ipamOf(ctx, record.ipam.driver);
     const space = (await ipam.getDefaultAddressSpaces())[record.scope];
     const o = record.ipam.options;
     const v4Info = await replayPools(ipam, space, 4, record.ipam.v4, record.ipam.v4Info, o);
@@ -52,7 +52,7 @@ async function forgetNetwork(ctx: ControllerContext, agent: ClusterAgent, id: st
       log(`global network ${record.name} was deleted elsewhere but has endpoints here: kept`);
       return;
     }
-    const ipam = ipamOf(ctx, record.ipam.driver);
+    const ipam = await ipamOf(ctx, record.ipam.driver);
     for (const [ip, poolId] of agent.remoteHeld.get(id) ?? []) await ipam.releaseAddress(poolId, parseIp(ip)).catch(() => undefined);
     agent.remoteHeld.delete(id);
     await finishNetworkDelete(ctx, record, true);
@@ -69,7 +69,7 @@ async function holdAddress(ctx: ControllerContext, agent: ClusterAgent, networkI
   const pool = [...network.ipam.v4Info, ...network.ipam.v6Info].find((p) => prefixContainsIp(parsePrefix(p.pool), address));
   if (pool === undefined || agent.remoteHeld.get(networkId)?.has(ip) === true) return;
   try {
-    await ipamOf(ctx, network.ipam.driver).requestAddress(pool.poolId, address);
+    await (await ipamOf(ctx, network.ipam.driver)).requestAddress(pool.poolId, address);
     agent.holdRemote(networkId, ip, pool.poolId);
   } catch {
     // Already allocated here (the gateway, or an endpoint whose own claim will fail and move on).
@@ -81,7 +81,7 @@ async function releaseHeld(ctx: ControllerContext, agent: ClusterAgent, networkI
   const network = ctx.state.network(networkId);
   if (poolId === undefined || network === undefined) return;
   agent.remoteHeld.get(networkId)?.delete(ip);
-  await ipamOf(ctx, network.ipam.driver).releaseAddress(poolId, parseIp(ip)).catch(() => undefined);
+  await (await ipamOf(ctx, network.ipam.driver)).releaseAddress(poolId, parseIp(ip)).catch(() => undefined);
 }
 
 function onEvent(ctx: ControllerContext, agent: ClusterAgent, remote: RemoteEndpoints, log: ClusterLog, e: WatchEvent): Promise<void> {

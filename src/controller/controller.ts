@@ -1,7 +1,7 @@
 // The Controller: owns the records, the drivers and IPAMs, the netns handles, and every CNM object.
 
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
-import type { Ipam } from "../ipam-api/index.js";
+import { IpamRegistry, type Ipam, type IpamLoader } from "../ipam-api/index.js";
 import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
 import { nftGeneration, type HandleCache, type NetnsDirectory, type UtsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
@@ -41,6 +41,8 @@ export interface ControllerDeps {
   readonly uts?: UtsDirectory;
   readonly drivers: DriverRegistry;
   readonly ipams: ReadonlyMap<string, Ipam>;
+  /** Finds IPAMs that are not built in (Docker plugins). */
+  readonly ipamLoader?: IpamLoader;
   readonly etcNetnsDir: string;
   readonly hostResolvConf: string;
   readonly fault?: FaultHook;
@@ -50,6 +52,8 @@ export interface ControllerDeps {
   readonly dns?: EmbeddedDns;
   /** The device of Docker's default `bridge` network; "none": no default network; absent: left as it is. */
   readonly defaultBridge?: string;
+  /** Problems the composition root met while starting (a served plugin's restore), added to the restore report. */
+  readonly startErrors?: readonly unknown[];
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
 }
@@ -72,7 +76,8 @@ export class NetworkController {
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
     this.#ctx = {
-      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
+      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers,
+      ipams: new IpamRegistry(deps.ipams, deps.ipamLoader),
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
       dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined },
@@ -89,7 +94,9 @@ export class NetworkController {
     const c = new NetworkController(deps);
     try {
       await c.#ctx.state.load();
-      c.#restoreReport = await restore(c.#ctx);
+      const report = await restore(c.#ctx);
+      report.errors.push(...deps.startErrors ?? []);
+      c.#restoreReport = report;
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }

@@ -43,7 +43,7 @@ export async function finishEndpointDelete(ctx: ControllerContext, ep: EndpointR
     await driver.deleteEndpoint(network.id, ep.id);
     ctx.fault("endpoint-delete:driver");
     if (releaseIps) {
-      const ipam = ipamOf(ctx, network.ipam.driver);
+      const ipam = await ipamOf(ctx, network.ipam.driver);
       await releaseEndpointAddress(ipam, ep.v4PoolId, ep.address);
       await releaseEndpointAddress(ipam, ep.v6PoolId, ep.addressIPv6);
     }

@@ -92,7 +92,7 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   // Networks whose endpoints get no interface carry no addresses either.
   const addressless = driver.capability().noInterface === true;
   const ipamName = o.ipam?.driver ?? (addressless ? IpamDriverNames.null : IpamDriverNames.default);
-  const ipam = ipamOf(ctx, ipamName);
+  const ipam = await ipamOf(ctx, ipamName);
   const dhcp = checkDhcp(driverName, driver, ipamName, await ipam.capabilities());
   return ctx.locks.run([lockKeys.networkNames], async () => {
     const taken = [...ctx.state.networks.values()].some((n) => n.record.name === o.name);

@@ -23,7 +23,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
 /** The part after the intent is recorded; also how a restart finishes an interrupted delete. */
 export async function finishNetworkDelete(ctx: ControllerContext, record: NetworkRecord, releaseIpam: boolean): Promise<void> {
   if (releaseIpam) {
-    const ipam = ipamOf(ctx, record.ipam.driver);
+    const ipam = await ipamOf(ctx, record.ipam.driver);
     await releasePools(ipam, [...record.ipam.v4Info, ...record.ipam.v6Info]);
   }
   ctx.fault("network-delete:ipam");

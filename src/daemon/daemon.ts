@@ -44,7 +44,12 @@ export interface DaemonOptions {
   readonly advertiseAddr?: string;
   /** `--cluster-store-opt` pairs (TLS: kv.cacertfile, kv.certfile, kv.keyfile). */
   readonly clusterStoreOptions?: ReadonlyMap<string, string>;
+  /** Serve dnet's drivers and default IPAM to dockerd as this plugin (`<pluginsDir>/NAME.sock`). */
   readonly pluginName?: string;
+  /** Replaces Docker's plugin directories (/run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins). */
+  readonly pluginsDir?: string;
+  /** TCP addresses plugin spec files may name besides loopback. */
+  readonly pluginTcpAllow?: readonly string[];
   readonly logFormat?: LogFormat;
   readonly logLevel?: LogLevel;
   readonly maxBodyBytes?: number;
@@ -122,7 +127,6 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const unprivileged = privilegeError();
   if (unprivileged !== undefined) throw unprivileged;
   const cluster = clusterLinkFor(o, logger);
-  if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
   const socketPath = o.socket ?? DEFAULT_SOCKET;
   const ui = o.ui === undefined ? undefined : parseUiAddress(o.ui, o.uiAllowRemote === true);
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
@@ -135,6 +139,10 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    plugins: {
+      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
+      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
+    },
   });
   await removeOrphanEndpoints(controller, logger);
   cluster?.start(controller);
@@ -175,7 +183,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   }
   const report = controller.restoreReport;
   logger.info("dnet daemon started", {
-    socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
+    socket: socketPath, dataDir, netnsDir, pid: process.pid, plugin: o.pluginName, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
     maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
   });
   if (report !== undefined) logRestoreErrors(report, logger);

@@ -234,6 +234,21 @@ export function hasDiscovery(d: NetworkDriver): d is NetworkDriver & Discovery {
   return typeof c.discoverNew === "function" && typeof c.discoverDelete === "function";
 }
 
+/**
+ * Drivers whose networks are allocated cluster-wide before any host creates them (Docker's
+ * NetworkAllocate / NetworkFree, which swarm managers call; remote plugins may implement them).
+ */
+export interface NetworkAllocation {
+  /** Allocates the network's cluster resources; answers options every host's `createNetwork` then gets. */
+  allocateNetwork(req: CreateNetworkRequest): Promise<ReadonlyMap<string, string>>;
+  freeNetwork(networkId: string): Promise<void>;
+}
+
+export function hasNetworkAllocation(d: NetworkDriver): d is NetworkDriver & NetworkAllocation {
+  const c = d as Partial<NetworkAllocation>;
+  return typeof c.allocateNetwork === "function" && typeof c.freeNetwork === "function";
+}
+
 /** Drivers that own kernel objects and can check them against what they should be after a restart. */
 export interface Restorable {
   /** Re-creates missing kernel objects for the networks and endpoints the controller still has. */

@@ -1,6 +1,6 @@
 // Composition root for drivers and IPAMs: the only place that names concrete implementations.
 
-import { DriverRegistry, type DhcpLeaser, type NetworkDriver } from "../driver-api/index.js";
+import { DriverRegistry, type DhcpLeaser, type DriverLoader, type NetworkDriver } from "../driver-api/index.js";
 import type { Ipam } from "../ipam-api/index.js";
 import { IpamDriverNames } from "../ipam-api/index.js";
 import { DefaultIpam, parseAddressPools, type AddressPoolConfig } from "../ipam/default/index.js";
@@ -10,6 +10,7 @@ import type { IpPrefix } from "../types/index.js";
 import type { FirewallBackend } from "../firewall/contract.js";
 import { linkIndex, openInterfaceUdpSocket, type HandleCache, type NetnsDirectory } from "../osl/index.js";
 import { BridgeDriver } from "./bridge/driver.js";
+import { PortAllocator } from "./bridge/ports.js";
 import { HostDriver } from "./host/driver.js";
 import { IpvlanDriver } from "./ipvlan/driver.js";
 import { ParentLinks } from "./lan/parents.js";
@@ -22,6 +23,8 @@ export interface BuiltinDeps {
   readonly firewall: FirewallBackend;
   /** Where overlay networks' namespaces go; without it there is no overlay driver. */
   readonly overlayNetns?: NetnsDirectory;
+  /** Host ports handed out: one allocator for every bridge driver instance of the process. */
+  readonly ports?: PortAllocator;
 }
 
 export interface BuiltinOptions {
@@ -31,6 +34,8 @@ export interface BuiltinOptions {
   readonly hostPrefixes?: () => Promise<readonly IpPrefix[]>;
   /** Extra drivers (tests, embedders), registered after the built-ins. */
   readonly extraDrivers?: readonly NetworkDriver[];
+  /** Finds drivers that are not built in (Docker plugins). */
+  readonly loader?: DriverLoader;
 }
 
 export interface BuiltinDrivers {
@@ -50,8 +55,8 @@ function dhcpSockets(handles: HandleCache): OpenDhcpSocket {
 }
 
 export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}): BuiltinDrivers {
-  const registry = new DriverRegistry();
-  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall });
+  const registry = new DriverRegistry(options.loader);
+  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall, ...(deps.ports === undefined ? {} : { ports: deps.ports }) });
   const dhcpClient = new DhcpClient({ openTransport: socketTransports(dhcpSockets(deps.handles)) });
   // The contract's view of the client (ipam/ may not import driver-api: the compiler checks the fit here).
   const dhcp: DhcpLeaser = dhcpClient;
@@ -80,4 +85,9 @@ export function builtinIpams(options: BuiltinOptions = {}): Map<string, Ipam> {
     [IpamDriverNames.null, new NullIpam()],
     [IpamDriverNames.dhcp, new DhcpIpam()],
   ]);
+}
+
+/** A host-port allocator to share between the bridge driver instances of one process. */
+export function sharedPorts(): PortAllocator {
+  return new PortAllocator();
 }
