@@ -24,7 +24,8 @@ describe("dnet as Docker's network and IPAM plugin, with a real dockerd", { ...r
   const name = uniqueName("dnetp");
   const dir = mkdtempSync("/tmp/dnet-docker-plugin-");
   const pdir = join(dir, "plugins");
-  const dnet = new TestDaemon(["--plugin-name", name, "--plugins-dir", pdir]);
+  // No default bridge network: what the test counts in the host netns is the plugin's alone.
+  const dnet = new TestDaemon(["--plugin-name", name, "--plugins-dir", pdir, "--bridge", "none"]);
   let docker: DockerHarness | undefined;
   const d = (): DockerHarness => {
     assert.ok(docker !== undefined, "dockerd is running");

@@ -62,8 +62,14 @@ export class OverlayDriver implements NetworkDriver {
     this.#networks.delete(networkId);
     const name = overlayNames.netns(networkId);
     if (!this.#deps.netns.exists(name)) return;
+    // The VXLAN device first, and synchronously: a namespace is torn down by the kernel later, and until
+    // then its device still holds the VNI on the underlay (a network made meanwhile with that VNI: EEXIST).
+    const ns = this.#deps.handles.get(this.#deps.netns.pathOf(name));
+    await deleteLink(ns, overlayNames.vxlan).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== "ENODEV") throw err;
+    });
     this.#deps.handles.release(this.#deps.netns.pathOf(name));
-    this.#deps.netns.delete(name); // its bridge, VXLAN device and veth ends go with it
+    this.#deps.netns.delete(name); // its bridge and veth ends go with it
   }
 
   async createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult> {
