@@ -56,6 +56,10 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
     ],
     examples: ["systemctl stop dnet", "dnet system cleanup --dry-run", "dnet system cleanup -f"],
   },
+  "port": {
+    details: ["Each line is a container port and where it is published now: the host port actually chosen from a range or for a dynamic port. Ports asked for but not published (no gateway endpoint can serve them) are left out."],
+    examples: ["dnet port app1", "dnet port app1 80/tcp"],
+  },
   "topology": {
     details: ["Without --svg or --dot it prints a tree: each network with its driver, bridge and subnets, and the sandboxes on it with their interface, addresses and published ports."],
     examples: ["dnet topology", "dnet topology --svg topology.svg", "dnet topology --dot topology.dot && dot -Tpng topology.dot > topology.png"],

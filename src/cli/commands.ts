@@ -79,6 +79,12 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
     load: async () => (await import("./topology.js")).topology,
   },
   {
+    path: ["port"], summary: "List where a sandbox's ports are published on the host (like docker port)",
+    flags: [],
+    operands: [operand("SANDBOX", { complete: "sandbox" }), operand("PORT[/PROTO]", { optional: true })],
+    load: async () => (await import("./port.js")).port,
+  },
+  {
     path: ["version"], summary: "Print the client's and the daemon's versions",
     flags: [], operands: [],
     load: async () => (await import("./version.js")).version,

@@ -41,7 +41,7 @@ describe("shell completion", () => {
     writeFileSync(script, bashCompletion(COMMAND_TABLE));
     mkdirSync(join(dir, "pictures"));
     const cases: Array<[string, string[]]> = [
-      ["dnet ", ["completion", "daemon", "events", "help", "network", "run", "sandbox", "system", "topology", "version"]],
+      ["dnet ", ["completion", "daemon", "events", "help", "network", "port", "run", "sandbox", "system", "topology", "version"]],
       ["dnet net", ["network"]],
       ["dnet network l", ["ls", "list"]],
       ["dnet network ls --f", ["--filter", "--format"]],
