@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
-import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
 import { clusterLinkFor } from "./cluster-link.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
@@ -122,6 +122,60 @@ async function removeOrphanEndpoints(controller: NetworkController, logger: Logg
   }
 }
 
+/** The library's options for the daemon's flags (the daemon always gives sandboxes UTS namespaces). */
+function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: string; etcNetnsDir: string }): ControllerOptions {
+  return {
+    ...dirs, firewall: o.firewall ?? "nftables", utsNamespaces: true,
+    defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
+    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
+    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
+    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    plugins: {
+      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
+      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
+    },
+  };
+}
+
+/** The API on the unix socket (mode 0660) and, with --tcp, on TCP too; each server is pushed as it listens. */
+async function startApiServers(servers: Server[], o: DaemonOptions, http: Parameters<typeof createApiServer>[0], socketPath: string): Promise<void> {
+  const unix = createApiServer(http);
+  await listen(unix, { path: socketPath });
+  servers.push(unix);
+  chmodSync(socketPath, 0o660);
+  if (o.tcp === undefined) return;
+  const m = /^(.*):(\d+)$/.exec(o.tcp);
+  const tcp = createApiServer(http);
+  await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
+  servers.push(tcp);
+  http.logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
+}
+
+/** `shut` run once, however often the returned function is called. */
+function shutdownOnce(shut: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= shut());
+}
+
+async function closeServers(servers: readonly Server[]): Promise<void> {
+  await Promise.all(servers.map((s) => new Promise<void>((r) => {
+    s.close(() => r());
+    s.closeIdleConnections();
+    // In-flight requests get a moment to finish; event streams never do, so they are cut.
+    setTimeout(() => s.closeAllConnections(), 2_000).unref();
+  })));
+}
+
+/** SIGTERM and SIGINT stop the daemon cleanly, then the process. */
+function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
+  const onSignal = (sig: string): void => {
+    logger.info("signal received", { signal: sig });
+    close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+}
+
 export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
   const unprivileged = privilegeError();
@@ -133,17 +187,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
   await claimSocket(socketPath);
-  const controller = await Controller.create({
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", utsNamespaces: true,
-    defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
-    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
-    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
-    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
-    plugins: {
-      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
-      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
-    },
-  });
+  const controller = await Controller.create(controllerOptions(o, { dataDir, netnsDir, etcNetnsDir }));
   await removeOrphanEndpoints(controller, logger);
   cluster?.start(controller);
   const events = new EventBus();
@@ -162,17 +206,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   };
   const servers: Server[] = [];
   try {
-    const unix = createApiServer(http);
-    await listen(unix, { path: socketPath });
-    servers.push(unix);
-    chmodSync(socketPath, 0o660);
-    if (o.tcp !== undefined) {
-      const m = /^(.*):(\d+)$/.exec(o.tcp);
-      const tcp = createApiServer(http);
-      await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
-      servers.push(tcp);
-      logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
-    }
+    await startApiServers(servers, o, http, socketPath);
     if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
@@ -193,34 +227,18 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      logger.info("dnet daemon stopping");
-      firewallWatch.close();
-      fd.close();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => {
-        s.close(() => r());
-        s.closeIdleConnections();
-        // In-flight requests get a moment to finish; event streams never do, so they are cut.
-        setTimeout(() => s.closeAllConnections(), 2_000).unref();
-      })));
-      await cluster?.stop();
-      await controller.close();
-      await cluster?.close();
-      try { unlinkSync(socketPath); } catch { /* already gone */ }
-      logger.info("dnet daemon stopped");
-      resolveStopped();
-    })();
-    return closing;
-  };
-  if (o.handleSignals === true) {
-    const onSignal = (sig: string): void => {
-      logger.info("signal received", { signal: sig });
-      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
-    };
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-    process.once("SIGINT", () => onSignal("SIGINT"));
-  }
+  const close = shutdownOnce(async () => {
+    logger.info("dnet daemon stopping");
+    firewallWatch.close();
+    fd.close();
+    await closeServers(servers);
+    await cluster?.stop();
+    await controller.close();
+    await cluster?.close();
+    try { unlinkSync(socketPath); } catch { /* already gone */ }
+    logger.info("dnet daemon stopped");
+    resolveStopped();
+  });
+  if (o.handleSignals === true) exitOnSignals(close, logger);
   return { socketPath, controller, close, stopped };
 }
