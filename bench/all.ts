@@ -8,6 +8,7 @@ import { runDnsBench } from "./dns.js";
 import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
 import { runMacvlanBench } from "./macvlan.js";
+import { runOverlayBench } from "./overlay.js";
 import { runStoreBench } from "./store.js";
 
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   await runFirewallBench();
   await runBridgeBench();
   await runMacvlanBench();
+  await runOverlayBench();
   await runApiBench();
   await runDnsBench();
 }

@@ -43,7 +43,7 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opt("bridge", "NAME", "Name of the predefined bridge network's device, or none for no bridge network", { default: "dnet0" }),
       opts("default-address-pool", "base=CIDR,size=N", "Pool that networks without --subnet get subnets from"),
       opt("cluster-store", "etcd://HOST:PORT", "Global store for multi-host networks"),
-      opts("cluster-store-opt", "KEY=VALUE", "Cluster store option: kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd); comma-separated or repeated"),
+      opts("cluster-store-opt", "KEY=VALUE", "Cluster store option: kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd), discovery.ttl (seconds a silent host stays listed, default 10); comma-separated or repeated"),
       opt("advertise-addr", "IP", "Address other hosts reach this one on"),
       opt("plugin-name", "NAME", "Also serve dnet's drivers to dockerd as the plugin NAME"),
       opt("plugins-dir", "DIR", "Where Docker plugins are looked for and the served plugin's socket goes (instead of Docker's directories)"),

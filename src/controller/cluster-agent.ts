@@ -31,15 +31,19 @@ export class ClusterAgent implements ClusterHooks {
   /** networkId → ip → local pool ID, for addresses this host's IPAM holds because another host uses them. */
   readonly remoteHeld = new Map<string, Map<string, string>>();
 
-  constructor(store: ClusterStore, advertiseAddress: string) {
+  /** The liveness lease's TTL; also how long a host whose lease ended is given to come back. */
+  readonly ttlSeconds: number;
+
+  constructor(store: ClusterStore, advertiseAddress: string, ttlSeconds = NODE_TTL_SECONDS) {
     this.store = store;
     this.node = advertiseAddress;
+    this.ttlSeconds = ttlSeconds;
   }
 
   /** Lists this host under nodes/ for as long as it lives (the lease). */
   async register(): Promise<void> {
     const value: ClusterNode = { address: this.node, hostname: hostname() };
-    this.#live = await this.store.putEphemeral(clusterKeys.node(this.node), JSON.stringify(value), NODE_TTL_SECONDS);
+    this.#live = await this.store.putEphemeral(clusterKeys.node(this.node), JSON.stringify(value), this.ttlSeconds);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
 
 import { conflict } from "../errors/index.js";
 import { ClusterAgent, type ClusterStore } from "./cluster-agent.js";
+import { checkClusterSchema } from "./cluster-hosts.js";
 import { discoverSelf } from "./cluster-peers.js";
 import { followCluster, type ClusterLog } from "./cluster-sync.js";
 import type { ControllerContext } from "./context.js";
@@ -12,10 +13,20 @@ export interface AttachedCluster {
   close(): Promise<void>;
 }
 
-export async function attachCluster(ctx: ControllerContext, store: ClusterStore, advertiseAddress: string, log: ClusterLog): Promise<AttachedCluster> {
+export interface ClusterAttachOptions {
+  /** This host's liveness lease TTL in seconds (Docker's discovery.ttl); default 10. */
+  readonly ttlSeconds?: number;
+  /** For messages: where the store is. */
+  readonly storeAddress?: string;
+}
+
+export async function attachCluster(
+  ctx: ControllerContext, store: ClusterStore, advertiseAddress: string, log: ClusterLog, options: ClusterAttachOptions = {},
+): Promise<AttachedCluster> {
   if (ctx.cluster.hooks !== undefined) throw conflict("ERR_CLUSTER_STORE", "this controller is already attached to a cluster store");
+  await checkClusterSchema(store, options.storeAddress ?? "the cluster store");
   await discoverSelf(ctx, advertiseAddress);
-  const agent = new ClusterAgent(store, advertiseAddress);
+  const agent = new ClusterAgent(store, advertiseAddress, options.ttlSeconds);
   await agent.register();
   let follow;
   try {

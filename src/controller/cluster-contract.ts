@@ -2,6 +2,9 @@
 
 import type { EndpointRecord, NetworkRecord } from "./records.js";
 
+/** Where the cluster's follower reports what it did and what failed (the daemon's log). */
+export type ClusterLog = (message: string) => void;
+
 export interface ClusterHooks {
   /** This host's advertise address. */
   readonly node: string;

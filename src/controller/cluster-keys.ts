@@ -6,10 +6,22 @@ export const VXLANID_LIST_OPTION = "com.docker.network.driver.overlay.vxlanid_li
 export const VNI_MIN = 256;
 export const VNI_MAX = 0xffffff;
 
-/** How long a silent host stays listed (etcd lease TTL). */
+/** How long a silent host stays listed (etcd lease TTL), unless the daemon is given discovery.ttl. */
 export const NODE_TTL_SECONDS = 10;
 
+/**
+ * The layout of what dnet keeps in the cluster store. Raised when a key or record changes in a way older
+ * hosts would misread; a host finding another number under `version` does not join.
+ */
+export const CLUSTER_SCHEMA = 1;
+
+export interface ClusterVersion {
+  readonly schema: number;
+}
+
 export const clusterKeys = {
+  /** The schema of the data below (a ClusterVersion), written by the first host that joins. */
+  version: "version",
   /** Live hosts (leased): value is a ClusterNode. */
   nodes: "nodes/",
   node: (address: string): string => `nodes/${address}`,

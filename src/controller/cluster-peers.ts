@@ -1,7 +1,7 @@
 // Endpoints on other hosts, from the cluster store: handed to their network's driver as remote peers
 // (overlay: FDB + neighbour entries) and to the embedded DNS, so names resolve across hosts.
 
-import { hasDiscovery, hasRemotePeers, type RemotePeer } from "../driver-api/index.js";
+import { hasDiscovery, hasPeerResync, hasRemotePeers, type RemotePeer } from "../driver-api/index.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import type { ClusterEndpoint } from "./cluster-keys.js";
 import type { ControllerContext } from "./context.js";
@@ -52,5 +52,21 @@ export class RemoteEndpoints {
     const driver = network === undefined ? undefined : ctx.drivers.peek(network.driver);
     const peer = peerOf(e);
     if (driver !== undefined && peer !== undefined && hasRemotePeers(driver)) await driver.peerDelete(e.networkId, peer);
+  }
+
+  /** A host left (its lease expired): its endpoints leave this host's drivers and DNS at once. */
+  async dropHost(ctx: ControllerContext, node: string): Promise<void> {
+    for (const [key, e] of [...this.#known]) if (e.node === node) await this.delete(ctx, key);
+  }
+
+  /** Every global network's driver gets the full set of remote peers, dropping any it holds beyond them. */
+  async resync(ctx: ControllerContext): Promise<void> {
+    for (const { record } of ctx.state.networks.values()) {
+      if (record.scope !== "global") continue;
+      const driver = ctx.drivers.peek(record.driver);
+      if (driver === undefined || !hasPeerResync(driver)) continue;
+      const peers = [...this.#known.values()].filter((e) => e.networkId === record.id).map(peerOf).filter((p) => p !== undefined);
+      await driver.peerResync(record.id, peers);
+    }
   }
 }

@@ -4,6 +4,8 @@
 import type { StoreWatch, WatchEvent } from "../store/index.js";
 import { parseIp, parsePrefix, prefixContainsIp } from "../types/index.js";
 import type { ClusterAgent } from "./cluster-agent.js";
+import type { ClusterLog } from "./cluster-contract.js";
+import { HostDepartures, deadHosts, reapHost, reconcileOwnRecords } from "./cluster-hosts.js";
 import { clusterKeys, type AddressClaim } from "./cluster-keys.js";
 import { RemoteEndpoints } from "./cluster-peers.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
@@ -13,7 +15,7 @@ import { finishNetworkDelete } from "./network-delete.js";
 import { releasePools, replayPools } from "./network-ipam.js";
 import type { NetworkRecord } from "./records.js";
 
-export type ClusterLog = (message: string) => void;
+export type { ClusterLog } from "./cluster-contract.js";
 
 /** Creates here a global network another host made (no-op when it exists or is not ready yet). */
 async function adoptNetwork(ctx: ControllerContext, record: NetworkRecord, log: ClusterLog): Promise<void> {
@@ -84,8 +86,39 @@ async function releaseHeld(ctx: ControllerContext, agent: ClusterAgent, networkI
   await (await ipamOf(ctx, network.ipam.driver)).releaseAddress(poolId, parseIp(ip)).catch(() => undefined);
 }
 
-function onEvent(ctx: ControllerContext, agent: ClusterAgent, remote: RemoteEndpoints, log: ClusterLog, e: WatchEvent): Promise<void> {
+interface Follower {
+  readonly ctx: ControllerContext;
+  readonly agent: ClusterAgent;
+  readonly remote: RemoteEndpoints;
+  readonly departures: HostDepartures;
+  readonly log: ClusterLog;
+  /** Runs after the events queued so far (events are handled one at a time). */
+  readonly enqueue: (what: string, task: () => Promise<void>) => void;
+}
+
+/** A host's endpoints leave this host's drivers and DNS, and its records leave the store. */
+function forgetHost(f: Follower, address: string): Promise<void> {
+  return f.remote.dropHost(f.ctx, address).then(() => reapHost(f.agent, address, f.log));
+}
+
+/**
+ * A host's lease ended: after the grace time it is forgotten, unless it came back. When the lease was this
+ * host's own (etcd was away longer than the client keeps a lease), the store grants a new one and writes
+ * the key again: then this host's records, which others may have reaped, are put back.
+ */
+async function onHostEvent(f: Follower, e: WatchEvent, address: string): Promise<void> {
+  if (address === f.agent.node) {
+    if (e.type === "put") await reconcileOwnRecords(f.ctx, f.agent, (await f.agent.store.snapshot("")).entries, f.log);
+    return;
+  }
+  if (e.type === "put") return f.departures.back(address);
+  f.departures.leave(address, () => f.enqueue(`reap ${address}`, () => forgetHost(f, address)));
+}
+
+function onEvent(f: Follower, e: WatchEvent): Promise<void> {
+  const { ctx, agent, remote, log } = f;
   const rest = e.key.split("/");
+  if (rest[0] === "nodes" && rest[1] !== undefined) return onHostEvent(f, e, rest[1]);
   if (rest[0] === "endpoints") return e.type === "put" ? remote.put(ctx, e.key, e.value) : remote.delete(ctx, e.key);
   if (rest[0] === "networks" && rest[1] !== undefined) {
     return e.type === "put" ? adoptNetwork(ctx, JSON.parse(e.value) as NetworkRecord, log) : forgetNetwork(ctx, agent, rest[1], log);
@@ -102,11 +135,12 @@ function onEvent(ctx: ControllerContext, agent: ClusterAgent, remote: RemoteEndp
  */
 export async function followCluster(ctx: ControllerContext, agent: ClusterAgent, log: ClusterLog): Promise<StoreWatch> {
   const snap = await agent.store.snapshot("");
-  const remote = new RemoteEndpoints(agent.node);
   let queue = Promise.resolve();
-  const handle = (e: WatchEvent): void => {
-    queue = queue.then(() => onEvent(ctx, agent, remote, log, e)).catch((err: unknown) => log(`cluster event ${e.type} ${e.key}: ${String(err)}`));
+  const enqueue = (what: string, task: () => Promise<void>): void => {
+    queue = queue.then(task).catch((err: unknown) => log(`${what}: ${String(err)}`));
   };
+  const f: Follower = { ctx, agent, log, enqueue, remote: new RemoteEndpoints(agent.node), departures: new HostDepartures(agent.ttlSeconds * 1000) };
+  const handle = (e: WatchEvent): void => enqueue(`cluster event ${e.type} ${e.key}`, () => onEvent(f, e));
   const known = new Set(snap.entries.filter((e) => e.key.startsWith(clusterKeys.networks)).map((e) => e.key.slice(clusterKeys.networks.length)));
   for (const n of [...ctx.state.networks.values()]) {
     if (n.record.scope === "global" && !known.has(n.record.id)) handle({ type: "delete", key: clusterKeys.network(n.record.id), revision: snap.revision });
@@ -115,6 +149,19 @@ export async function followCluster(ctx: ControllerContext, agent: ClusterAgent,
   const rank = (key: string): number => ["networks/", "addresses/", "endpoints/"].findIndex((p) => key.startsWith(p)) >>> 0;
   const ordered = [...snap.entries].sort((a, b) => rank(a.key) - rank(b.key));
   for (const e of ordered) handle({ type: "put", key: e.key, value: e.value, revision: e.revision });
+  // Then stale kernel state goes (peers that left while this host was down), this host's own records are
+  // put back, and hosts that died while nobody watched are forgotten.
+  enqueue("cluster catch-up", async () => {
+    await f.remote.resync(ctx);
+    await reconcileOwnRecords(ctx, agent, snap.entries, log);
+    for (const dead of deadHosts(snap.entries, agent.node)) await forgetHost(f, dead);
+  });
   const watch = await agent.store.watch("", snap.revision, handle);
-  return { close: async () => { await watch.close(); await queue; } };
+  return {
+    close: async () => {
+      f.departures.close();
+      await watch.close();
+      await queue;
+    },
+  };
 }

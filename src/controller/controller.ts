@@ -11,7 +11,7 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
-import { attachCluster, type AttachedCluster } from "./cluster-attach.js";
+import { attachCluster, type AttachedCluster, type ClusterAttachOptions } from "./cluster-attach.js";
 import type { ClusterStore } from "./cluster-agent.js";
 import type { ClusterLog } from "./cluster-sync.js";
 import { KeyedMutex } from "./locks.js";
@@ -171,9 +171,9 @@ export class NetworkController {
    * Joins the cluster whose store is given (the daemon's --cluster-store): global-scope networks are
    * shared with every host from then on. The caller keeps the store and closes it after the controller.
    */
-  async attachCluster(store: ClusterStore, advertiseAddress: string, log: ClusterLog = () => {}): Promise<void> {
+  async attachCluster(store: ClusterStore, advertiseAddress: string, log: ClusterLog = () => {}, options: ClusterAttachOptions = {}): Promise<void> {
     this.#open();
-    this.#cluster = await attachCluster(this.#ctx, store, advertiseAddress, log);
+    this.#cluster = await attachCluster(this.#ctx, store, advertiseAddress, log, options);
   }
 
   async close(): Promise<void> {

@@ -18,3 +18,4 @@ export type {
 } from "./endpoint-info.js";
 export type { ClusterStore } from "./cluster-agent.js";
 export type { ClusterLog } from "./cluster-sync.js";
+export type { ClusterAttachOptions } from "./cluster-attach.js";

@@ -1,7 +1,10 @@
 // `dnet daemon --cluster-store … --advertise-addr …` on the multi-host test bed: bad options are refused at
-// start; an etcd that is not up yet leaves the daemon serving local scope and retrying until it joins.
+// start; an etcd that is not up yet leaves the daemon serving local scope and retrying until it joins; data
+// of another dnet version and a taken VXLAN port are clear errors that leave nothing behind.
 
 import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { ClusterBed, UNDERLAY_ETCD_IP, hostUnderlayIp } from "../testing/cluster-bed.js";
 import { freePort } from "../testing/etcd-server.js";
@@ -50,5 +53,55 @@ describe("daemon --cluster-store (root)", rootOnly, () => {
     assert.equal(await host.stop(), 0);
     const after = sh("nsenter", [`--net=/run/netns/${bed.underlay}`, "etcdctl", `--endpoints=http://${UNDERLAY_ETCD_IP}:${port}`, "get", "--prefix", "dnet/nodes/", "--keys-only"]);
     assert.equal(after.trim(), "", "a graceful stop ends the host's lease");
+  });
+});
+
+describe("daemon --cluster-store: bad data and a taken VXLAN port (root)", rootOnly, () => {
+  const bed = new ClusterBed();
+  const binders: ChildProcess[] = [];
+  after(async () => {
+    for (const b of binders) b.kill("SIGKILL");
+    await bed.cleanup();
+  });
+
+  it("data in etcd from an incompatible dnet: the daemon says so, keeps local scope, writes nothing there", { timeout: 60_000 }, async () => {
+    const etcd = await bed.startEtcd();
+    const ctl = (args: readonly string[]): string =>
+      sh("nsenter", [`--net=/run/netns/${bed.underlay}`, "etcdctl", `--endpoints=${etcd.url.replace("etcd://", "http://")}`, ...args]);
+    ctl(["put", "dnet/version", JSON.stringify({ schema: 99 })]);
+    const host = bed.addHost(bed.clusterArgs(0, etcd.url));
+    await host.start();
+    await until(() => host.log.includes("cluster store holds data this dnet cannot read; running with local scope only, not retrying"));
+    assert.match(host.log, /holds dnet data of schema 99; this dnet reads schema 1/);
+    const ls = await host.dnet(["network", "ls", "--format", "{{.Name}}"]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.equal(ctl(["get", "--prefix", "dnet/", "--keys-only"]).trim(), "dnet/version", "no node key, nothing else");
+    const refused = await host.client.raw("POST", "/networks/create", { Name: "ov-bad-data", Driver: "overlay" });
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(await host.stop(), 0);
+    ctl(["del", "dnet/version"]);
+  });
+
+  it("a VXLAN port another program holds: a clear 409, and no namespace, claim or record is left", { timeout: 60_000 }, async () => {
+    const host = bed.addHost(bed.clusterArgs(1, bed.etcd!.url));
+    await host.start();
+    await until(() => host.log.includes("joined the cluster"));
+    const binder = spawn("nsenter", [`--net=/run/netns/${host.hostNetns}`, process.execPath, "-e",
+      "require('node:dgram').createSocket('udp4').bind(4789, () => console.log('bound'))"], { stdio: ["ignore", "pipe", "ignore"] });
+    binders.push(binder);
+    await new Promise<void>((resolve) => binder.stdout?.once("data", () => resolve()));
+    const res = await host.client.raw("POST", "/networks/create", { Name: "ov-port", Driver: "overlay" });
+    assert.equal(res.status, 409, res.text);
+    assert.match(res.text, /ERR_VXLAN_PORT_IN_USE/);
+    assert.match(res.text, /UDP port 4789 \(VXLAN\) is in use by another program on this host/);
+    assert.deepEqual(readdirSync(`${host.tmp}/netns-overlay`, { withFileTypes: true }).map((d) => d.name), [], "no overlay namespace");
+    const ctl = sh("nsenter", [`--net=/run/netns/${bed.underlay}`, "etcdctl", `--endpoints=${bed.etcd!.url.replace("etcd://", "http://")}`,
+      "get", "--prefix", "dnet/", "--keys-only"]);
+    assert.doesNotMatch(ctl, /names\/ov-port|networks\/|vnis\/|pools\//);
+    assert.ok(!(await host.client.listNetworks()).some((n) => n.Name === "ov-port"));
+    binder.kill("SIGKILL");
+    await new Promise((resolve) => binder.once("exit", resolve));
+    await host.client.createNetwork({ Name: "ov-port", Driver: "overlay" });
+    await host.client.removeNetwork("ov-port");
   });
 });

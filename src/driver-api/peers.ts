@@ -24,3 +24,16 @@ export function hasRemotePeers<T extends object>(d: T): d is T & RemotePeers {
   const c = d as Partial<RemotePeers>;
   return typeof c.peerAdd === "function" && typeof c.peerDelete === "function";
 }
+
+/**
+ * Drivers that can drop remote peers they were never told to delete (a restart after a crash, a host
+ * whose lease expired while this one was down): `peers` is every remote endpoint the store holds for the
+ * network now; anything else the driver programmed is removed.
+ */
+export interface RemotePeerResync {
+  peerResync(networkId: string, peers: readonly RemotePeer[]): Promise<void>;
+}
+
+export function hasPeerResync<T extends object>(d: T): d is T & RemotePeerResync {
+  return typeof (d as Partial<RemotePeerResync>).peerResync === "function";
+}

@@ -77,6 +77,8 @@ export const ERROR_CODES = [
   "ERR_PLUGIN_TIMEOUT", "ERR_PLUGIN_BAD_RESPONSE", "ERR_PLUGIN_HTTP_STATUS", "ERR_PLUGIN_REMOTE", "ERR_PLUGIN_MODIFIED_INTERFACE",
   "ERR_PLUGIN_BAD_REQUEST", "ERR_PLUGIN_SERVE", "ERR_PLUGIN_DRIVER", "ERR_PLUGIN_NOT_SUPPORTED",
   "ERR_INVALID_UI_ADDRESS", "ERR_UI_NOT_LOOPBACK",
+  // multi-host: the cluster store's data and the overlay's VXLAN socket
+  "ERR_CLUSTER_STORE_VERSION", "ERR_VXLAN_PORT_IN_USE",
 ] as const;
 
 /** Errno names a {@link NetlinkError} carries as its code (the kernel refused: `EEXIST`, `EPERM` …). */

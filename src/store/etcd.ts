@@ -21,6 +21,7 @@ import {
   type WriteOptions,
 } from "./contract.js";
 import { loadTlsCredentials, parseEtcdUrl, type EtcdTlsFiles } from "./etcd-config.js";
+import { EtcdLeasedKey } from "./etcd-lease.js";
 import { describeEtcdError, watchEtcd } from "./etcd-watch.js";
 import type { Ephemeral, LeasingStore, Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
 
@@ -159,24 +160,15 @@ export class EtcdStore implements WatchableStore, LeasingStore {
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
       throw invalidArgument(STORE_ERROR_CODES.invalidOption, `lease TTL must be a positive whole number of seconds, got ${String(ttlSeconds)}`);
     }
-    const k = this.#key(key);
-    let open = true;
-    let lease = this.#client.lease(ttlSeconds, { autoKeepAlive: true });
-    const grant = async (): Promise<void> => {
-      lease.on("lost", () => {
-        if (!open || this.#closed) return;
-        lease = this.#client.lease(ttlSeconds, { autoKeepAlive: true });
-        void grant().catch(() => undefined);
-      });
-      await lease.put(k).value(value).exec();
-    };
-    await this.#call("putEphemeral", grant);
+    const leased = new EtcdLeasedKey(this.#client, this.#key(key), value, ttlSeconds);
+    await this.#call("putEphemeral", () => leased.start().catch(async (err: unknown) => {
+      await leased.close();
+      throw err;
+    }));
     const handle: StoreWatch = {
       close: async () => {
-        if (!open) return;
-        open = false;
         this.#watches.delete(handle);
-        await lease.revoke().catch(() => undefined);
+        await leased.close();
       },
     };
     this.#watches.add(handle);

@@ -10,7 +10,12 @@ export interface EtcdServer {
   /** `etcd://IP:PORT`, for the store and the daemon's --cluster-store. */
   readonly url: string;
   readonly clientPort: number;
+  /** Stops etcd and removes its data. */
   stop(): Promise<void>;
+  /** Stops etcd (SIGTERM) and keeps its data and ports, for `resume`. */
+  pause(): Promise<void>;
+  /** Starts it again on the same data and ports; resolves once it serves clients. */
+  resume(): Promise<void>;
 }
 
 export interface EtcdServerOptions {
@@ -33,6 +38,7 @@ export async function freePort(): Promise<number> {
 }
 
 function waitReady(child: ChildProcess, log: string[]): Promise<void> {
+  // Fails with what etcd said when it exits before it is ready.
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       log.push(chunk.toString());
@@ -43,6 +49,30 @@ function waitReady(child: ChildProcess, log: string[]): Promise<void> {
     child.once("exit", (code) => reject(new Error(`etcd exited with ${String(code)} before it was ready:\n${log.join("")}`)));
     child.once("error", reject);
   });
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+async function spawnEtcd(cmd: string, argv: readonly string[]): Promise<Running> {
+  const child = spawn(cmd, [...argv], { stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    await waitReady(child, []);
+  } catch (err) {
+    await end({ child, exited });
+    throw err;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { child, exited };
+}
+
+async function end(r: Running): Promise<void> {
+  if (r.child.exitCode === null && r.child.signalCode === null && r.child.pid !== undefined) process.kill(r.child.pid, "SIGTERM");
+  await r.exited;
 }
 
 /** Starts etcd and resolves once it serves clients. */
@@ -59,21 +89,23 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdSe
     "--initial-cluster", `test=http://${ip}:${peerPort}`,
   ];
   const [cmd, argv] = options.netns === undefined ? ["etcd", args] : ["nsenter", [`--net=/run/netns/${options.netns}`, "etcd", ...args]];
-  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
-  const log: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  let running: Running | undefined;
   try {
-    await waitReady(child, log);
+    running = await spawnEtcd(cmd, argv);
   } catch (err) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return { url: `etcd://${ip}:${clientPort}`, clientPort, stop };
+  const pause = async (): Promise<void> => {
+    if (running !== undefined) await end(running);
+    running = undefined;
+  };
+  return {
+    url: `etcd://${ip}:${clientPort}`, clientPort, pause,
+    resume: async () => { running ??= await spawnEtcd(cmd, argv); },
+    stop: async () => {
+      await pause();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

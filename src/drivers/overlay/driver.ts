@@ -4,12 +4,12 @@
 
 import type {
   Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, DiscoveryType, JoinInfo, JoinRequest,
-  NetworkDriver, NodeDiscovery, RemotePeer, RestoreState,
+  NetworkDriver, NodeDiscovery, RemotePeer, RemotePeerResync, RestoreState,
 } from "../../driver-api/index.js";
-import { notFound } from "../../errors/index.js";
+import { conflict, notFound } from "../../errors/index.js";
 import {
   addFdb, addNeighbour, createBridge, createVeth, createVxlan, deleteFdb, deleteLink, deleteNeighbour, findLink, getLink,
-  listAddresses, setLink, type HandleCache, type NetnsDirectory, type NetnsHandle,
+  listAddresses, listFdb, listNeighbours, setLink, type HandleCache, type NetnsDirectory, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4, type IpAddress } from "../../types/index.js";
 import { VXLAN_OVERHEAD, VXLAN_PORT, overlayNames, parseOverlayConfig, type OverlayConfig } from "./config.js";
@@ -27,7 +27,12 @@ interface OverlayNetwork extends OverlayConfig {
 
 const DEFAULT_UNDERLAY_MTU = 1500;
 
-export class OverlayDriver implements NetworkDriver {
+/** The kernel opens the VXLAN socket when the device goes up: another program holding the port fails it there. */
+function portInUse(cause: unknown): Error {
+  return conflict("ERR_VXLAN_PORT_IN_USE", `UDP port ${VXLAN_PORT} (VXLAN) is in use by another program on this host: overlay networks need it`, cause);
+}
+
+export class OverlayDriver implements NetworkDriver, RemotePeerResync {
   readonly name = "overlay";
   readonly #deps: OverlayDriverDeps;
   readonly #networks = new Map<string, OverlayNetwork>();
@@ -126,6 +131,27 @@ export class OverlayDriver implements NetworkDriver {
     await deleteFdb(ns, { link: overlayNames.vxlan, mac: peer.mac, dst: peer.node, self: true }).catch(() => undefined);
   }
 
+  /**
+   * Removes the neighbour and FDB entries on the VXLAN device that no current peer accounts for (endpoints
+   * that went while this host was down, or whose host's lease expired), then programs every current peer.
+   */
+  async peerResync(networkId: string, peers: readonly RemotePeer[]): Promise<void> {
+    const network = this.#networks.get(networkId);
+    if (network === undefined) return;
+    const ns = this.#handle(networkId);
+    const ips = new Set(peers.map((p) => formatIp(ipOf(p.address))));
+    const tunnels = new Set(peers.map((p) => `${p.mac.toLowerCase()} ${formatIp(p.node)}`));
+    for (const n of await listNeighbours(ns, { link: overlayNames.vxlan })) {
+      if (!ips.has(formatIp(n.ip))) await deleteNeighbour(ns, overlayNames.vxlan, n.ip).catch(() => undefined);
+    }
+    for (const f of await listFdb(ns, { link: overlayNames.vxlan })) {
+      if (f.dst === undefined || tunnels.has(`${f.mac.toLowerCase()} ${formatIp(f.dst)}`)) continue;
+      await deleteFdb(ns, { link: overlayNames.vxlan, mac: f.mac, dst: f.dst, self: true }).catch(() => undefined);
+    }
+    for (const id of [...network.peers.keys()]) if (!peers.some((p) => p.endpointId === id)) network.peers.delete(id);
+    for (const p of peers) await this.peerAdd(networkId, p);
+  }
+
   /** The network's netns with its bridge and VXLAN device; what already exists is kept. */
   async #ensureKernel(network: OverlayNetwork): Promise<void> {
     const name = overlayNames.netns(network.networkId);
@@ -142,7 +168,9 @@ export class OverlayDriver implements NetworkDriver {
           name: overlayNames.vxlan, netns: ns, vni: network.vni, port: VXLAN_PORT, learning: false, proxy: true,
           mtu: network.mtu, ...(this.#advertise === undefined ? {} : { local: this.#advertise }),
         });
-        await setLink(ns, overlayNames.vxlan, { up: true, master: overlayNames.bridge });
+        await setLink(ns, overlayNames.vxlan, { up: true, master: overlayNames.bridge }).catch((err: unknown) => {
+          throw (err as { code?: string }).code === "EADDRINUSE" ? portInUse(err) : err;
+        });
       }
     } catch (err) {
       if (fresh) await this.deleteNetwork(network.networkId).catch(() => undefined);
