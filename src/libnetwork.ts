@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
 import { builtinDrivers, builtinIpams, sharedPorts } from "./drivers/builtin.js";
+import { validateVxlanPort } from "./drivers/overlay/config.js";
 import { IpamDriverNames, type Ipam } from "./ipam-api/index.js";
 import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
 import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.js";
@@ -61,6 +62,8 @@ export interface ControllerOptions {
   readonly defaultBridge?: string;
   /** Docker plugins: where driver and IPAM names that are not built in are looked for, and the plugin this process serves. */
   readonly plugins?: PluginOptions;
+  /** UDP port of overlay networks' VXLAN devices (Docker's `--data-path-port`, 1024–49151); default 4789. Every host of a network must use the same. */
+  readonly vxlanPort?: number;
 }
 
 /** `dir` replaces Docker's plugin directories for both sides (`--plugins-dir`). */
@@ -81,6 +84,8 @@ function defaultEtcDir(netnsDir: string): string {
 }
 
 async function openController(options: ControllerOptions = {}): Promise<NetworkController> {
+  // Refused before anything is opened, so nothing is left half-made.
+  if (options.vxlanPort !== undefined) validateVxlanPort(options.vxlanPort);
   const native = loadNative();
   const netnsDir = options.netnsDir ?? DEFAULT_NETNS_DIR;
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
@@ -115,7 +120,9 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   }
   // Overlay networks' namespaces: beside the sandboxes' directory, never in it (nothing there may claim them).
   const overlayNetns = new NetnsDirectory(native, `${netnsDir}-overlay`);
-  const drivers = builtinDrivers({ handles, firewall, ports, overlayNetns }, { ...driverOptions, loader: plugins.driver });
+  const drivers = builtinDrivers({ handles, firewall, ports, overlayNetns }, {
+    ...driverOptions, loader: plugins.driver, ...(options.vxlanPort === undefined ? {} : { vxlanPort: options.vxlanPort }),
+  });
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
     ...(options.utsNamespaces === true ? { uts: new UtsDirectory(native, utsDirOf(netnsDir)) } : {}),

@@ -45,6 +45,7 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opt("cluster-store", "etcd://HOST:PORT", "Global store for multi-host networks"),
       opts("cluster-store-opt", "KEY=VALUE", "Cluster store option: kv.cacertfile, kv.certfile, kv.keyfile (TLS to etcd), discovery.ttl (seconds a silent host stays listed, default 10); comma-separated or repeated"),
       opt("advertise-addr", "IP", "Address other hosts reach this one on"),
+      opt("data-path-port", "PORT", "UDP port of overlay networks' VXLAN traffic, 1024-49151 (the same on every host)", { default: "4789" }),
       opt("plugin-name", "NAME", "Also serve dnet's drivers to dockerd as the plugin NAME"),
       opt("plugins-dir", "DIR", "Where Docker plugins are looked for and the served plugin's socket goes (instead of Docker's directories)"),
       opts("plugin-tcp-allow", "HOST:PORT", "A non-loopback TCP address a plugin spec file may name"),

@@ -51,6 +51,7 @@ export const daemon: Command = async (p) => {
   const timeoutS = num("request-timeout", 0.1);
   const maxBody = num("max-body-bytes", 1);
   const maxConnections = num("max-connections", 1);
+  const dataPathPort = num("data-path-port", 1);
   const uiAllowRemote = flag(p, "ui-allow-remote");
   if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   const handle = await runDaemon({
@@ -62,6 +63,7 @@ export const daemon: Command = async (p) => {
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),
     ...(maxConnections === undefined ? {} : { maxConnections: Math.floor(maxConnections) }),
+    ...(dataPathPort === undefined ? {} : { dataPathPort }),
   });
   await handle.stopped;
   return 0;

@@ -42,6 +42,8 @@ export interface DaemonOptions {
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
+  /** UDP port of overlay networks' VXLAN devices (`--data-path-port`); default 4789. */
+  readonly dataPathPort?: number;
   /** `--cluster-store-opt` pairs (TLS: kv.cacertfile, kv.certfile, kv.keyfile). */
   readonly clusterStoreOptions?: ReadonlyMap<string, string>;
   /** Serve dnet's drivers and default IPAM to dockerd as this plugin (`<pluginsDir>/NAME.sock`). */
@@ -130,6 +132,7 @@ function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: 
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    ...(o.dataPathPort === undefined ? {} : { vxlanPort: o.dataPathPort }),
     plugins: {
       ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
       ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),

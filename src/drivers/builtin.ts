@@ -36,6 +36,8 @@ export interface BuiltinOptions {
   readonly extraDrivers?: readonly NetworkDriver[];
   /** Finds drivers that are not built in (Docker plugins). */
   readonly loader?: DriverLoader;
+  /** UDP port of overlay networks' VXLAN devices (`--data-path-port`); default 4789. */
+  readonly vxlanPort?: number;
 }
 
 export interface BuiltinDrivers {
@@ -65,7 +67,9 @@ export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}):
   const macvlan = new MacvlanDriver({ handles: deps.handles, parents, dhcp });
   const ipvlan = new IpvlanDriver({ handles: deps.handles, parents, dhcp });
   for (const d of [bridge, new NullDriver(), new HostDriver(), macvlan, ipvlan]) registry.register(d);
-  if (deps.overlayNetns !== undefined) registry.register(new OverlayDriver({ handles: deps.handles, netns: deps.overlayNetns }));
+  if (deps.overlayNetns !== undefined) registry.register(new OverlayDriver({
+    handles: deps.handles, netns: deps.overlayNetns, ...(options.vxlanPort === undefined ? {} : { vxlanPort: options.vxlanPort }),
+  }));
   for (const d of options.extraDrivers ?? []) registry.register(d);
   const close = async (): Promise<void> => {
     // Leases are not released: a restarted daemon takes them back.

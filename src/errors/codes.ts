@@ -78,7 +78,7 @@ export const ERROR_CODES = [
   "ERR_PLUGIN_BAD_REQUEST", "ERR_PLUGIN_SERVE", "ERR_PLUGIN_DRIVER", "ERR_PLUGIN_NOT_SUPPORTED",
   "ERR_INVALID_UI_ADDRESS", "ERR_UI_NOT_LOOPBACK",
   // multi-host: the cluster store's data and the overlay's VXLAN socket
-  "ERR_CLUSTER_STORE_VERSION", "ERR_VXLAN_PORT_IN_USE",
+  "ERR_CLUSTER_STORE_VERSION", "ERR_VXLAN_PORT_IN_USE", "ERR_INVALID_DATA_PATH_PORT",
 ] as const;
 
 /** Errno names a {@link NetlinkError} carries as its code (the kernel refused: `EEXIST`, `EPERM` …). */

@@ -8,7 +8,16 @@ export const VXLANID_LIST_OPTION = "com.docker.network.driver.overlay.vxlanid_li
 export const MTU_OPTION = "com.docker.network.driver.mtu";
 /** VXLAN over IPv4 adds 50 bytes (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8). */
 export const VXLAN_OVERHEAD = 50;
-export const VXLAN_PORT = 4789;
+/** IANA's VXLAN port; `--data-path-port` changes it (every host of a network must use the same). */
+export const DEFAULT_VXLAN_PORT = 4789;
+
+/** Docker's range for `--data-path-port`: not a well-known port, not an ephemeral one. */
+export function validateVxlanPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1024 || port > 49151) {
+    throw invalidArgument("ERR_INVALID_DATA_PATH_PORT", `VXLAN data path port ${String(port)} must be an integer from 1024 to 49151`);
+  }
+  return port;
+}
 
 export interface OverlayConfig {
   readonly networkId: string;

@@ -12,12 +12,14 @@ import {
   listAddresses, listFdb, listNeighbours, setLink, type HandleCache, type NetnsDirectory, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatIp, ipOf, macFromIPv4, type IpAddress } from "../../types/index.js";
-import { VXLAN_OVERHEAD, VXLAN_PORT, overlayNames, parseOverlayConfig, type OverlayConfig } from "./config.js";
+import { DEFAULT_VXLAN_PORT, VXLAN_OVERHEAD, overlayNames, parseOverlayConfig, validateVxlanPort, type OverlayConfig } from "./config.js";
 
 export interface OverlayDriverDeps {
   readonly handles: HandleCache;
   /** Where the per-network namespaces live (not the sandboxes' directory: nothing there may claim them). */
   readonly netns: NetnsDirectory;
+  /** UDP port of the VXLAN devices (`--data-path-port`); default 4789. */
+  readonly vxlanPort?: number;
 }
 
 interface OverlayNetwork extends OverlayConfig {
@@ -28,8 +30,8 @@ interface OverlayNetwork extends OverlayConfig {
 const DEFAULT_UNDERLAY_MTU = 1500;
 
 /** The kernel opens the VXLAN socket when the device goes up: another program holding the port fails it there. */
-function portInUse(cause: unknown): Error {
-  return conflict("ERR_VXLAN_PORT_IN_USE", `UDP port ${VXLAN_PORT} (VXLAN) is in use by another program on this host: overlay networks need it`, cause);
+function portInUse(port: number, cause: unknown): Error {
+  return conflict("ERR_VXLAN_PORT_IN_USE", `UDP port ${port} (VXLAN) is in use by another program on this host: overlay networks need it`, cause);
 }
 
 export class OverlayDriver implements NetworkDriver, RemotePeerResync {
@@ -37,10 +39,12 @@ export class OverlayDriver implements NetworkDriver, RemotePeerResync {
   readonly #deps: OverlayDriverDeps;
   readonly #networks = new Map<string, OverlayNetwork>();
   readonly #macs = new Map<string, string>();
+  readonly #port: number;
   #advertise: IpAddress | undefined;
 
   constructor(deps: OverlayDriverDeps) {
     this.#deps = deps;
+    this.#port = validateVxlanPort(deps.vxlanPort ?? DEFAULT_VXLAN_PORT);
   }
 
   capability(): Capability {
@@ -165,11 +169,11 @@ export class OverlayDriver implements NetworkDriver, RemotePeerResync {
       if (await findLink(ns, overlayNames.vxlan) === undefined) {
         // Created from the host's netns into the overlay's: the UDP socket stays on the underlay.
         await createVxlan(this.#deps.handles.host(), {
-          name: overlayNames.vxlan, netns: ns, vni: network.vni, port: VXLAN_PORT, learning: false, proxy: true,
+          name: overlayNames.vxlan, netns: ns, vni: network.vni, port: this.#port, learning: false, proxy: true,
           mtu: network.mtu, ...(this.#advertise === undefined ? {} : { local: this.#advertise }),
         });
         await setLink(ns, overlayNames.vxlan, { up: true, master: overlayNames.bridge }).catch((err: unknown) => {
-          throw (err as { code?: string }).code === "EADDRINUSE" ? portInUse(err) : err;
+          throw (err as { code?: string }).code === "EADDRINUSE" ? portInUse(this.#port, err) : err;
         });
       }
     } catch (err) {
