@@ -11,7 +11,7 @@ export {
   type CreateSandboxOptions, type SandboxConfigOptions, type RestoreReport, type FirewallCheckOptions,
   type NetworkRecord, type SandboxRecord, type IpamPoolConfig, type IpamPoolInfo, type RecordState, type SandboxEndpointRef, type PortBindingRecord,
   type EndpointInfo, type EndpointPortBinding, type EndpointStaticRoute, type EndpointExtraHost,
-  type EndpointDriverInfo, type PortMapEntry,
+  type EndpointDriverInfo, type PortMapEntry, type PortSelector, type PublishedPortBinding, type AddedPorts,
 } from "./controller/index.js";
 export {
   LibnetworkError, NetlinkError, isLibnetworkError, isErrorCode, ERROR_KINDS, ERROR_CODES, ERRNO_CODES,

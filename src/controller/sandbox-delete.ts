@@ -8,6 +8,7 @@ import type { SandboxRecord } from "./records.js";
 import { forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles } from "./sandbox-files.js";
 import { removeSandboxUts } from "./sandbox-uts.js";
+import { change } from "./state.js";
 import { bestEffort } from "./steps.js";
 
 export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {
@@ -46,5 +47,6 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
     ["remove files", () => removeSandboxFiles(ctx, current)],
   ]);
   ctx.fault("sandbox-delete:netns");
-  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
+  // Its added ports go with it, in the same transaction.
+  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }, ...ctx.state.addedPorts(sb.id).map((p) => change.port(sb.id, p.id, undefined))]);
 }

@@ -57,6 +57,11 @@ export interface PortBinding {
   readonly hostPort: number;
   /** Last host port of a range (= hostPort for a single port). */
   readonly hostPortEnd: number;
+  /**
+   * Last container port of a range mapped one to one onto hostPort..hostPortEnd (same length); absent:
+   * `port` alone, and a host range is a choice of one host port (Docker's `-p 8000-8010:80`).
+   */
+  readonly portEnd?: number;
 }
 
 /** The interface of an endpoint: what IPAM gave it; a driver may fill in what is missing (MAC). */
@@ -172,6 +177,31 @@ export interface ExternalConnectivity {
   revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
 }
 
+/** Where one binding is published on one address family: its host ports resolved (a chosen or dynamic one). */
+export interface PublishedPort {
+  readonly binding: PortBinding;
+  /** The family's unspecified address for every address of the host. */
+  readonly hostIp: IpAddress;
+  readonly hostPort: number;
+  readonly hostPortEnd: number;
+  readonly containerIp: IpAddress;
+}
+
+/**
+ * Drivers that change a gateway endpoint's published ports one change at a time, the others untouched
+ * (ports added to or removed from a running sandbox). Without it the controller revokes the endpoint's
+ * external connectivity and programs it again with the whole new list.
+ */
+export interface PortChanges {
+  /**
+   * Publishes more bindings on an endpoint whose external connectivity is programmed: all of them, or
+   * none. Answers where each binding is published (ones published already included), per address family.
+   */
+  publishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<readonly PublishedPort[]>;
+  /** Unpublishes bindings as they were given (to publishPorts or programExternalConnectivity); others are ignored. */
+  unpublishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<void>;
+}
+
 /** Operational data of an endpoint for `DriverInfo()` (port map, MAC …), keyed by Docker's labels. */
 export interface OperationalInfo {
   endpointOperInfo(networkId: string, endpointId: string): ReadonlyMap<string, unknown>;
@@ -222,6 +252,11 @@ export interface RestoreState {
 export function hasExternalConnectivity(d: NetworkDriver): d is NetworkDriver & ExternalConnectivity {
   const c = d as Partial<ExternalConnectivity>;
   return typeof c.programExternalConnectivity === "function" && typeof c.revokeExternalConnectivity === "function";
+}
+
+export function hasPortChanges(d: NetworkDriver): d is NetworkDriver & PortChanges {
+  const c = d as Partial<PortChanges>;
+  return typeof c.publishPorts === "function" && typeof c.unpublishPorts === "function";
 }
 
 export function hasOperationalInfo(d: NetworkDriver): d is NetworkDriver & OperationalInfo {

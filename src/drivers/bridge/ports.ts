@@ -79,15 +79,38 @@ export class PortAllocator {
     if (dynamic) this.#last.set(this.#lastKey(proto, hostIps), port);
   }
 
+  /**
+   * Holds every port of lo..hi on every one of `hostIps` (a range mapped one to one), or throws Docker's
+   * conflict error for the first one taken and holds nothing.
+   */
+  holdRange(proto: PortProto, hostIps: readonly IpAddress[], lo: number, hi: number): void {
+    for (const ip of hostIps) {
+      const text = formatIp(ip);
+      for (let port = lo; port <= hi; port++) {
+        if (this.#taken(proto, ip, text, port)) {
+          throw conflict("ERR_PORT_ALLOCATED", `Bind for ${text.includes(":") ? `[${text}]` : text}:${port} failed: port is already allocated`);
+        }
+      }
+    }
+    for (const ip of hostIps) {
+      const text = formatIp(ip);
+      for (let port = lo; port <= hi; port++) this.#hold(proto, ip, text, port);
+    }
+  }
+
   #lastKey(proto: PortProto, hostIps: readonly IpAddress[]): string {
     return `${proto}|${formatIp(hostIps[0] ?? unspecified(4))}`;
   }
 
-  release(proto: PortProto, hostIp: IpAddress, port: number): void {
-    if (!this.#held.delete(`${proto}|${formatIp(hostIp)}|${port}`)) return;
-    const key = `${proto}|${hostIp.family}|${port}`;
-    const n = (this.#perPort.get(key) ?? 1) - 1;
-    if (n === 0) this.#perPort.delete(key); else this.#perPort.set(key, n);
+  /** Gives back `port` (or every port up to `end`) on `hostIp`; ports not held are skipped. */
+  release(proto: PortProto, hostIp: IpAddress, port: number, end = port): void {
+    const text = formatIp(hostIp);
+    for (let p = port; p <= end; p++) {
+      if (!this.#held.delete(`${proto}|${text}|${p}`)) continue;
+      const key = `${proto}|${hostIp.family}|${p}`;
+      const n = (this.#perPort.get(key) ?? 1) - 1;
+      if (n === 0) this.#perPort.delete(key); else this.#perPort.set(key, n);
+    }
   }
 
   get size(): number {
