@@ -47,6 +47,7 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
     ["remove files", () => removeSandboxFiles(ctx, current)],
   ]);
   ctx.fault("sandbox-delete:netns");
-  // Its added ports go with it, in the same transaction.
-  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }, ...ctx.state.addedPorts(sb.id).map((p) => change.port(sb.id, p.id, undefined))]);
+  // Its added ports go with it, the sandbox record last: in one transaction unless there are more than
+  // one takes, and then a restart finishes what a crash left (the record says "deleting").
+  await ctx.state.applyInChunks([...ctx.state.addedPorts(sb.id).map((p) => change.port(sb.id, p.id, undefined)), change.sandbox(sb.id, undefined)]);
 }

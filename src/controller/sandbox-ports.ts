@@ -92,8 +92,10 @@ export async function addSandboxPorts(ctx: ControllerContext, sandboxId: string,
     const published = gw === undefined ? [] : await publishOn(ctx, sb, joined, gw, bindings);
     const records: AddedPortRecord[] = bindings.map((binding) => ({ id: newId(), sandboxId: sb.id, binding }));
     try {
-      await ctx.state.apply(records.map((r) => change.port(sb.id, r.id, r)));
+      await ctx.state.applyInChunks(records.map((r) => change.port(sb.id, r.id, r)));
     } catch (err) {
+      const written = records.filter((r) => ctx.state.addedPortByKey(sb.id, portBindingKey(r.binding))?.id === r.id);
+      await ctx.state.applyInChunks(written.map((r) => change.port(sb.id, r.id, undefined))).catch(() => undefined);
       const current = (): PortBindingRecord[] => [...sandboxPortBindings(withAddedPorts(ctx, sb), joined), ...bindings];
       if (gw !== undefined) await unpublishOn(gw, bindings, current).catch(() => undefined);
       throw err;
@@ -185,12 +187,21 @@ export async function removeSandboxPorts(ctx: ControllerContext, sandboxId: stri
     const ownKeys = new Set(own.map(portBindingKey));
     const rest = (sb.portBindings ?? []).filter((b) => !ownKeys.has(portBindingKey(b)));
     const drop: Change[] = [...added.map((p) => change.port(sb.id, p.id, undefined)), ...(own.length === 0 ? [] : [change.sandbox(sb.id, { ...sb, portBindings: rest })])];
-    await ctx.state.apply(drop);
+    const putBack = async (): Promise<void> => {
+      const back = ctx.state.sandbox(sb.id) ?? sb;
+      const gone = added.filter((p) => ctx.state.addedPortByKey(sb.id, portBindingKey(p.binding)) === undefined);
+      await ctx.state.applyInChunks([...gone.map((p) => change.port(sb.id, p.id, p)), ...(own.length === 0 ? [] : [change.sandbox(sb.id, { ...back, portBindings: sb.portBindings ?? [] })])]);
+    };
+    try {
+      await ctx.state.applyInChunks(drop);
+    } catch (err) {
+      await putBack().catch(() => undefined);
+      throw err;
+    }
     try {
       if (gw !== undefined) await unpublishOn(gw, gone, () => current);
     } catch (err) {
-      const back = ctx.state.sandbox(sb.id) ?? sb;
-      await ctx.state.apply([...added.map((p) => change.port(sb.id, p.id, p)), ...(own.length === 0 ? [] : [change.sandbox(sb.id, { ...back, portBindings: sb.portBindings ?? [] })])]);
+      await putBack();
       throw externalConnectivityError(gw?.endpoint ?? { name: sb.name, id: sb.id }, err);
     }
     return gone;

@@ -1,6 +1,6 @@
 // The controller's in-memory copy of its records, written through to the store with compare-and-swap.
 
-import type { KVStore, TxnOp } from "../store/index.js";
+import { MAX_TXN_OPS, type KVStore, type TxnOp } from "../store/index.js";
 import { portBindingKey, storeKeys, type AddedPortRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from "./records.js";
 
 interface Versioned<T> { record: T; revision: number }
@@ -134,6 +134,15 @@ export class ControllerState {
       if (c.record === undefined) map.delete(c.id);
       else map.set(c.id, { record: c.record, revision });
     }
+  }
+
+  /**
+   * Writes more changes than one store transaction takes, in transactions of at most MAX_TXN_OPS, in
+   * order: each is atomic, the whole is not. For changes that a restart finishes or that their caller
+   * undoes (the ports of a sandbox being deleted, many port records added or removed at once).
+   */
+  async applyInChunks(changes: readonly Change[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += MAX_TXN_OPS) await this.apply(changes.slice(i, i + MAX_TXN_OPS));
   }
 
   #key(c: Change): string {

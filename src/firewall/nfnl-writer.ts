@@ -3,7 +3,9 @@
 // Why not `nft -f`: the spawn costs ~4 ms, and for deletes nft's close() of its netlink socket waits for
 // nf_tables' deferred destroy work (5–15 ms). A socket that stays open pays neither.
 
+import { NFTA_GEN_ID, NFT_MSG_GETGEN, NFT_MSG_NEWGEN, nftMsgType } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkSocket } from "../netlink/socket.js";
+import { iterateAttrs } from "../netlink/tlv.js";
 import { forgetFlows } from "./conntrack.js";
 import type { PortMapping, PortProto } from "./contract.js";
 import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
@@ -59,6 +61,14 @@ export class NfnlElementWriter {
     if (requests.reduce((n, r) => n + r.payload.length, 0) > MAX_BATCH_BYTES) return false;
     await this.#socket.transaction(this.#frames.begin, requests, this.#frames.end, `nf_tables batch on table ${table.name}`);
     return true;
+  }
+
+  /** The ruleset generation of the netns (NFT_MSG_GETGEN): one round trip. */
+  async generation(): Promise<number | undefined> {
+    const replies = await this.#socket.request({ type: nftMsgType(NFT_MSG_GETGEN), payload: Buffer.alloc(4), describe: "NFT_MSG_GETGEN" });
+    const gen = replies.find((m) => m.type === nftMsgType(NFT_MSG_NEWGEN));
+    for (const a of gen === undefined ? [] : iterateAttrs(gen.payload.subarray(4))) if (a.type === NFTA_GEN_ID && a.data.length >= 4) return a.data.readUInt32BE(0);
+    return undefined;
   }
 
   /** Deletes the conntrack entries of the flows of `protos` the mappings NATed (see conntrack.ts). */

@@ -153,6 +153,24 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
     assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
   });
 
+  test("a check after nothing but our own commits does not list the table; anyone else's commit makes it list", async () => {
+    const lists = (): number => calls.filter((c) => c[0] === "nft" && c[1] === "-j").length;
+    await fw.check(); // verified at the current generation
+    const before = lists();
+    for (let p = 0; p < 20; p++) await fw.addPortMappings(NET.id, "ep6", [{ proto: "tcp", hostPort: 30000 + p, hostPortEnd: 30000 + p, containerIp: C4, containerPort: 80 }]);
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+    assert.equal(lists(), before, "twenty own commits, no listing");
+    nft("add", "table", "inet", "someone_else");
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+    assert.equal(lists(), before + 1, "a foreign commit: listed once");
+    nft("delete", "element", "inet", "dnet", "ports4", "{ tcp . 30005 }");
+    const report = await fw.check();
+    assert.deepEqual(report.problems, ["set ports4 of inet dnet lacks element tcp . 30005 : 10.203.0.2 . 80"], "someone's change to our table is still found");
+    nft("delete", "table", "inet", "someone_else");
+    await fw.removePortMappings(NET.id, "ep6");
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+  });
+
   test("close() releases the socket", async () => {
     assert.ok(socketFds() > socketsBefore, "the socket is open");
     await fw.close();

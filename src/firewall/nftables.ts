@@ -9,6 +9,7 @@ import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type Sys
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
 import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
+import { OwnGeneration } from "./own-generation.js";
 import { PortIndex, mappingKey } from "./port-index.js";
 import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
 import { sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
@@ -61,6 +62,7 @@ export class NftablesBackend implements FirewallBackend {
   readonly #options: NftablesBackendOptions;
   /** The nfnetlink writer: undefined until first use, null when that path is off or could not be opened. */
   #writer: NfnlElementWriter | null | undefined;
+  readonly #own = new OwnGeneration();
 
   constructor(options: NftablesBackendOptions = {}) {
     this.#table = dnetTable(options.table);
@@ -86,17 +88,26 @@ export class NftablesBackend implements FirewallBackend {
   async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
     const full = (): string => (this.#nets.size === 0 ? renderDeleteTable(this.#table)
       : renderReplaceTable(this.#table, desiredElements(this.snapshot())));
+    const before = await this.#generation();
     if (!this.#synced || prevEmpty || this.#nets.size === 0) {
-      try { await this.#nft(full()); } catch (err) { this.#synced = false; throw err; }
+      try { await this.#nft(full()); } catch (err) { this.#synced = false; this.#own.forget(); throw err; }
       this.#synced = true;
+      this.#own.committed(before, await this.#generation(), true);
       return;
     }
     try {
       if (!await this.#applyByNetlink(add, del)) await this.#nft(renderElementChanges(this.#table, add, del));
+      this.#own.committed(before, await this.#generation(), false);
     } catch (err) {
       // Most likely drift (an element or the table vanished): rewrite the whole table instead.
+      this.#own.forget();
       try { await this.#nft(full()); } catch { this.#synced = false; throw err; }
     }
+  }
+
+  /** The ruleset generation, when the nfnetlink socket is there to read it. */
+  async #generation(): Promise<number | undefined> {
+    return this.#nfnl()?.generation().catch(() => undefined);
   }
 
   /** The nfnetlink path, when on and the change only touches port maps; false: use `nft -f`. */
@@ -273,22 +284,30 @@ export class NftablesBackend implements FirewallBackend {
   async check(): Promise<DriftReport> {
     return this.#serial(async () => {
       const problems: string[] = [];
-      const id = `${this.#table.family} ${this.#table.name}`;
-      let listed: string | undefined;
-      try {
-        listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
-      } catch (err) {
-        if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+      const generation = await this.#generation();
+      // Nothing but our own commits since it was verified: the table cannot differ (own-generation.ts).
+      if (!(this.#synced && generation !== undefined && generation === this.#own.verified)) {
+        problems.push(...await this.#tableProblems());
+        if (problems.length > 0) this.#synced = false;
+        this.#own.checkedClean(problems.length === 0 ? generation : undefined);
       }
-      if (listed === undefined && this.#nets.size > 0) problems.push(`table ${id} is missing`);
-      if (listed !== undefined && this.#nets.size === 0) problems.push(`table ${id} exists but no network is programmed`);
-      if (listed !== undefined && this.#nets.size > 0) {
-        problems.push(...tableDrift(parseListedTable(listed), this.#table, desiredElements(this.snapshot())));
-      }
-      if (problems.length > 0) this.#synced = false;
       if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
       return { drifted: problems.length > 0, problems };
     });
+  }
+
+  /** Lists our table with `nft -j` and compares it with the desired state. */
+  async #tableProblems(): Promise<string[]> {
+    const id = `${this.#table.family} ${this.#table.name}`;
+    let listed: string | undefined;
+    try {
+      listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
+    } catch (err) {
+      if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+    }
+    if (listed === undefined) return this.#nets.size > 0 ? [`table ${id} is missing`] : [];
+    if (this.#nets.size === 0) return [`table ${id} exists but no network is programmed`];
+    return tableDrift(parseListedTable(listed), this.#table, desiredElements(this.snapshot()));
   }
 
   async restore(): Promise<void> {
