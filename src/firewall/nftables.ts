@@ -200,7 +200,7 @@ export class NftablesBackend implements FirewallBackend {
       const elements = networkElements(state.net);
       for (const list of state.endpoints.values()) {
         mappingElements(list.values(), elements);
-        this.#ports.remove(list.values());
+        this.#ports.release(list.values());
       }
       this.#nets.delete(networkId);
       const errors: unknown[] = [];
@@ -226,7 +226,7 @@ export class NftablesBackend implements FirewallBackend {
       for (const m of checked) if (!mine.has(mappingKey(m))) fresh.set(mappingKey(m), m);
       if (fresh.size === 0) return;
       const list = [...fresh.values()];
-      this.#ports.checkFree(list);
+      this.#ports.claim(`${state.net.id}/${endpointId}`, list);
       this.#remember(state, endpointId, mine, fresh);
       try {
         await this.#apply(mappingElements(list).build(), EMPTY, false);
@@ -237,16 +237,16 @@ export class NftablesBackend implements FirewallBackend {
     });
   }
 
+  /** The endpoint's mappings now include `fresh` (their host ports claimed in #ports by the caller). */
   #remember(state: MutableNetworkState, endpointId: string, mine: Map<string, PortMapping>, fresh: ReadonlyMap<string, PortMapping>): void {
     for (const [k, m] of fresh) mine.set(k, m);
     state.endpoints.set(endpointId, mine);
-    this.#ports.add(`${state.net.id}/${endpointId}`, fresh.values());
   }
 
   #forget(state: MutableNetworkState, endpointId: string, mine: Map<string, PortMapping>, gone: ReadonlyMap<string, PortMapping>): void {
     for (const k of gone.keys()) mine.delete(k);
     if (mine.size === 0) state.endpoints.delete(endpointId);
-    this.#ports.remove(gone.values());
+    this.#ports.release(gone.values());
   }
 
   /**
@@ -273,6 +273,7 @@ export class NftablesBackend implements FirewallBackend {
       try {
         await this.#apply(EMPTY, mappingElements(list).build(), false);
       } catch (err) {
+        this.#ports.claim(`${state.net.id}/${endpointId}`, list);
         this.#remember(state, endpointId, mine, gone);
         throw err;
       }
