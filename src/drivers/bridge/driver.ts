@@ -16,7 +16,7 @@ import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
 import {
-  bindingKey, portmapEntry, publishPorts, publishedPortsOf, unpublishPorts, type BridgeEndpointState, type Publisher,
+  bindingKey, portmapEntry, publishMore, publishedPortsOf, unpublishPorts, unpublishSome, type BridgeEndpointState, type Publisher,
 } from "./publish.js";
 
 /**
@@ -143,40 +143,16 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     await this.publishPorts(networkId, endpointId, req.portBindings);
   }
 
-  /**
-   * Publishes the bindings the endpoint does not publish yet, in one firewall change. Without a userland
-   * proxy, a sandbox reaching its own published port through the host's address needs its packets to go
-   * back out of the port they came in on: hairpin mode, set with the first published port (one kernel
-   * call fewer on the attach path). Both requests go out before either answer is awaited.
-   */
+  /** Publishes the bindings the endpoint does not publish yet, in one firewall change (publish.ts' publishMore). */
   async publishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<readonly PublishedPort[]> {
-    const net = this.#network(networkId);
     const ep = this.#endpoint(endpointId);
-    const fresh = bindings.filter((b) => !ep.published.has(bindingKey(b)));
-    if (fresh.length > 0) await this.#publishFresh(net, ep, fresh);
+    await publishMore(this.#publisher(), this.#network(networkId), ep, bindings);
     return bindings.flatMap((b) => publishedPortsOf(ep.published.get(bindingKey(b))));
-  }
-
-  async #publishFresh(net: BridgeNetworkState, ep: BridgeEndpointState, fresh: readonly PortBinding[]): Promise<void> {
-    const hairpin = ep.published.size === 0 && !net.config.internal && ep.hostIfname !== undefined
-      ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
-      : Promise.resolve();
-    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#publisher(), net, ep, fresh)]);
-    if (publishDone.status === "rejected") throw publishDone.reason;
-    if (hairpinDone.status === "rejected") {
-      await unpublishPorts(this.#publisher(), net.config.id, ep, [...publishDone.value.values()]).catch(() => {});
-      throw hairpinDone.reason;
-    }
-    for (const [k, pb] of publishDone.value) ep.published.set(k, pb);
   }
 
   async unpublishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
-    if (ep === undefined) return;
-    const keys = [...new Set(bindings.map(bindingKey))].filter((k) => ep.published.has(k));
-    if (keys.length === 0) return;
-    await unpublishPorts(this.#publisher(), networkId, ep, keys.map((k) => ep.published.get(k) as NonNullable<ReturnType<typeof ep.published.get>>));
-    for (const k of keys) ep.published.delete(k);
+    if (ep !== undefined) await unpublishSome(this.#publisher(), networkId, ep, bindings);
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
@@ -272,6 +248,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     return {
       fw: this.#deps.firewall, ports: this.#ports, reserve: (proto, ip, port) => reservePort(host, proto, ip, port),
       checkFree: (proto, ip, lo, hi) => checkPortsFree(host, proto, ip, lo, hi),
+      hairpin: (ep) => setHairpin(host, ep.hostIndex ?? ep.hostIfname ?? "", true),
     };
   }
 

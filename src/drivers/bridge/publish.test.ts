@@ -59,7 +59,7 @@ class FakeHost {
 }
 
 let host = new FakeHost();
-const publisher = (fw: FakeFirewall, ports: PortAllocator): Publisher => ({ fw, ports, reserve: host.reserve, checkFree: host.checkFree });
+const publisher = (fw: FakeFirewall, ports: PortAllocator): Publisher => ({ fw, ports, reserve: host.reserve, checkFree: host.checkFree, hairpin: async () => {} });
 const publishPorts = async (fw: FakeFirewall, ports: PortAllocator, net: BridgeNetworkState, ep: BridgeEndpointState): Promise<PortMapping[]> =>
   [...(await publish(publisher(fw, ports), net, ep, ep.portBindings)).values()].flatMap((pb) => pb.mappings);
 

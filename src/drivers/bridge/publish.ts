@@ -47,6 +47,8 @@ export interface Publisher {
   readonly reserve: (proto: ReservedProto, hostIp: IpAddress, port: number) => PortReservation;
   /** Refuses a range some socket in the host's netns holds a port of (osl's checkPortsFree); binds nothing. */
   readonly checkFree: (proto: ReservedProto, hostIp: IpAddress, lo: number, hi: number) => Promise<void>;
+  /** Turns hairpin mode on for the endpoint's bridge port (osl's setHairpin on its host end). */
+  readonly hairpin: (ep: BridgeEndpointState) => Promise<void>;
 }
 
 /** Ranges up to this many ports are held by a socket per port and address; longer ones are checked (file comment). */
@@ -190,6 +192,37 @@ function releaseAll(p: Publisher, published: Iterable<PublishedBinding>): void {
     for (const r of pb.reservations) r.release();
     for (const m of pb.mappings) p.ports.release(m.proto, m.hostIp ?? unspecified(m.containerIp.family), m.hostPort, m.hostPortEnd);
   }
+}
+
+/**
+ * Publishes the bindings the endpoint does not publish yet and records them on it. Without a userland
+ * proxy, a sandbox reaching its own published port through the host's address needs its packets to go
+ * back out of the port they came in on: hairpin mode, set with the endpoint's first published port
+ * rather than on every join (one kernel call fewer on the attach path). Both requests go out before
+ * either answer is awaited; on a failure of either, nothing stays.
+ */
+export async function publishMore(p: Publisher, net: BridgeNetworkState, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<void> {
+  const fresh = bindings.filter((b) => !ep.published.has(bindingKey(b)));
+  if (fresh.length === 0) return;
+  const hairpin = ep.published.size === 0 && !net.config.internal && ep.hostIfname !== undefined ? p.hairpin(ep) : Promise.resolve();
+  const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(p, net, ep, fresh)]);
+  if (publishDone.status === "rejected") throw publishDone.reason;
+  if (hairpinDone.status === "rejected") {
+    await unpublishPorts(p, net.config.id, ep, [...publishDone.value.values()]).catch(() => {});
+    throw hairpinDone.reason;
+  }
+  for (const [k, pb] of publishDone.value) ep.published.set(k, pb);
+}
+
+/** Unpublishes the endpoint's published bindings among `bindings` (as given) and forgets them; others are ignored. */
+export async function unpublishSome(p: Publisher, networkId: string, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<void> {
+  const gone = [...new Set(bindings.map(bindingKey))].flatMap((k) => {
+    const pb = ep.published.get(k);
+    return pb === undefined ? [] : [[k, pb] as const];
+  });
+  if (gone.length === 0) return;
+  await unpublishPorts(p, networkId, ep, gone.map(([, pb]) => pb));
+  for (const [k] of gone) ep.published.delete(k);
 }
 
 /** Unpublishes `which` of the endpoint's published bindings (all of them when absent) in one firewall change. */
