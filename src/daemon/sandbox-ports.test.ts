@@ -102,6 +102,14 @@ describe("ports changed on a running sandbox (root)", { ...rootOnly, timeout: 24
     assert.deepEqual(ports["10005/tcp"], [{ HostIp: "0.0.0.0", HostPort: "10005" }]);
     assert.equal(await ok("port", "rm", "web", "10000-10999:10000-10999"), "10000-10999:10000-10999/tcp\n");
     assert.equal(fromOutside(10005), "FAIL");
+    // On one host address (its own interval map), and shifted (host ports other than the container's: an element per port).
+    assert.equal(await ok("port", "add", "web", `${HOST}:10000-10099:10000-10099`), `10000-10099/tcp -> ${HOST}:10000-10099\n`);
+    assert.equal(await ok("port", "add", "web", "19000-19099:10000-10099"), "10000-10099/tcp -> 0.0.0.0:19000-19099\n");
+    assert.match(d.inHost("nft", ["list", "map", "inet", "dnet", "hostranges4"]), new RegExp(`${HOST.replace(/\./g, "\\.")} \\. tcp \\. 10000-10099 : 10\\.97\\.21\\.2`));
+    assert.match(fromOutside(10005), /^web 10\.97\.21\.2 /);
+    assert.match(fromOutside(19005), /^web 10\.97\.21\.2 /, "19005 reaches 10005");
+    assert.equal(await ok("port", "rm", "web", "10000-10099"), `${HOST}:10000-10099:10000-10099/tcp\n19000-19099:10000-10099/tcp\n`);
+    assert.equal(fromOutside(19005), "FAIL");
     // A host program on a port of a long range refuses the whole range, as a bind would.
     await programs.echo(hostNs, "hostprog", ["tcp:11050"]);
     const refused = await dnet("port", "add", "web", "11000-11099:11000-11099");
