@@ -89,8 +89,8 @@ const TO_HOSTPORTS: readonly NftRule[] = [rule({ kind: "jump", chain: "hostports
  * Host-port DNAT, a specific host address before "every address". A failed map lookup ends the rule.
  * Ranges whose host ports are the container ports are one interval element each, DNATed to the address
  * alone (the port stays). nft cannot express a shifted range in one element: `dnat to ip . port-range`
- * picks a port from the range instead of adding an offset (iptables' `--to-destination ip:a-b/base`
- * has no nft form, and nft_nat takes no base register), so those get one exact element per port.
+ * picks a port from the range instead of adding an offset (the kernel's port-offset NAT, iptables'
+ * `--to-destination ip:a-b/base`, has no syntax in nft 1.0.6), so those get one exact element per port.
  */
 const HOSTPORTS: readonly NftRule[] = [
   rule({ kind: "dnat", family: "ip", keys: ["ip daddr", "meta l4proto", "th dport"], map: S.hostports4 }),
