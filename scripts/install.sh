@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the headless browser of the --ui page's test (about 113 MB to download, 414 MB installed).
-PACKAGES=(iproute2 nftables iptables iputils-ping dnsutils curl python3 make g++ strace dnsperf docker.io containerd busybox-static zsh chromium)
+PACKAGES=(iproute2 nftables iptables iputils-ping dnsutils curl python3 make g++ strace dnsperf docker.io containerd busybox-static zsh chromium dnsmasq-base etcd-server etcd-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

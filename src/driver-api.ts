@@ -4,7 +4,7 @@
 export type {
   NetworkDriver, Capability, DataScope, IpamData, CreateNetworkRequest, PortProtocol, PortBinding, EndpointInterface,
   CreateEndpointRequest, CreateEndpointResult, JoinRequest, JoinedInterface, StaticRouteType, StaticRoute, ExtraHost,
-  JoinInfo, ExternalConnectivity, ExternalConnectivityRequest, OperationalInfo, DiscoveryType, NodeDiscovery, Discovery, Restorable,
+  JoinInfo, JoinDns, DhcpNetwork, ExternalConnectivity, ExternalConnectivityRequest, OperationalInfo, DiscoveryType, NodeDiscovery, Discovery, Restorable,
   RestoreEndpoint, RestoreState, Configurable, PortChanges, PublishedPort,
 } from "./driver-api/index.js";
 export { hasDiscovery, hasExternalConnectivity, hasOperationalInfo, hasPortChanges, isRestorable, isConfigurable } from "./driver-api/index.js";

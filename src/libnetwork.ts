@@ -5,7 +5,10 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
-import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
+import { builtinDrivers, builtinIpams, sharedPorts } from "./drivers/builtin.js";
+import { IpamDriverNames, type Ipam } from "./ipam-api/index.js";
+import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
+import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
@@ -51,10 +54,19 @@ export interface ControllerOptions {
   readonly utsNamespaces?: boolean;
   /**
    * Docker's default network: a predefined bridge network named `bridge` on this bridge device (the
-   * daemon gives `dnet0`), with a free default pool. Absent: none, and one left by an earlier start is
-   * removed when nothing is connected to it (Docker's `--bridge none`).
+   * daemon gives `dnet0`), with a free default pool. `"none"`: no such network, and one left by an earlier
+   * start is removed when nothing is connected to it (Docker's `--bridge none`). Absent: whatever the
+   * store has is left as it is.
    */
   readonly defaultBridge?: string;
+  /** Docker plugins: where driver and IPAM names that are not built in are looked for, and the plugin this process serves. */
+  readonly plugins?: PluginOptions;
+}
+
+/** `dir` replaces Docker's plugin directories for both sides (`--plugins-dir`). */
+export interface PluginOptions extends PluginClientOptions {
+  /** Serve dnet's drivers and default IPAM to dockerd as the plugin NAME (`--plugin-name`): `<dir>/NAME.sock`. */
+  readonly serve?: string;
 }
 
 /** What a driver gets from the composition root. */
@@ -88,23 +100,68 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
-  const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
-  const drivers = builtinDrivers({ handles, firewall }, driverOptions);
+  const ports = sharedPorts();
+  const ipams = builtinIpams(driverOptions);
+  const plugins = new PluginLoader(options.plugins);
+  let services: Services;
+  try {
+    services = await startServices(native, options, { handles, firewall, ports, store, ipam: ipams.get(IpamDriverNames.default) });
+  } catch (err) {
+    plugins.close();
+    await firewall.close();
+    if (options.store === undefined) await store.close();
+    handles.closeAll();
+    throw err;
+  }
+  // Overlay networks' namespaces: beside the sandboxes' directory, never in it (nothing there may claim them).
+  const overlayNetns = new NetnsDirectory(native, `${netnsDir}-overlay`);
+  const drivers = builtinDrivers({ handles, firewall, ports, overlayNetns }, { ...driverOptions, loader: plugins.driver });
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
     ...(options.utsNamespaces === true ? { uts: new UtsDirectory(native, utsDirOf(netnsDir)) } : {}),
     ...(options.defaultBridge === undefined ? {} : { defaultBridge: options.defaultBridge }),
-    drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
-    ...(dns === undefined ? {} : { dns: dns.embedded }),
+    drivers: drivers.registry, ipams, ipamLoader: plugins.ipam, firewall,
+    ...(services.dns === undefined ? {} : { dns: services.dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
+    startErrors: services.startErrors,
     onClose: async () => {
-      await dns?.close();
+      await services.close();
+      plugins.close();
       await drivers.close().catch(() => {});
       await firewall.close();
       if (options.store === undefined) await store.close();
     },
   });
+}
+
+interface Services {
+  readonly dns: RunningDns | undefined;
+  /** What the served plugin could not put back at start. */
+  readonly startErrors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * The served plugin, first: its pools go back into the shared IPAM before the controller can hand out
+ * new ones (and its socket is up when the controller's restore looks for plugins); then the DNS server.
+ */
+async function startServices(native: NativeAddon, options: ControllerOptions, deps: Omit<ServeDeps, "ipam"> & { ipam: Ipam | undefined }): Promise<Services> {
+  let served: ServedPlugin | undefined;
+  try {
+    const serve = options.plugins?.serve;
+    if (serve !== undefined && deps.ipam !== undefined) {
+      served = await servePlugin({ ...deps, ipam: deps.ipam }, { name: serve, ...(options.plugins?.dir === undefined ? {} : { dir: options.plugins.dir }) });
+    }
+    const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
+    return {
+      dns, startErrors: (served?.restoreErrors ?? []).map((e) => new Error(`plugin ${serve ?? ""}: restore: ${String(e)}`, { cause: e })),
+      close: async () => { await served?.close().catch(() => {}); await dns?.close(); },
+    };
+  } catch (err) {
+    await served?.close().catch(() => {});
+    throw err;
+  }
 }
 
 function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {

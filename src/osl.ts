@@ -7,7 +7,7 @@ export {
   createVeth, createBridge, createVxlan, createMacvlan, createIpvlan, getLink, findLink, linkIndex, listLinks, setLink,
   setHairpin, deleteLink, deleteLinksByGroup, checkGroup,
   type LinkRef, type Link, type LinkChanges, type CommonLinkSpec, type VethSpec, type VethIndexes, type BridgeSpec,
-  type VxlanSpec, type MacvlanSpec, type MacvlanMode, type IpvlanSpec, type IpvlanMode,
+  type VxlanSpec, type MacvlanSpec, type MacvlanMode, type IpvlanSpec, type IpvlanMode, type IpvlanFlag,
 } from "./osl/index.js";
 export { addAddress, deleteAddress, listAddresses, type AddressSpec, type Address } from "./osl/index.js";
 export {

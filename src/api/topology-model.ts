@@ -39,11 +39,13 @@ export interface Topology {
 }
 
 const PREDEFINED = new Set(["host", "none"]);
+/** Docker's default `bridge` network says so in its options. */
+const DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
 
 function network(n: DockerNetwork): TopoNetwork {
   const bridge = n.Driver === "bridge" ? n.Options["com.docker.network.bridge.name"] ?? `br-${n.Id.slice(0, 12)}` : undefined;
   return {
-    id: n.Id, name: n.Name, driver: n.Driver, bridge, internal: n.Internal, predefined: PREDEFINED.has(n.Name) && n.Driver !== "bridge",
+    id: n.Id, name: n.Name, driver: n.Driver, bridge, internal: n.Internal, predefined: (PREDEFINED.has(n.Name) && n.Driver !== "bridge") || n.Options[DEFAULT_BRIDGE_OPTION] === "true",
     pools: (n.IPAM.Config ?? []).filter((c) => c.Subnet !== undefined).map((c) => `${c.Subnet}${c.Gateway === undefined ? "" : ` gw ${c.Gateway}`}`),
   };
 }

@@ -41,7 +41,7 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
   "network prune": { examples: ["dnet network prune", "dnet network prune -f"] },
   "network rm": { examples: ["dnet network rm frontend backend"] },
   "port": {
-    details: ["Prints what docker port prints, from the sandbox's Ports (dnet sandbox inspect): a line per container port and host address, PORT/PROTO -> HOSTIP:HOSTPORT; with PORT, only where that port is published. A range shows a line per port."],
+    details: ["Prints what docker port prints, from the sandbox's Ports (dnet sandbox inspect): a line per container port and host address, PORT/PROTO -> HOSTIP:HOSTPORT, where it is published now (the host port actually chosen from a range or for a dynamic port); with PORT, only where that port is published. A range shows a line per port. Ports asked for but not published (no gateway endpoint can serve them) are left out."],
     examples: ["dnet port web", "dnet port web 80/tcp"],
   },
   "port add": {

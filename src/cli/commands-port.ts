@@ -8,7 +8,7 @@ const SPEC = operand("[HOSTIP:][HOSTPORT[-END]:]PORT[-END][/PROTO]");
 
 export const PORT_COMMANDS: readonly CommandDef[] = [
   {
-    path: ["port"], summary: "List a sandbox's published ports, or where one port is published",
+    path: ["port"], summary: "List where a sandbox's ports are published on the host (like docker port)",
     flags: [],
     operands: [SANDBOX, operand("PORT[/PROTO]", { optional: true })],
     load: async () => (await import("./port.js")).port,

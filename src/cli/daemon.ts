@@ -17,6 +17,17 @@ function parsePool(spec: string): { base: string; size: number } {
   return { base: kv["base"], size };
 }
 
+/** `kv.cacertfile=/a,kv.certfile=/b` (also repeated flags) → pairs; the daemon checks the keys. */
+function parseStoreOpts(specs: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of specs.flatMap((s) => s.split(","))) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new UsageError(`invalid --cluster-store-opt ${JSON.stringify(part)}: use KEY=VALUE`);
+    out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
 export const daemon: Command = async (p) => {
   const firewall = str(p, "firewall") ?? "nftables";
   if (firewall !== "nftables" && firewall !== "iptables" && firewall !== "none") throw new UsageError(`invalid --firewall ${JSON.stringify(firewall)}`);
@@ -29,6 +40,7 @@ export const daemon: Command = async (p) => {
     return v === undefined ? {} : ({ [key]: v } as Record<K, string>);
   };
   const pools = strs(p, "default-address-pool").map(parsePool);
+  const storeOpts = parseStoreOpts(strs(p, "cluster-store-opt"));
   const num = (flagName: string, min: number): number | undefined => {
     const v = str(p, flagName);
     if (v === undefined) return undefined;
@@ -44,8 +56,9 @@ export const daemon: Command = async (p) => {
   const handle = await runDaemon({
     ...opt("socket", "socket"), ...opt("tcp", "tcp"), ...opt("dataDir", "data-dir"), ...opt("netnsDir", "netns-dir"),
     ...opt("etcNetnsDir", "etc-netns-dir"), ...opt("clusterStore", "cluster-store"), ...opt("advertiseAddr", "advertise-addr"),
-    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
+    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, ...opt("pluginsDir", "plugins-dir"), pluginTcpAllow: strs(p, "plugin-tcp-allow"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
     ...(pools.length === 0 ? {} : { defaultAddressPools: pools }),
+    ...(storeOpts.size === 0 ? {} : { clusterStoreOptions: storeOpts }),
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),
     ...(maxConnections === undefined ? {} : { maxConnections: Math.floor(maxConnections) }),

@@ -3,13 +3,13 @@
 
 import type { PortBindingDto } from "../api/dto.js";
 import type { Command } from "./common.js";
-import { joinHostPort } from "./port.js";
+import { hostAddress } from "./port.js";
 import { parsePublish } from "./publish.js";
 
 /** `80/tcp -> 0.0.0.0:8080`; a range in one line: `9000-9099/tcp -> 0.0.0.0:9000-9099`. */
 export function publishedLine(b: PortBindingDto): string {
   const range = (lo: number, hi: number | undefined): string => (hi === undefined || hi === lo ? `${lo}` : `${lo}-${hi}`);
-  return `${range(b.Port, b.PortEnd)}/${b.Proto} -> ${joinHostPort(b.HostIP ?? "", range(b.HostPort ?? 0, b.HostPortEnd))}`;
+  return `${range(b.Port, b.PortEnd)}/${b.Proto} -> ${hostAddress(b.HostIP ?? "", range(b.HostPort ?? 0, b.HostPortEnd))}`;
 }
 
 export const portAdd: Command = async (p, ctx) => {

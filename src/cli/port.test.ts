@@ -36,8 +36,8 @@ describe("dnet port output", () => {
   });
 
   it("a port asked for but not published, or not asked for: Docker's error", () => {
-    assert.throws(() => portLines(ports, "53/udp", "web"), { kind: "not-found", message: "No public port '53/udp' published for web" });
-    assert.throws(() => portLines(ports, "81", "web"), { message: "No public port '81/tcp' published for web" });
+    assert.throws(() => portLines(ports, "53/udp", "web"), { kind: "not-found", code: "ERR_PORT_NOT_PUBLISHED", message: "no public port '53/udp' published for web" });
+    assert.throws(() => portLines(ports, "81", "web"), { message: "no public port '81/tcp' published for web" });
     assert.throws(() => portLines(ports, "x", "web"), /invalid port "x"/);
   });
 

@@ -1,30 +1,40 @@
-// `dnet port SANDBOX [PORT[/PROTO]]`: where a sandbox's ports are published, as `docker port` prints it from
-// the sandbox's `Ports`: `80/tcp -> 0.0.0.0:8080` lines in natural order, or the host sides of one port.
+// `dnet port SANDBOX [PORT[/PROTO]]`: where a sandbox's ports are published now, as `docker port` prints
+// it (`80/tcp -> 0.0.0.0:8080`; with a port, just its host addresses). Ports asked for but not published
+// (no gateway endpoint that can serve them) are left out, as docker does. `dnet port add|rm` change them.
 
 import type { DockerPortMap } from "../api/dto.js";
 import { notFound } from "../errors/index.js";
-import { UsageError, naturalCompare, type Command } from "./common.js";
+import { UsageError, type Command } from "./common.js";
 
-/** `0.0.0.0:8080`, `[::]:8080`: Go's net.JoinHostPort, as the docker CLI prints. */
-export function joinHostPort(ip: string, port: string | number): string {
+/** "80" → "80/tcp"; "53/udp" stays. */
+function portKey(spec: string): string {
+  const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(spec);
+  if (m === null || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new UsageError(`invalid port ${JSON.stringify(spec)}: use PORT[/tcp|udp|sctp]`);
+  return `${m[1]}/${m[2] ?? "tcp"}`;
+}
+
+/** `0.0.0.0:8080`, `[::]:8080`, `0.0.0.0:9000-9099`. */
+export function hostAddress(ip: string, port: string): string {
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-/** The lines `docker port` prints for `ports`: every published port, or only `which` (`80`, `80/tcp`). */
-export function portLines(ports: DockerPortMap, which: string | undefined, sandbox: string): string[] {
-  if (which !== undefined) {
-    const [port = "", proto = "tcp"] = which.split("/");
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError(`invalid port ${JSON.stringify(which)}: use PORT[/PROTO]`);
-    const hosts = ports[`${Number(port)}/${proto}`];
-    if (hosts === undefined || hosts === null) throw notFound("ERR_PORT_BINDING_NOT_FOUND", `No public port '${port}/${proto}' published for ${sandbox}`);
-    return hosts.map((h) => joinHostPort(h.HostIp, h.HostPort)).sort(naturalCompare);
+/** The lines `docker port` prints for `ports`: every published port, or only where `spec` (`80`, `80/tcp`) is. */
+export function portLines(ports: DockerPortMap, spec: string | undefined, ref: string): string[] {
+  const wanted = spec === undefined ? undefined : portKey(spec);
+  const keys = Object.keys(ports).sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10) || a.localeCompare(b));
+  const lines: string[] = [];
+  for (const key of keys) {
+    if (wanted !== undefined && key !== wanted) continue;
+    for (const h of ports[key] ?? []) lines.push(wanted === undefined ? `${key} -> ${hostAddress(h.HostIp, h.HostPort)}` : hostAddress(h.HostIp, h.HostPort));
   }
-  return Object.entries(ports).flatMap(([from, hosts]) => (hosts ?? []).map((h) => `${from} -> ${joinHostPort(h.HostIp, h.HostPort)}`)).sort(naturalCompare);
+  if (wanted !== undefined && lines.length === 0) throw notFound("ERR_PORT_NOT_PUBLISHED", `no public port '${wanted}' published for ${ref}`);
+  return lines;
 }
 
 export const port: Command = async (p, ctx) => {
-  const [ref = "", which] = p.positionals;
+  const [ref, spec] = p.positionals as [string, string | undefined];
   const sb = await ctx.client().inspectSandbox(ref);
-  for (const line of portLines(sb.Ports, which, sb.Name)) ctx.out(line);
+  const lines = portLines(sb.Ports, spec, ref);
+  if (lines.length > 0) ctx.out(lines.join("\n"));
   return 0;
 };

@@ -1,7 +1,7 @@
 // The Controller: owns the records, the drivers and IPAMs, the netns handles, and every CNM object.
 
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
-import type { Ipam } from "../ipam-api/index.js";
+import { IpamRegistry, type Ipam, type IpamLoader } from "../ipam-api/index.js";
 import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
 import { nftGeneration, type HandleCache, type NetnsDirectory, type UtsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
@@ -11,6 +11,9 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
+import { attachCluster, type AttachedCluster } from "./cluster-attach.js";
+import type { ClusterStore } from "./cluster-agent.js";
+import type { ClusterLog } from "./cluster-sync.js";
 import { KeyedMutex } from "./locks.js";
 import { reconcileDefaultBridge } from "./default-bridge.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
@@ -38,6 +41,8 @@ export interface ControllerDeps {
   readonly uts?: UtsDirectory;
   readonly drivers: DriverRegistry;
   readonly ipams: ReadonlyMap<string, Ipam>;
+  /** Finds IPAMs that are not built in (Docker plugins). */
+  readonly ipamLoader?: IpamLoader;
   readonly etcNetnsDir: string;
   readonly hostResolvConf: string;
   readonly fault?: FaultHook;
@@ -45,8 +50,10 @@ export interface ControllerDeps {
   readonly firewall?: FirewallBackend;
   /** The embedded resolver, kept in step with the records. */
   readonly dns?: EmbeddedDns;
-  /** The device of Docker's default `bridge` network; absent: no default network. */
+  /** The device of Docker's default `bridge` network; "none": no default network; absent: left as it is. */
   readonly defaultBridge?: string;
+  /** Problems the composition root met while starting (a served plugin's restore), added to the restore report. */
+  readonly startErrors?: readonly unknown[];
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
 }
@@ -63,15 +70,17 @@ export class NetworkController {
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
   #closed = false;
+  #cluster: AttachedCluster | undefined;
   readonly #gate = new GenerationGate();
 
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
     this.#ctx = {
-      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
+      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers,
+      ipams: new IpamRegistry(deps.ipams, deps.ipamLoader),
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(),
+      dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined },
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
       ...(deps.uts === undefined ? {} : { uts: deps.uts }),
     };
@@ -85,7 +94,9 @@ export class NetworkController {
     const c = new NetworkController(deps);
     try {
       await c.#ctx.state.load();
-      c.#restoreReport = await restore(c.#ctx);
+      const report = await restore(c.#ctx);
+      report.errors.push(...deps.startErrors ?? []);
+      c.#restoreReport = report;
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }
@@ -156,9 +167,19 @@ export class NetworkController {
     return report;
   }
 
+  /**
+   * Joins the cluster whose store is given (the daemon's --cluster-store): global-scope networks are
+   * shared with every host from then on. The caller keeps the store and closes it after the controller.
+   */
+  async attachCluster(store: ClusterStore, advertiseAddress: string, log: ClusterLog = () => {}): Promise<void> {
+    this.#open();
+    this.#cluster = await attachCluster(this.#ctx, store, advertiseAddress, log);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#cluster?.close().catch(() => undefined);
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.
     try {

@@ -27,13 +27,19 @@ export function defaultBridgeOptions(device: string): CreateNetworkOptions {
   };
 }
 
+/** `defaultBridge` that asks for no default network (the daemon's `--bridge none`). */
+export const NO_DEFAULT_BRIDGE = "none";
+
 /**
- * Makes the predefined network match `device`: created when missing; one on another device, or one not
- * wanted any more (undefined), is removed first when nothing is connected to it (Docker re-creates its
+ * Makes the predefined network match `wanted`: created when missing; one on another device, or one not
+ * wanted any more ("none"), is removed first when nothing is connected to it; undefined (a library user
+ * who did not ask, or `dnet system cleanup` looking around) leaves whatever there is alone (Docker re-creates its
  * default network at every start). In use, it stays as it is. A user network already named `bridge`
  * (made by an older version) keeps the name: no default network then. Returns what it did, for the report.
  */
-export async function reconcileDefaultBridge(ctx: ControllerContext, device: string | undefined): Promise<string | undefined> {
+export async function reconcileDefaultBridge(ctx: ControllerContext, wanted: string | undefined): Promise<string | undefined> {
+  if (wanted === undefined) return undefined;
+  const device = wanted === NO_DEFAULT_BRIDGE ? undefined : wanted;
   const existing = [...ctx.state.networks.values()].map((n) => n.record).find((n) => n.name === DEFAULT_BRIDGE_NETWORK && n.state === "ready");
   if (existing !== undefined && existing.options[BRIDGE_NAME_OPTION] === device) return undefined;
   if (existing !== undefined) {

@@ -5,6 +5,7 @@ import type { Upstream } from "../dns/index.js";
 import { capabilityOf, type ControllerContext } from "./context.js";
 import { orderEndpoints } from "./gateway.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
+import { sandboxDns } from "./sandbox-dns.js";
 
 /** Networks whose endpoints get names: those whose driver gives them an interface (and so addresses). */
 function withDns(ctx: ControllerContext, n: NetworkRecord | undefined): n is NetworkRecord {
@@ -40,7 +41,10 @@ export function forgetNetwork(ctx: ControllerContext, networkId: string): void {
 /** The endpoint's names: its own, its aliases, and while joined its sandbox's name and short IDs (as dockerd adds). */
 export function syncEndpoint(ctx: ControllerContext, e: EndpointRecord): void {
   if (ctx.dns === undefined || e.state !== "ready" || !resolves(ctx, e)) return;
-  if (e.address === undefined && e.addressIPv6 === undefined) return;
+  if (e.address === undefined && e.addressIPv6 === undefined) {
+    ctx.dns.records.removeEndpoint(e.networkId, e.id); // its addresses left with its lease (DHCP): so do its names
+    return;
+  }
   const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
   const joinNames = sb === undefined ? [] : [sb.name, sb.containerId.slice(0, 12), sb.id.slice(0, 12)];
   const aliases = [...new Set([...e.aliases, ...joinNames])].filter((a) => a !== e.name && dnsName(a) !== undefined);
@@ -70,7 +74,8 @@ export async function syncSandbox(ctx: ControllerContext, sb: SandboxRecord, joi
   }
   const cands = joined.filter((e) => resolves(ctx, e)).map((endpoint) => ({ endpoint, network: ctx.state.network(endpoint.networkId) }))
     .filter((c): c is { endpoint: EndpointRecord; network: NetworkRecord } => c.network !== undefined);
-  const upstreams: Upstream[] = sb.dns.map((address) => ({ address, hostLoopback: false }));
+  // The sandbox's --dns, else the servers its joins learnt (DHCP): forwarded to from the host's netns.
+  const upstreams: Upstream[] = sandboxDns(sb, joined).dns.map((address) => ({ address, hostLoopback: false }));
   // Links given at connect are sandbox-local aliases on user networks (Docker's CreateOptionAlias).
   const linkAliases = Object.fromEntries(cands.flatMap((c) => c.endpoint.links ?? []).map((l) => [l.alias, l.name]));
   dns.records.setSandbox(sb.id, {

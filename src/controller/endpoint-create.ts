@@ -2,12 +2,13 @@
 
 import type { CreateEndpointRequest, NetworkDriver } from "../driver-api/index.js";
 import { IpamLabels, type Ipam } from "../ipam-api/index.js";
-import { parseIp, parsePrefix } from "../types/index.js";
+import { parseIp, parsePrefix, randomHex } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
 import { allocateEndpointAddress } from "./endpoint-ipam.js";
 import { driverPortBinding } from "./gateway.js";
+import { allocateGlobalAddress, publishGlobalEndpoint } from "./cluster-hooks.js";
 import {
   parseAliases, parseEndpointMac, parseLinkLocalIps, parseLinks, parsePortBindings, type CreateEndpointOptions,
 } from "./endpoint-options.js";
@@ -42,20 +43,23 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
     const network = ctx.state.network(networkId);
     if (network === undefined || network.state !== "ready") throw errNetworkNotFound(networkId);
     if (ctx.state.endpointsOf(networkId).some((e) => e.name === o.name)) throw errEndpointExists(o.name, network.name);
+    const driver = await driverOf(ctx, network.driver);
+    const ipam = await ipamOf(ctx, network.ipam.driver);
+    const capabilities = await ipam.capabilities();
+    // An IPAM that needs the MAC (a plugin) gets one made up here when none was given, as Docker does.
+    const mac = macAddress ?? (capabilities.requiresMacAddress ? `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}` : undefined);
     const record: EndpointRecord = {
       id: newId(), name: o.name, networkId, created: new Date().toISOString(), portBindings, aliases, options,
       anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",
-      ...(macAddress === undefined ? {} : { macAddress }),
+      ...(mac === undefined ? {} : { macAddress: mac }),
       ...(o.disableResolution === true ? { disableResolution: true as const } : {}),
       ...(links.length === 0 ? {} : { links }), ...(linkLocalIps.length === 0 ? {} : { linkLocalIps }),
     };
-    const driver = await driverOf(ctx, network.driver);
-    const ipam = ipamOf(ctx, network.ipam.driver);
     // The "creating" record is what a restart undoes a half-made endpoint from. An IPAM that the restart
     // rebuilds from the recorded endpoints needs none: an address taken by a crashed creation is free
     // again. A driver keeps no kernel object for an endpoint before its join, and drops what it knows of
     // unrecorded endpoints when it is restored (the contract's createEndpoint).
-    const recordFirst = !(await ipam.capabilities()).requiresRequestReplay;
+    const recordFirst = !capabilities.requiresRequestReplay;
     if (recordFirst) await ctx.state.putEndpoint(record);
     return allocateAndCreate(ctx, network, { driver, ipam, record, recordFirst }, ip4, ip6);
   });
@@ -80,9 +84,9 @@ async function allocateAndCreate(
   try {
     ctx.fault("endpoint-create:intent");
     const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
-    const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
+    const v4 = await allocateGlobalAddress(ctx, record.id, ipam, network, 4, ip4, ipamOptions, rollback);
     // A requested IPv6 address on a network without IPv6 is refused there (no IPv6 pool), not silently dropped.
-    const v6 = network.ipv6 || ip6 !== undefined ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
+    const v6 = network.ipv6 || ip6 !== undefined ? await allocateGlobalAddress(ctx, record.id, ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
     ctx.fault("endpoint-create:ipam");
     let allocated: EndpointRecord = {
       ...record,
@@ -96,6 +100,7 @@ async function allocateAndCreate(
     }
     ctx.fault("endpoint-create:driver");
     const ready: EndpointRecord = { ...allocated, state: "ready" };
+    await publishGlobalEndpoint(ctx, network, ready, rollback);
     await ctx.state.putEndpoint(ready);
     syncEndpoint(ctx, ready);
     return ready;

@@ -58,6 +58,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const driver = await driverOf(ctx, join.network.driver);
       const info = await driver.join({
         networkId: join.network.id, endpointId, sandboxKey: join.sb.key, ifname: join.ifname, options: new Map(Object.entries(join.ep.options)),
+        ...(join.sb.hostname === "" ? {} : { hostname: join.sb.hostname }),
       });
       rollback.push("driver leave", () => undoDriverJoin(ctx, join, () => driver.leave(join.network.id, endpointId)));
       ctx.fault("endpoint-join:driver");
@@ -134,14 +135,16 @@ async function clearIntent(ctx: ControllerContext, join: Join): Promise<void> {
 /** The driver's leave, and the interface taken out of the sandbox's view if the driver left it there. */
 async function undoDriverJoin(ctx: ControllerContext, join: Join, leave: () => Promise<void>): Promise<void> {
   await leave();
-  if (join.ifname !== "") await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
+  const retired = capabilityOf(ctx, join.network.driver).retiresInterface === true;
+  if (join.ifname !== "" && !retired) await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
   ctx.ifindexes.delete(join.ep.id);
 }
 
-/** The endpoint as joined: where, and what the driver's answer adds (gateways, routes, addresses decided at join). */
+/** The endpoint as joined: where, and what the driver's answer adds (gateways, routes, addresses and DNS decided at join). */
 function joinedRecord(join: Join, info: JoinInfo, priority: number): EndpointRecord {
   const address = info.address === undefined ? join.ep.address : formatPrefix(info.address);
   const addressIPv6 = info.addressIPv6 === undefined ? join.ep.addressIPv6 : formatPrefix(info.addressIPv6);
+  const own = { ...(join.ep.address === undefined ? {} : { address: join.ep.address }), ...(join.ep.addressIPv6 === undefined ? {} : { addressIPv6: join.ep.addressIPv6 }) };
   const macAddress = info.macAddress ?? join.ep.macAddress;
   return {
     ...withoutPending(join.ep), sandboxId: join.sb.id, ifname: join.ifname, disableGatewayService: info.disableGatewayService,
@@ -155,6 +158,8 @@ function joinedRecord(join: Join, info: JoinInfo, priority: number): EndpointRec
     ...(info.gatewayIPv6 === undefined ? {} : { gatewayIPv6: formatIp(info.gatewayIPv6) }),
     ...(info.extraHosts === undefined ? {} : { extraHosts: info.extraHosts.map((h) => ({ name: h.name, ip: formatIp(h.address) })) }),
     ...(priority === 0 ? {} : { priority }),
+    ...(info.address === undefined && info.addressIPv6 === undefined ? {} : { addressesBeforeJoin: own }),
+    ...(info.dns === undefined ? {} : { dnsServers: info.dns.servers.map(formatIp), dnsSearch: [...info.dns.search] }),
   };
 }
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { snapshotOf } from "../testing/controller-world.js";
-import { checkPools, faultPoints, hostLinks, open, readWorld, reopenUnchanged, runScenario, scratch, type Dirs } from "../testing/fault-harness.js";
+import { checkPools, faultPoints, hostLinks, open, readWorld, recordedLinks, reopenUnchanged, runScenario, scratch, type Dirs } from "../testing/fault-harness.js";
 import { BASE, modelOf } from "../testing/fault-model.js";
 import { rootOnly, run, tryRun } from "../testing/kernel.js";
 
@@ -19,9 +19,9 @@ const linksIn = (nsPath: string): string[] =>
 describe("controller crash safety on the bridge driver: SIGKILL inside a join, then restart (root)", rootOnly, () => {
   const used: Array<{ dirs: Dirs; links: Set<string> }> = [];
 
-  after(() => {
+  after(async () => {
     for (const { dirs, links } of used) {
-      for (const name of hostLinks(links)) tryRun("ip", ["link", "del", name]);
+      for (const name of hostLinks(new Set([...links, ...await recordedLinks(dirs)]))) tryRun("ip", ["link", "del", name]);
       tryRun("umount", ["-l", dirs.netns]);
       rmSync(dirs.root, { recursive: true, force: true });
     }

@@ -18,3 +18,5 @@ export type { EmbeddedDns } from "./context.js";
 export type {
   EndpointInfo, EndpointPortBinding, EndpointStaticRoute, EndpointExtraHost, EndpointDriverInfo, PortMapEntry,
 } from "./endpoint-info.js";
+export type { ClusterStore } from "./cluster-agent.js";
+export type { ClusterLog } from "./cluster-sync.js";

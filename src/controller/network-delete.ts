@@ -1,5 +1,6 @@
 // Deleting a network: refused while it has endpoints; IPAM released before the driver is called (Docker's order).
 
+import { releaseGlobalNetwork } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { forgetNetwork } from "./dns-sync.js";
 import { errActiveEndpoints, errNetworkNotFound, errPredefinedNetwork } from "./errors.js";
@@ -12,6 +13,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
     if (record === undefined || record.state === "creating") throw errNetworkNotFound(id);
     if (record.predefined) throw errPredefinedNetwork(record.name);
     if (ctx.state.endpointsOf(id).length > 0) throw errActiveEndpoints(record.name, id);
+    await releaseGlobalNetwork(ctx, record);
     await ctx.state.putNetwork({ ...record, state: "deleting" });
     ctx.fault("network-delete:intent");
     await finishNetworkDelete(ctx, record, true);
@@ -21,7 +23,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
 /** The part after the intent is recorded; also how a restart finishes an interrupted delete. */
 export async function finishNetworkDelete(ctx: ControllerContext, record: NetworkRecord, releaseIpam: boolean): Promise<void> {
   if (releaseIpam) {
-    const ipam = ipamOf(ctx, record.ipam.driver);
+    const ipam = await ipamOf(ctx, record.ipam.driver);
     await releasePools(ipam, [...record.ipam.v4Info, ...record.ipam.v6Info]);
   }
   ctx.fault("network-delete:ipam");

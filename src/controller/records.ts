@@ -121,6 +121,14 @@ export interface EndpointRecord {
   readonly extraHosts?: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
   /** Join priority (Docker's JoinOptionPriority), set while joined: higher wins the default gateway. */
   readonly priority?: number;
+  /**
+   * Set while joined when the driver decided the addresses at join (a DHCP lease): the endpoint's own
+   * addresses before it (none for a dhcp network), given back by the leave.
+   */
+  readonly addressesBeforeJoin?: { readonly address?: string; readonly addressIPv6?: string };
+  /** Name servers and search domains the join learnt (a DHCP lease), set while joined. */
+  readonly dnsServers?: readonly string[];
+  readonly dnsSearch?: readonly string[];
   readonly pending?: PendingAttachment;
   readonly state: RecordState;
 }

@@ -10,7 +10,7 @@ import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.js";
 import { sandboxHandle } from "./sandbox-interface.js";
 import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings, withAddedPorts } from "./gateway.js";
-import { finishLeave } from "./endpoint-leave.js";
+import { finishLeave, leftRecord } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
 import { replayPools } from "./network-ipam.js";
@@ -82,7 +82,8 @@ async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report
 }
 
 async function replayNetwork(ctx: ControllerContext, n: NetworkRecord): Promise<void> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return; // it kept its state itself (a plugin)
   const space = (await ipam.getDefaultAddressSpaces())[n.scope];
   const v4Info = await replayPools(ipam, space, 4, n.ipam.v4, n.ipam.v4Info, n.ipam.options);
   const v6Info = await replayPools(ipam, space, 6, n.ipam.v6, n.ipam.v6Info, n.ipam.options);
@@ -129,7 +130,8 @@ async function settleEndpoint(ctx: ControllerContext, e: EndpointRecord, report:
 }
 
 async function replayEndpointAddresses(ctx: ControllerContext, n: NetworkRecord, e: EndpointRecord): Promise<EndpointRecord> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return e;
   const poolOf = (address: string, infos: NetworkRecord["ipam"]["v4Info"]): string | undefined =>
     infos.find((i) => prefixContainsIp(parsePrefix(i.pool), ipOf(parsePrefix(address))))?.poolId;
   let out = e;
@@ -171,11 +173,15 @@ function knownToDriver(n: NetworkRecord): boolean {
 async function restoreDrivers(ctx: ControllerContext): Promise<void> {
   const networks = records(ctx.state.networks).filter(knownToDriver);
   for (const name of new Set(networks.map((n) => n.driver))) {
-    const driver = await driverOf(ctx, name);
-    if (!isRestorable(driver)) continue;
+    // A plugin that is not there now must not keep the other drivers from their restore: it is looked for again on first use.
+    const driver = await driverOf(ctx, name).catch(() => undefined);
+    if (driver === undefined || !isRestorable(driver)) continue;
     const mine = networks.filter((n) => n.driver === name);
     const requests = [];
-    for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
+    for (const n of mine) {
+      const ipam = await ipamOf(ctx, n.ipam.driver);
+      requests.push(driverRequest(n, (await ipam.getDefaultAddressSpaces())[n.scope], (await ipam.capabilities()).dhcp === true));
+    }
     const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
     await driver.restore({ networks: requests, endpoints: endpoints.map((e) => restoreEndpoint(ctx, e)) });
   }
@@ -188,6 +194,7 @@ function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndp
   return {
     ...endpointDriverRequest(e),
     ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(withAddedPorts(ctx, sb), joined).map(driverPortBinding) }),
+    ...(sb === undefined || sb.hostname === "" ? {} : { hostname: sb.hostname }),
     ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
     externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,
   };
@@ -202,8 +209,7 @@ async function recreateSandbox(ctx: ControllerContext, sb: SandboxRecord, report
     if (e === undefined) continue;
     const n = ctx.state.network(e.networkId);
     if (n !== undefined) await (await driverOf(ctx, n.driver)).leave(n.id, e.id).catch(() => {});
-    const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(e);
-    await ctx.state.putEndpoint({ ...rest, staticRoutes: [], disableGatewayService: false });
+    await ctx.state.putEndpoint(leftRecord(e));
   }
   ctx.handles.release(sb.key);
   if (sb.external) {

@@ -6,6 +6,7 @@ import {
 import type { ControllerContext } from "./context.js";
 import { syncEndpoint, syncSandbox, usesEmbeddedDns } from "./dns-sync.js";
 import type { EndpointRecord, SandboxRecord } from "./records.js";
+import { sandboxDns } from "./sandbox-dns.js";
 
 /**
  * Regenerates what a sandbox derives from its joined endpoints: its view in the embedded resolver (the
@@ -21,10 +22,11 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   }));
   const extraHosts = [...sb.extraHosts, ...joined.flatMap((e) => e.extraHosts ?? []), ...linkHosts(ctx, joined)];
   const hosts = buildHosts({ hostname: sb.hostname, domainname: sb.domainname, extraHosts, endpoints });
-  const user = parseDnsUserConfig({ dns: sb.dns, dnsSearch: sb.dnsSearch, dnsOptions: sb.dnsOptions });
+  const dns = sandboxDns(sb, joined);
+  const user = parseDnsUserConfig(dns);
   const ipv6 = joined.some((e) => e.addressIPv6 !== undefined);
   const { content } = ctx.resolvConf.sandbox({ user, ipv6, embeddedDns: usesEmbeddedDns(ctx, sb, joined) });
-  const noUserDns = sb.dns.length + sb.dnsSearch.length + sb.dnsOptions.length === 0;
+  const noUserDns = dns.dns.length + dns.dnsSearch.length + dns.dnsOptions.length === 0;
   const paths = ctx.dnsFiles.paths(sb.name, ctx.etcNetnsDir);
   // Not durable: derived state, rewritten from the records at every start (an unchanged resolv.conf is left alone).
   await writeSandboxDnsFiles(paths, { hosts, resolvConf: content }, { keepUserEdits: noUserDns, durable: false, cache: ctx.dnsFiles });

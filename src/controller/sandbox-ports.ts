@@ -17,16 +17,11 @@ import { newId } from "./ids.js";
 import { portBindingKey, type AddedPortRecord, type EndpointRecord, type NetworkRecord, type PortBindingRecord, type SandboxRecord } from "./records.js";
 import { change, type Change } from "./state.js";
 
-/** Which bindings a removal names: a container port (or range) and protocol, optionally its host side as given. */
-export interface PortSelector {
-  readonly proto?: PortProtocol;
-  readonly port: number;
-  readonly portEnd?: number;
-  /** "" or an unspecified address: bindings without a host address. */
-  readonly hostIp?: string;
-  readonly hostPort?: number;
-  readonly hostPortEnd?: number;
-}
+/**
+ * Which bindings a removal names: a container port (or range) and protocol, optionally its host side as
+ * given (the fields of a binding as added); a hostIp of "" or an unspecified address: bindings without one.
+ */
+export type PortSelector = PortBindingInput;
 
 /** What an add did: the bindings as recorded, and where they are published per address family (nowhere while the sandbox has no gateway endpoint). */
 export interface AddedPorts {

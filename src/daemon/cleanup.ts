@@ -48,7 +48,7 @@ function run(cmd: string, args: readonly string[]): string | undefined {
 async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; close: () => Promise<void> }> {
   if (!existsSync(o.dataDir) || readdirSync(o.dataDir).length === 0) return { steps: [], close: async () => {} };
   const controller = await Controller.create({
-    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false,
+    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false, utsNamespaces: true,
     ...(o.etcNetnsDir === undefined ? {} : { etcNetnsDir: o.etcNetnsDir }),
   });
   const steps: CleanupStep[] = [];
@@ -62,7 +62,12 @@ async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; 
   }
   for (const net of controller.networks()) {
     const info = net.info();
-    if (info.predefined) continue;
+    // Docker's default network is never deleted through the API: its device goes, its records with the data dir.
+    const device = info.predefined && info.driver === "bridge" ? info.options["com.docker.network.bridge.name"] : undefined;
+    if (device !== undefined) steps.push({ what: `network ${info.name} (bridge ${device})`, run: async () => { run("ip", ["link", "del", device]); } });
+    // A global network stays in the cluster store for the other hosts; here its namespace goes with the
+    // overlay directory below and its record with the state directory.
+    if (info.predefined || info.scope === "global") continue;
     // The bridge driver's name for it when none was given (as `dnet topology` shows it).
     const bridge = info.options["com.docker.network.bridge.name"] ?? (info.driver === "bridge" ? `br-${info.id.slice(0, 12)}` : undefined);
     steps.push({ what: `network ${info.name} (${info.driver}${bridge === undefined ? "" : ` ${bridge}`})`, run: () => net.delete() });
@@ -91,6 +96,18 @@ function mountsUnder(dir: string): string[] {
   return points.filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
+/** Unmounts what is mounted under `dir`, then removes it; nothing when it is not there. */
+function mountDirStep(dir: string, what: string): CleanupStep[] {
+  if (!existsSync(dir)) return [];
+  return [{
+    what: `directory ${dir} (${what})`,
+    run: async () => {
+      for (const m of mountsUnder(dir)) run("umount", ["-l", m]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  }];
+}
+
 function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): CleanupStep[] {
   const steps: CleanupStep[] = [];
   const etc = etcDirOf(o);
@@ -105,6 +122,10 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
       },
     });
   }
+  // Directories only dnet uses, of bind-mounted namespaces: the sandboxes' UTS namespaces (osl/uts.ts)
+  // and the overlay networks' namespaces.
+  steps.push(...mountDirStep(join(dirname(o.netnsDir), `${basename(o.netnsDir)}-uts`), "sandbox hostnames"));
+  steps.push(...mountDirStep(`${o.netnsDir}-overlay`, "overlay network namespaces"));
   if (etc !== SHARED_ETC_DIR && existsSync(etc)) steps.push({ what: `directory ${etc} (sandbox hosts and resolv.conf)`, run: async () => { rmSync(etc, { recursive: true, force: true }); } });
   if (existsSync(o.dataDir)) {
     steps.push({

@@ -8,7 +8,8 @@ import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
-import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
+import { clusterLinkFor } from "./cluster-link.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
@@ -41,7 +42,14 @@ export interface DaemonOptions {
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
+  /** `--cluster-store-opt` pairs (TLS: kv.cacertfile, kv.certfile, kv.keyfile). */
+  readonly clusterStoreOptions?: ReadonlyMap<string, string>;
+  /** Serve dnet's drivers and default IPAM to dockerd as this plugin (`<pluginsDir>/NAME.sock`). */
   readonly pluginName?: string;
+  /** Replaces Docker's plugin directories (/run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins). */
+  readonly pluginsDir?: string;
+  /** TCP addresses plugin spec files may name besides loopback. */
+  readonly pluginTcpAllow?: readonly string[];
   readonly logFormat?: LogFormat;
   readonly logLevel?: LogLevel;
   readonly maxBodyBytes?: number;
@@ -114,26 +122,74 @@ async function removeOrphanEndpoints(controller: NetworkController, logger: Logg
   }
 }
 
+/** The library's options for the daemon's flags (the daemon always gives sandboxes UTS namespaces). */
+function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: string; etcNetnsDir: string }): ControllerOptions {
+  return {
+    ...dirs, firewall: o.firewall ?? "nftables", utsNamespaces: true,
+    defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
+    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
+    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
+    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    plugins: {
+      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
+      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
+    },
+  };
+}
+
+/** The API on the unix socket (mode 0660) and, with --tcp, on TCP too; each server is pushed as it listens. */
+async function startApiServers(servers: Server[], o: DaemonOptions, http: Parameters<typeof createApiServer>[0], socketPath: string): Promise<void> {
+  const unix = createApiServer(http);
+  await listen(unix, { path: socketPath });
+  servers.push(unix);
+  chmodSync(socketPath, 0o660);
+  if (o.tcp === undefined) return;
+  const m = /^(.*):(\d+)$/.exec(o.tcp);
+  const tcp = createApiServer(http);
+  await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
+  servers.push(tcp);
+  http.logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
+}
+
+/** `shut` run once, however often the returned function is called. */
+function shutdownOnce(shut: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= shut());
+}
+
+async function closeServers(servers: readonly Server[]): Promise<void> {
+  await Promise.all(servers.map((s) => new Promise<void>((r) => {
+    s.close(() => r());
+    s.closeIdleConnections();
+    // In-flight requests get a moment to finish; event streams never do, so they are cut.
+    setTimeout(() => s.closeAllConnections(), 2_000).unref();
+  })));
+}
+
+/** SIGTERM and SIGINT stop the daemon cleanly, then the process. */
+function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
+  const onSignal = (sig: string): void => {
+    logger.info("signal received", { signal: sig });
+    close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+}
+
 export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
   const unprivileged = privilegeError();
   if (unprivileged !== undefined) throw unprivileged;
-  if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
-  if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
+  const cluster = clusterLinkFor(o, logger);
   const socketPath = o.socket ?? DEFAULT_SOCKET;
   const ui = o.ui === undefined ? undefined : parseUiAddress(o.ui, o.uiAllowRemote === true);
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
   await claimSocket(socketPath);
-  const controller = await Controller.create({
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", utsNamespaces: true,
-    ...((o.bridge ?? DEFAULT_BRIDGE_DEVICE) === "none" ? {} : { defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE }),
-    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
-    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
-    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
-  });
+  const controller = await Controller.create(controllerOptions(o, { dataDir, netnsDir, etcNetnsDir }));
   await removeOrphanEndpoints(controller, logger);
+  cluster?.start(controller);
   const events = new EventBus();
   // The gauges read the connection guard, which reports to the metrics: typed, as the two refer to each other.
   const metrics: Metrics = new Metrics(() => ({
@@ -150,26 +206,18 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   };
   const servers: Server[] = [];
   try {
-    const unix = createApiServer(http);
-    await listen(unix, { path: socketPath });
-    servers.push(unix);
-    chmodSync(socketPath, 0o660);
-    if (o.tcp !== undefined) {
-      const m = /^(.*):(\d+)$/.exec(o.tcp);
-      const tcp = createApiServer(http);
-      await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
-      servers.push(tcp);
-      logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
-    }
+    await startApiServers(servers, o, http, socketPath);
     if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
+    await cluster?.stop();
     await controller.close();
+    await cluster?.close();
     throw err;
   }
   const report = controller.restoreReport;
   logger.info("dnet daemon started", {
-    socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
+    socket: socketPath, dataDir, netnsDir, pid: process.pid, plugin: o.pluginName, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
     maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
   });
   if (report !== undefined) logRestoreErrors(report, logger);
@@ -179,32 +227,18 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      logger.info("dnet daemon stopping");
-      firewallWatch.close();
-      fd.close();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => {
-        s.close(() => r());
-        s.closeIdleConnections();
-        // In-flight requests get a moment to finish; event streams never do, so they are cut.
-        setTimeout(() => s.closeAllConnections(), 2_000).unref();
-      })));
-      await controller.close();
-      try { unlinkSync(socketPath); } catch { /* already gone */ }
-      logger.info("dnet daemon stopped");
-      resolveStopped();
-    })();
-    return closing;
-  };
-  if (o.handleSignals === true) {
-    const onSignal = (sig: string): void => {
-      logger.info("signal received", { signal: sig });
-      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
-    };
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-    process.once("SIGINT", () => onSignal("SIGINT"));
-  }
+  const close = shutdownOnce(async () => {
+    logger.info("dnet daemon stopping");
+    firewallWatch.close();
+    fd.close();
+    await closeServers(servers);
+    await cluster?.stop();
+    await controller.close();
+    await cluster?.close();
+    try { unlinkSync(socketPath); } catch { /* already gone */ }
+    logger.info("dnet daemon stopped");
+    resolveStopped();
+  });
+  if (o.handleSignals === true) exitOnSignals(close, logger);
   return { socketPath, controller, close, stopped };
 }

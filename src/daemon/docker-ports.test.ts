@@ -115,6 +115,13 @@ describe("published ports through the daemon (root)", { ...rootOnly, timeout: 24
     const all = await d.docker(["port", "ps6"]);
     assert.deepEqual(all.stdout.trim().split("\n").sort(), [`53/udp -> 0.0.0.0:${udp.HostPort}`, "90/tcp -> 0.0.0.0:9101"], all.stderr);
     assert.equal((await d.docker(["port", "ps6", "90/tcp"])).stdout.trim(), "0.0.0.0:9101");
+    // `dnet port` prints what `docker port` (28) prints, for the whole sandbox and for one port.
+    const mine = await dnet("port", "ps6");
+    assert.deepEqual(mine.stdout.trim().split("\n").sort(), all.stdout.trim().split("\n").sort(), mine.stderr);
+    assert.equal((await dnet("port", "ps6", "90")).stdout.trim(), "0.0.0.0:9101");
+    const none = await dnet("port", "ps6", "91/tcp");
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^Error: no public port '91\/tcp' published for ps6/);
     assert.match(curlIn(hostNs, "127.0.0.1", 9101), /^ps6 /);
   });
 });

@@ -83,7 +83,7 @@ describe("ports changed on a running sandbox (root)", { ...rootOnly, timeout: 24
     assert.equal(bindCheck(hostNs, 8080), "bound", "the port is free for host programs again");
     const none = await dnet("port", "web", "80");
     assert.equal(none.code, 1);
-    assert.equal(none.stderr, "Error: No public port '80/tcp' published for web\n");
+    assert.equal(none.stderr, "Error: no public port '80/tcp' published for web\n");
     const again = await dnet("port", "rm", "web", "80");
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^Error: sandbox web publishes no 80\/tcp\n$/);

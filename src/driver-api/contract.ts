@@ -24,6 +24,24 @@ export interface Capability {
   readonly noInterface?: boolean;
   /** Only a sandbox that uses the host's own network namespace may join, and such a sandbox only these networks (Docker's host driver). */
   readonly hostNamespace?: boolean;
+  /**
+   * The driver can obtain an endpoint's addresses by DHCP at join, on the interface it creates: its networks
+   * may use an IPAM that hands out no addresses itself (the `dhcp` IPAM). The controller refuses that IPAM
+   * for drivers without this capability.
+   */
+  readonly dhcp?: boolean;
+  /**
+   * The driver's leave takes the interface out of the sandbox itself (it deletes it, off the request path):
+   * the controller does not take it down and rename it. For links whose down is costly: a macvlan's waits for
+   * an RCU grace period (10–25 ms measured) inside the request, stalling the caller's thread.
+   */
+  readonly retiresInterface?: boolean;
+}
+
+/** A network whose endpoints get their addresses from a DHCP server at join (its IPAM hands out none). */
+export interface DhcpNetwork {
+  /** The network's IPAM options (`--ipam-opt`), for the DHCP client (e.g. its timeout); unparsed. */
+  readonly options: ReadonlyMap<string, string>;
 }
 
 /** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */
@@ -43,6 +61,12 @@ export interface CreateNetworkRequest {
   readonly ipv6: readonly IpamData[];
   readonly internal: boolean;
   readonly enableIPv6: boolean;
+  /**
+   * Set when the network's IPAM leaves addressing to DHCP (only for drivers with the `dhcp` capability):
+   * the pools are placeholders, endpoints have no address before their join, and the join answers the
+   * leased address in `JoinInfo.address`. A driver that cannot run DHCP in this network's mode refuses it.
+   */
+  readonly dhcp?: DhcpNetwork;
 }
 
 export type PortProtocol = "tcp" | "udp" | "sctp";
@@ -98,6 +122,8 @@ export interface JoinRequest {
   readonly ifname: string;
   /** Endpoint options (`com.docker.network.endpoint.*` and driver options given at connect), unparsed. */
   readonly options: ReadonlyMap<string, string>;
+  /** The sandbox's hostname, when it has one (a DHCP client sends it to the server). */
+  readonly hostname?: string;
 }
 
 /**
@@ -123,6 +149,14 @@ export interface ExtraHost {
   readonly address: IpAddress;
 }
 
+/** Name servers and search domains the network told the join about (a DHCP lease's options 6, 15, 119). */
+export interface JoinDns {
+  /** Upstreams of the sandbox's embedded resolver (or its resolv.conf servers without one), unless the sandbox has `--dns`. */
+  readonly servers: readonly IpAddress[];
+  /** Search domains of the sandbox's resolv.conf, unless the sandbox has `--dns-search`. */
+  readonly search: readonly string[];
+}
+
 /** What a join gives the sandbox (Docker's JoinInfo). */
 export interface JoinInfo {
   /** Absent for drivers with the `noInterface` capability. */
@@ -140,6 +174,8 @@ export interface JoinInfo {
   readonly disableGatewayService: boolean;
   /** Entries the driver wants in the sandbox's hosts file. */
   readonly extraHosts?: readonly ExtraHost[];
+  /** DNS settings learnt at join (DHCP): kept with the endpoint while it is joined. */
+  readonly dns?: JoinDns;
 }
 
 /**
@@ -177,31 +213,6 @@ export interface ExternalConnectivity {
   revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
 }
 
-/** Where one binding is published on one address family: its host ports resolved (a chosen or dynamic one). */
-export interface PublishedPort {
-  readonly binding: PortBinding;
-  /** The family's unspecified address for every address of the host. */
-  readonly hostIp: IpAddress;
-  readonly hostPort: number;
-  readonly hostPortEnd: number;
-  readonly containerIp: IpAddress;
-}
-
-/**
- * Drivers that change a gateway endpoint's published ports one change at a time, the others untouched
- * (ports added to or removed from a running sandbox). Without it the controller revokes the endpoint's
- * external connectivity and programs it again with the whole new list.
- */
-export interface PortChanges {
-  /**
-   * Publishes more bindings on an endpoint whose external connectivity is programmed: all of them, or
-   * none. Answers where each binding is published (ones published already included), per address family.
-   */
-  publishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<readonly PublishedPort[]>;
-  /** Unpublishes bindings as they were given (to publishPorts or programExternalConnectivity); others are ignored. */
-  unpublishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<void>;
-}
-
 /** Operational data of an endpoint for `DriverInfo()` (port map, MAC …), keyed by Docker's labels. */
 export interface OperationalInfo {
   endpointOperInfo(networkId: string, endpointId: string): ReadonlyMap<string, unknown>;
@@ -228,6 +239,21 @@ export function hasDiscovery(d: NetworkDriver): d is NetworkDriver & Discovery {
   return typeof c.discoverNew === "function" && typeof c.discoverDelete === "function";
 }
 
+/**
+ * Drivers whose networks are allocated cluster-wide before any host creates them (Docker's
+ * NetworkAllocate / NetworkFree, which swarm managers call; remote plugins may implement them).
+ */
+export interface NetworkAllocation {
+  /** Allocates the network's cluster resources; answers options every host's `createNetwork` then gets. */
+  allocateNetwork(req: CreateNetworkRequest): Promise<ReadonlyMap<string, string>>;
+  freeNetwork(networkId: string): Promise<void>;
+}
+
+export function hasNetworkAllocation(d: NetworkDriver): d is NetworkDriver & NetworkAllocation {
+  const c = d as Partial<NetworkAllocation>;
+  return typeof c.allocateNetwork === "function" && typeof c.freeNetwork === "function";
+}
+
 /** Drivers that own kernel objects and can check them against what they should be after a restart. */
 export interface Restorable {
   /** Re-creates missing kernel objects for the networks and endpoints the controller still has. */
@@ -238,6 +264,8 @@ export interface Restorable {
 export interface RestoreEndpoint extends CreateEndpointRequest {
   readonly sandboxKey?: string;
   readonly ifname?: string;
+  /** The sandbox's hostname, for a joined endpoint whose sandbox has one. */
+  readonly hostname?: string;
   /** It is its sandbox's gateway endpoint: its ports should be published again. */
   readonly externalConnectivity: boolean;
   /** What it publishes then: the sandbox's port bindings (absent: the endpoint's own). */
@@ -252,11 +280,6 @@ export interface RestoreState {
 export function hasExternalConnectivity(d: NetworkDriver): d is NetworkDriver & ExternalConnectivity {
   const c = d as Partial<ExternalConnectivity>;
   return typeof c.programExternalConnectivity === "function" && typeof c.revokeExternalConnectivity === "function";
-}
-
-export function hasPortChanges(d: NetworkDriver): d is NetworkDriver & PortChanges {
-  const c = d as Partial<PortChanges>;
-  return typeof c.publishPorts === "function" && typeof c.unpublishPorts === "function";
 }
 
 export function hasOperationalInfo(d: NetworkDriver): d is NetworkDriver & OperationalInfo {

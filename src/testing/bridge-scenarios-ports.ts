@@ -3,7 +3,7 @@
 // range, dynamic, UDP, explicit host IP, host_binding_ipv4; no userland proxy (host ports only held by a
 // socket); ports following the sandbox's gateway endpoint; host port conflicts.
 
-import { curl, eventually, links, must, routes, udp } from "./bridge-probes.js";
+import { curl, eventually, links, linksAwaitingReaper, must, routes, udp } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { Attached, World } from "./bridge-world.js";
@@ -111,6 +111,8 @@ async function conflicts(w: World, p1: Attached): Promise<void> {
   w.see("after conflicts: outside → host:8080", await curl(w.outside, O.hostIp, 8080));
   w.see("after conflicts: p1 address", p1.ip);
   w.see("after conflicts: no detached veth left in H", await eventually(async () => !Object.keys(await links()).some((l) => l.startsWith("dx"))));
+  // The failed joins' host ends wait for the reaper (50 ms after the last leave); when it runs is timing.
+  w.see("after conflicts: reaper done in H", await eventually(async () => (await linksAwaitingReaper()).length === 0));
   w.see("after conflicts: H links", Object.keys(await links()));
   w.see("after conflicts: ports4 map", await must(undefined, "nft", ["list", "map", "inet", "dnet", "ports4"]));
 }

@@ -29,6 +29,8 @@ export class HeadlessChromium {
   readonly #proc: ChildProcess;
   readonly #dir: string;
   readonly #pending = new Map<number, Pending>();
+  /** Callbacks waiting for the next DevTools event of a method (e.g. Page.loadEventFired). */
+  readonly #eventWaiters = new Map<string, Array<() => void>>();
   #nextId = 1;
   #session = "";
   #stderr = "";
@@ -86,8 +88,12 @@ export class HeadlessChromium {
   }
 
   #receive(text: string): void {
-    const msg = JSON.parse(text) as { id?: number; result?: unknown; error?: { message: string } };
-    if (msg.id === undefined) return;
+    const msg = JSON.parse(text) as { id?: number; method?: string; result?: unknown; error?: { message: string } };
+    if (msg.id === undefined) {
+      const waiters = msg.method === undefined ? undefined : this.#eventWaiters.get(msg.method);
+      if (waiters !== undefined) { this.#eventWaiters.delete(msg.method as string); for (const w of waiters) w(); }
+      return;
+    }
     const p = this.#pending.get(msg.id);
     if (p === undefined) return;
     this.#pending.delete(msg.id);
@@ -105,9 +111,25 @@ export class HeadlessChromium {
     });
   }
 
-  async navigate(url: string): Promise<void> {
+  /** Resolves at the next event of `method`; rejects after `timeoutMs`. */
+  #nextEvent(method: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms`)), timeoutMs);
+      const list = this.#eventWaiters.get(method) ?? [];
+      list.push(() => { clearTimeout(timer); resolve(); });
+      this.#eventWaiters.set(method, list);
+    });
+  }
+
+  /** Opens `url` and returns once the page has loaded, so that its document exists for evaluate(). */
+  async navigate(url: string, timeoutMs = 15_000): Promise<void> {
+    const loaded = this.#nextEvent("Page.loadEventFired", timeoutMs);
     const r = await this.send("Page.navigate", { url }) as { errorText?: string };
-    if (r.errorText !== undefined) throw new Error(`navigating to ${url}: ${r.errorText}`);
+    if (r.errorText !== undefined) {
+      loaded.catch(() => { /* no load is coming */ });
+      throw new Error(`navigating to ${url}: ${r.errorText}`);
+    }
+    await loaded;
   }
 
   /** The value of a page expression (awaited when it is a promise). */
@@ -119,12 +141,21 @@ export class HeadlessChromium {
     return r.result.value as T;
   }
 
-  /** Polls a page expression until it is truthy; throws with `what` after `timeoutMs`. */
+  /**
+   * Polls a page expression until it is truthy; throws with `what` after `timeoutMs`. An expression that
+   * throws counts as not yet (the page may still be replacing its document), and its error is reported
+   * if the time runs out.
+   */
   async waitFor(expression: string, what: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (await this.evaluate<boolean>(`Boolean(${expression})`)) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${expression})`);
+      let last = "";
+      try {
+        if (await this.evaluate<boolean>(`Boolean(${expression})`)) return;
+      } catch (err) {
+        last = `: ${(err as Error).message}`;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${expression})${last}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -1,5 +1,7 @@
 // Option keys of the bridge driver, spelled as Docker's (drivers/bridge/labels.go, netlabel).
 
+import { DNET_OWNED_GROUP, DNET_TRASH_GROUP } from "../../osl/index.js";
+
 export const BridgeLabels = Object.freeze({
   name: "com.docker.network.bridge.name",
   enableIcc: "com.docker.network.bridge.enable_icc",
@@ -16,6 +18,6 @@ export const PORTMAP_KEY = "com.docker.network.portmap";
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
 
 /** IFLA_GROUP of bridges dnet created (a pre-existing bridge keeps its group and is never deleted). */
-export const OWNED_BRIDGE_GROUP = 0x646e6574; // "dnet"
+export const OWNED_BRIDGE_GROUP = DNET_OWNED_GROUP;
 /** IFLA_GROUP of host-side veths waiting to be destroyed in one batch, off the request path. */
-export const TRASH_GROUP = 0x646e7478; // "dntx"
+export const TRASH_GROUP = DNET_TRASH_GROUP;
