@@ -5,9 +5,9 @@ export type {
   NetworkDriver, Capability, DataScope, IpamData, CreateNetworkRequest, PortProtocol, PortBinding, EndpointInterface,
   CreateEndpointRequest, CreateEndpointResult, JoinRequest, JoinedInterface, StaticRouteType, StaticRoute, ExtraHost,
   JoinInfo, JoinDns, DhcpNetwork, ExternalConnectivity, ExternalConnectivityRequest, OperationalInfo, DiscoveryType, NodeDiscovery, Discovery, Restorable,
-  RestoreEndpoint, RestoreState, Configurable,
+  RestoreEndpoint, RestoreState, Configurable, PortChanges, PublishedPort,
 } from "./driver-api/index.js";
-export { hasDiscovery, hasExternalConnectivity, hasOperationalInfo, isRestorable, isConfigurable } from "./driver-api/index.js";
+export { hasDiscovery, hasExternalConnectivity, hasOperationalInfo, hasPortChanges, isRestorable, isConfigurable } from "./driver-api/index.js";
 export type { DriverDeps } from "./libnetwork.js";
 export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
 export { parseIp, parsePrefix, formatIp, formatPrefix, parseMac, formatMac } from "./types/index.js";

@@ -7,7 +7,7 @@ import { errorFromResponse } from "./errors.js";
 import {
   DEFAULT_SOCKET, type DockerNetwork, type DockerNetworkConnectRequest, type DockerNetworkCreateRequest,
   type DockerNetworkCreateResponse, type DockerNetworkDisconnectRequest, type DockerNetworkPruneResponse,
-  type DockerVersion, type EndpointDto, type EventDto, type FilterArgs, type SandboxCreateRequest, type SandboxDto,
+  type DockerVersion, type EndpointDto, type EventDto, type FilterArgs, type PortBindingDto, type SandboxCreateRequest, type SandboxDto, type SandboxPortsResponse,
 } from "./dto.js";
 
 export type ServerAddress = { readonly socketPath: string } | { readonly host: string; readonly port: number };
@@ -136,6 +136,19 @@ export class DnetClient {
   createSandbox(req: SandboxCreateRequest): Promise<SandboxDto> { return this.#call("POST", "/sandboxes", req); }
   async removeSandbox(ref: string, force = false): Promise<void> {
     await this.#call("DELETE", `/sandboxes/${encodeURIComponent(ref)}${force ? "?force=1" : ""}`);
+  }
+  /** Publishes one more port on a running sandbox; answers where it is published, per address family. */
+  addSandboxPort(ref: string, binding: PortBindingDto): Promise<SandboxPortsResponse> {
+    return this.#call("POST", `/sandboxes/${encodeURIComponent(ref)}/ports`, binding);
+  }
+  /** Removes the sandbox's bindings of a container port (or range); HostIP / HostPort narrow it down. Answers them. */
+  removeSandboxPort(ref: string, b: Pick<PortBindingDto, "Proto" | "Port" | "PortEnd" | "HostIP" | "HostPort" | "HostPortEnd">): Promise<SandboxPortsResponse> {
+    const ports = b.PortEnd === undefined || b.PortEnd === b.Port ? `${b.Port}` : `${b.Port}-${b.PortEnd}`;
+    const q = new URLSearchParams();
+    if (b.HostIP !== undefined) q.set("HostIP", b.HostIP);
+    if (b.HostPort !== undefined) q.set("HostPort", b.HostPortEnd === undefined || b.HostPortEnd === b.HostPort ? `${b.HostPort}` : `${b.HostPort}-${b.HostPortEnd}`);
+    const query = q.size === 0 ? "" : `?${q.toString()}`;
+    return this.#call("DELETE", `/sandboxes/${encodeURIComponent(ref)}/ports/${ports}/${b.Proto}${query}`);
   }
   listEndpoints(): Promise<EndpointDto[]> { return this.#call("GET", "/endpoints"); }
 

@@ -120,9 +120,16 @@ export interface ErrorBody {
 export interface PortBindingDto {
   Proto: "tcp" | "udp" | "sctp";
   Port: number;
+  /** dnet's: the last container port of a range mapped one to one onto HostPort..HostPortEnd (same length). */
+  PortEnd?: number;
   HostIP?: string;
   HostPort?: number;
   HostPortEnd?: number;
+}
+
+/** The answer of `POST /sandboxes/{id}/ports` (where the binding is published, per family) and of its DELETE (the bindings removed). */
+export interface SandboxPortsResponse {
+  PortBindings: PortBindingDto[];
 }
 
 /** A network the sandbox is attached to at creation (`--network NET[:ALIAS,...]`). */

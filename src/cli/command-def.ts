@@ -134,6 +134,16 @@ function operandWords(ops: readonly OperandDef[]): string[] {
   });
 }
 
+/** The command named like a group (`dnet port` beside `dnet port add`), if there is one. */
+export function groupCommand(table: CommandTable, group: string): CommandDef | undefined {
+  return table.commands.find((d) => d.path.length === 1 && d.path[0] === group);
+}
+
+/** The one-word commands that are not also a group's name (those are listed with their group). */
+export function topCommands(table: CommandTable): CommandDef[] {
+  return table.commands.filter((d) => d.path.length === 1 && !table.groups.some((g) => g.name === d.path[0]));
+}
+
 /** What the leading words of a command line name: a command (and how many words named it), a group, or nothing. */
 export type Resolved =
   | { readonly kind: "command"; readonly def: CommandDef; readonly words: number }
@@ -148,7 +158,10 @@ export function resolveCommand(table: CommandTable, args: readonly string[]): Re
   if (group !== undefined) {
     const def = table.commands.find((d) => d.path.length === 2 && d.path[0] === first && matches(d, 1, args[1]));
     if (def !== undefined) return { kind: "command", def, words: 2 };
-    return args[1] === undefined || args[1].startsWith("-") ? { kind: "group", group, words: 1 } : { kind: "unknown", words: 2 };
+    if (args[1] === undefined || args[1].startsWith("-")) return { kind: "group", group, words: 1 };
+    // A group that is a command too (`dnet port SANDBOX`): a word that names no sub-command is its operand.
+    const own = groupCommand(table, group.name);
+    return own === undefined ? { kind: "unknown", words: 2 } : { kind: "command", def: own, words: 1 };
   }
   const def = table.commands.find((d) => d.path.length === 1 && matches(d, 0, first));
   return def === undefined ? { kind: "unknown", words: 1 } : { kind: "command", def, words: 1 };

@@ -40,6 +40,21 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
   },
   "network prune": { examples: ["dnet network prune", "dnet network prune -f"] },
   "network rm": { examples: ["dnet network rm frontend backend"] },
+  "port": {
+    details: ["Prints what docker port prints, from the sandbox's Ports (dnet sandbox inspect): a line per container port and host address, PORT/PROTO -> HOSTIP:HOSTPORT, where it is published now (the host port actually chosen from a range or for a dynamic port); with PORT, only where that port is published. A range shows a line per port. Ports asked for but not published (no gateway endpoint can serve them) are left out."],
+    examples: ["dnet port web", "dnet port web 80/tcp"],
+  },
+  "port add": {
+    details: [
+      "Publishes a port while the sandbox runs, without recreating it (Docker cannot: the container has to be created again). The binding is the sandbox's, like one given with sandbox create -p: it is published on whichever endpoint gives the sandbox its default route and follows it from network to network; on a sandbox connected to no network it waits for one. It prints where the port is published, a line per address family.",
+      "A container port range maps one to one onto a host range of the same length, as one firewall element per family whatever its length; a host range with one container port publishes the first free port of it. Ranges of up to 64 ports are held by a socket per port, as single ports are; longer ones are checked free when published and not held (see the bridge driver's documentation).",
+    ],
+    examples: ["dnet port add web 8080:80", "dnet port add web 127.0.0.1:5353:53/udp", "dnet port add web 10000-19999:10000-19999/udp"],
+  },
+  "port rm": {
+    details: ["Unpublishes every binding of the container port (or range) of the sandbox, or, when the host port (and address) is given, that binding only; their open connections end. Prints each binding removed. Bindings given with an endpoint at connect go when it is disconnected."],
+    examples: ["dnet port rm web 80", "dnet port rm web 8080:80/tcp"],
+  },
   "run": {
     details: ["Creates a sandbox, runs CMD in it (with the sandbox's hosts and resolv.conf), and exits with CMD's exit code; --rm removes the sandbox when CMD exits."],
     examples: ["dnet run --rm --network frontend -- ping -c1 web", "dnet run --name api --network frontend -p 8080:80 -- python3 -m http.server 80"],
@@ -55,10 +70,6 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
       "Give it the --data-dir, --netns-dir and --socket the daemon ran with.",
     ],
     examples: ["systemctl stop dnet", "dnet system cleanup --dry-run", "dnet system cleanup -f"],
-  },
-  "port": {
-    details: ["Each line is a container port and where it is published now: the host port actually chosen from a range or for a dynamic port. Ports asked for but not published (no gateway endpoint can serve them) are left out."],
-    examples: ["dnet port app1", "dnet port app1 80/tcp"],
   },
   "topology": {
     details: ["Without --svg or --dot it prints a tree: each network with its driver, bridge and subnets, and the sandboxes on it with their interface, addresses and published ports."],

@@ -13,7 +13,7 @@ export const SANDBOX_FLAGS: readonly FlagDef[] = [
   opts("dns-search", "DOMAIN", "Search domain for the sandbox's resolv.conf"),
   opts("dns-option", "OPTION", "Option line for the sandbox's resolv.conf"),
   opts("add-host", "NAME:IP", "Extra line of the sandbox's hosts file"),
-  opts("publish", "[HOSTIP:][HOSTPORT[-END]:]PORT[/PROTO]", "Publish a port of the sandbox on the host (on its first network)", { short: "p" }),
+  opts("publish", "[HOSTIP:][HOSTPORT[-END]:]PORT[-END][/PROTO]", "Publish a port of the sandbox on the host (on its first network); a container port range maps onto a host range of its length", { short: "p" }),
   opts("network", "NET[:ALIAS,...]", "Connect to a network, with DNS aliases", { complete: "network" }),
 ];
 

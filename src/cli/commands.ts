@@ -4,6 +4,7 @@
 
 import { opt, opts, operand, sw, type CommandDef, type CommandTable, type FlagDef, type GroupDef } from "./command-def.js";
 import { NETWORK_COMMANDS } from "./commands-network.js";
+import { PORT_COMMANDS } from "./commands-port.js";
 import { SANDBOX_COMMANDS } from "./commands-sandbox.js";
 
 const GLOBAL_FLAGS: readonly FlagDef[] = [
@@ -14,6 +15,7 @@ const GLOBAL_FLAGS: readonly FlagDef[] = [
 
 const GROUPS: readonly GroupDef[] = [
   { name: "network", summary: "Manage networks" },
+  { name: "port", summary: "Show, add and remove the published ports of a sandbox" },
   { name: "sandbox", summary: "Manage sandboxes (network namespaces)" },
   { name: "system", summary: "Manage dnet on this host" },
 ];
@@ -80,12 +82,6 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
     load: async () => (await import("./topology.js")).topology,
   },
   {
-    path: ["port"], summary: "List where a sandbox's ports are published on the host (like docker port)",
-    flags: [],
-    operands: [operand("SANDBOX", { complete: "sandbox" }), operand("PORT[/PROTO]", { optional: true })],
-    load: async () => (await import("./port.js")).port,
-  },
-  {
     path: ["version"], summary: "Print the client's and the daemon's versions",
     flags: [], operands: [],
     load: async () => (await import("./version.js")).version,
@@ -98,7 +94,7 @@ const HELP: CommandDef = {
   flags: [],
   operands: [operand("COMMAND", {
     optional: true, repeat: true,
-    choices: [...new Set(["help", ...[...OTHER_COMMANDS, ...NETWORK_COMMANDS, ...SANDBOX_COMMANDS].map((d) => d.path[0] as string)])].sort(),
+    choices: [...new Set(["help", ...[...OTHER_COMMANDS, ...NETWORK_COMMANDS, ...PORT_COMMANDS, ...SANDBOX_COMMANDS].map((d) => d.path[0] as string)])].sort(),
   })],
   load: async () => (await import("./help.js")).help,
 };
@@ -106,7 +102,7 @@ const HELP: CommandDef = {
 const byPath = (a: CommandDef, b: CommandDef): number => (a.path.join(" ") < b.path.join(" ") ? -1 : 1);
 
 export const COMMAND_TABLE: CommandTable = {
-  commands: [...OTHER_COMMANDS, HELP, ...NETWORK_COMMANDS, ...SANDBOX_COMMANDS].sort(byPath),
+  commands: [...OTHER_COMMANDS, HELP, ...NETWORK_COMMANDS, ...PORT_COMMANDS, ...SANDBOX_COMMANDS].sort(byPath),
   groups: GROUPS,
   globalFlags: GLOBAL_FLAGS,
 };

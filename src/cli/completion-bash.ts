@@ -2,7 +2,7 @@
 // command's flags, flag values (choices, files, network and sandbox names from the daemon) and operands.
 // Self-contained (no bash-completion helpers needed); names come from `dnet … ls --format '{{.Name}}'`.
 
-import type { CommandDef, CommandTable, Completion, FlagDef, OperandDef } from "./command-def.js";
+import { groupCommand, topCommands, type CommandDef, type CommandTable, type Completion, type FlagDef, type OperandDef } from "./command-def.js";
 
 /** A shell word in single quotes. */
 export function shellQuote(s: string): string {
@@ -94,19 +94,23 @@ const HELPERS = [
 ].join("\n");
 
 function dispatcher(table: CommandTable): string {
-  const top = [...table.groups.map((g) => g.name), ...table.commands.filter((d) => d.path.length === 1).map((d) => d.path[0] as string)].sort();
+  const top = [...table.groups.map((g) => g.name), ...topCommands(table).map((d) => d.path[0] as string)].sort();
   const globalValued = table.globalFlags.filter((f) => f.value !== undefined).flatMap((f) => [`--${f.name}`, ...(f.short === undefined ? [] : [`-${f.short}`])]);
   const groupCases = table.groups.map((g) => {
     const subs = table.commands.filter((d) => d.path.length === 2 && d.path[0] === g.name);
     const names = subs.flatMap((d) => [d.path[1] as string, ...(d.aliases ?? [])]);
     const calls = subs.map((d) => `        ${[d.path[1], ...(d.aliases ?? [])].join("|")}) ${functionName(d)} $((i + 2)) ;;`);
+    // A group that is a command too: its own operands besides the sub-command names.
+    const own = groupCommand(table, g.name);
+    const first = own === undefined ? `COMPREPLY=($(compgen -W ${shellQuote([...names, "--help"].join(" "))} -- "$cur"))`
+      : `${functionName(own)} $((i + 1)); COMPREPLY+=($(compgen -W ${shellQuote(names.join(" "))} -- "$cur"))`;
     return [
       `    ${g.name})`,
-      `      if ((cword == i + 1)); then COMPREPLY=($(compgen -W ${shellQuote([...names, "--help"].join(" "))} -- "$cur")); return; fi`,
-      '      case "${words[i + 1]}" in', ...calls, "      esac ;;",
+      `      if ((cword == i + 1)); then ${first}; return; fi`,
+      '      case "${words[i + 1]}" in', ...calls, ...(own === undefined ? [] : [`        *) ${functionName(own)} $((i + 1)) ;;`]), "      esac ;;",
     ].join("\n");
   });
-  const topCases = table.commands.filter((d) => d.path.length === 1).map((d) => `    ${d.path[0]}) ${functionName(d)} $((i + 1)) ;;`);
+  const topCases = topCommands(table).map((d) => `    ${d.path[0]}) ${functionName(d)} $((i + 1)) ;;`);
   return [
     "_dnet() {",
     "  # Words from the command line itself: COMP_WORDS splits unix://PATH and KEY=VALUE at : and =.",

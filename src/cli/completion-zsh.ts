@@ -1,7 +1,7 @@
 // The zsh completion script (`#compdef dnet`), generated from the command table with _arguments specs:
 // described commands and flags, flag values (choices, files, network and sandbox names) and operands.
 
-import type { CommandDef, CommandTable, Completion, FlagDef, OperandDef } from "./command-def.js";
+import { groupCommand, topCommands, type CommandDef, type CommandTable, type Completion, type FlagDef, type OperandDef } from "./command-def.js";
 import { shellQuote } from "./completion-bash.js";
 
 /** Text inside an _arguments `[…]` description or a `:message:` (brackets and colons escaped). */
@@ -54,17 +54,25 @@ function describeList(name: string, rows: ReadonlyArray<readonly [string, string
 function groupFunction(table: CommandTable, group: string): string {
   const subs = table.commands.filter((d) => d.path.length === 2 && d.path[0] === group);
   const rows = subs.flatMap((d) => [d.path[1] as string, ...(d.aliases ?? [])].map((n) => [n, d.summary] as const));
+  // A group that is a command too: its first operand (and what follows) besides the sub-command names.
+  const own = groupCommand(table, group);
+  const first = own?.operands[0];
+  const ownSub = first === undefined ? [] : [`      ${action(first.complete, first.choices)}`];
+  const ownArgs = own === undefined ? [] : [`        *) _arguments ${own.operands.slice(1).map((o, i, all) => operandSpec(o, i, all)).join(" ")} ;;`];
   return [
-    `_dnet__${group}() {`,
+    `_dnet_group_${group}() {`,
     "  local curcontext=\"$curcontext\" state line",
     "  _arguments -C '1: :->sub' '*:: :->args' && return 0",
     "  case $state in",
     "    sub)",
     describeList("subs", rows).replace(/^/gm, "    "),
-    `      _describe -t commands 'dnet ${group} command' subs ;;`,
+    `      _describe -t commands 'dnet ${group} command' subs`,
+    ...ownSub,
+    "      ;;",
     "    args)",
     "      case $line[1] in",
     ...subs.map((d) => `        ${[d.path[1], ...(d.aliases ?? [])].join("|")}) ${functionName(d)} ;;`),
+    ...ownArgs,
     "      esac ;;",
     "  esac",
     "}",
@@ -72,7 +80,7 @@ function groupFunction(table: CommandTable, group: string): string {
 }
 
 function mainFunction(table: CommandTable): string {
-  const top = table.commands.filter((d) => d.path.length === 1);
+  const top = topCommands(table);
   const rows = [...table.groups.map((g) => [g.name, g.summary] as const), ...top.map((d) => [d.path[0] as string, d.summary] as const)];
   const globals = table.globalFlags.map((f) => flagSpec(f.name === "host" ? { ...f, complete: "file" } : f));
   return [
@@ -91,7 +99,7 @@ function mainFunction(table: CommandTable): string {
     "      _describe -t commands 'dnet command' commands ;;",
     "    args)",
     "      case $line[1] in",
-    ...table.groups.map((g) => `        ${g.name}) _dnet__${g.name} ;;`),
+    ...table.groups.map((g) => `        ${g.name}) _dnet_group_${g.name} ;;`),
     ...top.map((d) => `        ${d.path[0]}) ${functionName(d)} ;;`),
     "      esac ;;",
     "  esac",

@@ -55,6 +55,11 @@ describe("shell completion", () => {
       ["dnet topology --svg pic", ["pictures"]],
       ["dnet completion ", ["bash", "zsh"]],
       ["dnet system cleanup --d", ["--data-dir", "--dry-run"]],
+      // A group that is a command too: `dnet port SANDBOX` beside `dnet port add SANDBOX SPEC`.
+      ["dnet port ", ["sb1", "sb2", "add", "rm", "remove"]],
+      ["dnet port r", ["rm", "remove"]],
+      ["dnet port add s", ["sb1", "sb2"]],
+      ["dnet port sb1 ", []],
     ];
     for (const [line, want] of cases) {
       const got = bashCandidates(script, line);
@@ -71,7 +76,11 @@ describe("shell completion", () => {
     writeFileSync(join(fn, "_dnet"), zshCompletion(COMMAND_TABLE));
     execFileSync("zsh", ["-n", join(fn, "_dnet")]);
     // An interactive zsh in a pseudo terminal: type a line and TAB, then read until the candidates show.
-    const cases: Array<[string, string]> = [["dnet network ", "*disconnect*inspect*"], ["dnet network create -d ", "*ipvlan*macvlan*"], ["dnet network inspect ", "*alpha*beta*"], ["dnet completion ", "*bash*zsh*"]];
+    const cases: Array<[string, string]> = [
+      ["dnet network ", "*disconnect*inspect*"], ["dnet network create -d ", "*ipvlan*macvlan*"], ["dnet network inspect ", "*alpha*beta*"],
+      // sb1 and sb2 share "sb": zsh inserts it rather than listing them.
+      ["dnet completion ", "*bash*zsh*"], ["dnet port ", "*add*rm*sb1*sb2*"], ["dnet port rm ", "*port rm sb*"],
+    ];
     const driver = [
       "zmodload zsh/zpty",
       "zpty z 'zsh -f -i'",

@@ -1,6 +1,8 @@
 // `dnet help [COMMAND]`, `dnet COMMAND --help`: usage text generated from the command table, one line per flag.
 
-import { commandName, resolveCommand, synopsisTail, type Command, type CommandDef, type CommandTable, type FlagDef, type GroupDef } from "./command-def.js";
+import {
+  commandName, groupCommand, resolveCommand, synopsisTail, topCommands, type Command, type CommandDef, type CommandTable, type FlagDef, type GroupDef,
+} from "./command-def.js";
 import { UsageError } from "./common.js";
 
 export const PROGRAM_SUMMARY = "Networks for containers and plain network namespaces: Docker's libnetwork as a daemon and its client";
@@ -45,15 +47,19 @@ export function commandHelp(def: CommandDef): string {
 
 export function groupHelp(table: CommandTable, group: GroupDef): string {
   const subs = table.commands.filter((d) => d.path.length === 2 && d.path[0] === group.name);
+  const own = groupCommand(table, group.name);
+  const usage = own === undefined ? [`Usage:  dnet ${group.name} COMMAND`]
+    : [`Usage:  ${commandName(own)} ${synopsisTail(own)}`.trimEnd(), `        dnet ${group.name} COMMAND`];
+  const ownText = own === undefined ? [] : ["", `${own.summary}.`, "", "Options:", ...flagLines([...own.flags, HELP_FLAG])];
   return [
-    `Usage:  dnet ${group.name} COMMAND`, "", group.summary, "", "Commands:",
+    ...usage, "", group.summary, ...ownText, "", "Commands:",
     ...nameLines(subs.map((d) => [d.path[1] as string, d.summary])), "",
     `Run 'dnet ${group.name} COMMAND --help' for more information on a command.`,
   ].join("\n");
 }
 
 export function overviewHelp(table: CommandTable): string {
-  const top = table.commands.filter((d) => d.path.length === 1);
+  const top = topCommands(table);
   return [
     "Usage:  dnet [OPTIONS] COMMAND", "", PROGRAM_SUMMARY, "", "Options:", ...flagLines(table.globalFlags), "",
     "Management Commands:", ...nameLines(table.groups.map((g) => [g.name, g.summary])), "",

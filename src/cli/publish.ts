@@ -1,4 +1,5 @@
-// `-p|--publish [HOSTIP:][HOSTPORT[-END]:]PORT[/tcp|udp|sctp]` into a PortBinding, and `--network NET[:ALIAS,...]`.
+// `-p|--publish [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/tcp|udp|sctp]` into a PortBinding, and `--network NET[:ALIAS,...]`.
+// A container port range maps one to one onto a host range of the same length (`-p 9000-9099:9000-9099`).
 
 import type { PortBindingDto, SandboxNetworkRequest } from "../api/dto.js";
 import { UsageError } from "./common.js";
@@ -19,9 +20,11 @@ export function parsePublish(spec: string): PortBindingDto {
   if (v6 !== null) { hostIp = v6[1] as string; rest = v6[2] as string; }
   const parts = rest.split(":");
   if (v6 === null && parts.length === 3) hostIp = parts.shift() as string;
-  if (parts.length > 2 || parts.length === 0) throw new UsageError(`invalid --publish ${spec}: use [HOSTIP:][HOSTPORT[-END]:]PORT[/PROTO]`);
-  const containerPort = portNumber(parts[parts.length - 1] as string, spec);
+  if (parts.length > 2 || parts.length === 0) throw new UsageError(`invalid --publish ${spec}: use [HOSTIP:][HOSTPORT[-END]:]PORT[-END][/PROTO]`);
+  const [first, last] = (parts[parts.length - 1] as string).split("-");
+  const containerPort = portNumber(first as string, spec);
   const out: PortBindingDto = { Proto: proto, Port: containerPort, ...(hostIp === "" ? {} : { HostIP: hostIp }) };
+  if (last !== undefined) out.PortEnd = portNumber(last, spec);
   if (parts.length === 2 && parts[0] !== "") {
     const [start, end] = (parts[0] as string).split("-");
     out.HostPort = portNumber(start as string, spec);

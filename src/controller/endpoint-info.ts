@@ -84,6 +84,8 @@ export interface PortMapEntry {
   readonly Proto: PortProtocol;
   readonly IP: string;
   readonly Port: number;
+  /** dnet's: the last container port of a range mapped one to one onto HostPort..HostPortEnd. */
+  readonly PortEnd?: number;
   readonly HostIP: string;
   readonly HostPort: number;
   readonly HostPortEnd: number;

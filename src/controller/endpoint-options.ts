@@ -8,6 +8,8 @@ import type { PortBindingRecord } from "./records.js";
 export interface PortBindingInput {
   readonly proto?: PortProtocol;
   readonly port: number;
+  /** Last container port of a range, mapped one to one onto hostPort..hostPortEnd (same length). */
+  readonly portEnd?: number;
   readonly hostIp?: string;
   readonly hostPort?: number;
   readonly hostPortEnd?: number;
@@ -50,8 +52,13 @@ export function parsePortBindings(input: readonly PortBindingInput[] | undefined
     const hostPortEnd = b.hostPortEnd === undefined ? hostPort : port("host port range end", b.hostPortEnd, 0);
     if (hostPortEnd < hostPort) throw invalidArgument("ERR_INVALID_PORT", `invalid host port range ${hostPort}-${hostPortEnd}`);
     if (hostPort === 0 && hostPortEnd !== 0) throw invalidArgument("ERR_INVALID_PORT", "a host port range needs a start port");
+    const portEnd = b.portEnd === undefined || b.portEnd === containerPort ? undefined : port("container port range end", b.portEnd, 1);
+    if (portEnd !== undefined && (portEnd < containerPort || hostPort === 0 || hostPortEnd - hostPort !== portEnd - containerPort)) {
+      throw invalidArgument("ERR_PUBLISH_RANGE",
+        `invalid port range ${containerPort}-${portEnd}/${proto}: a container port range needs a host port range of the same length (e.g. ${containerPort}-${portEnd}:${containerPort}-${portEnd})`);
+    }
     const hostIp = b.hostIp === undefined || b.hostIp === "" ? undefined : formatIp(parseIp(b.hostIp, "host IP"));
-    return { proto, port: containerPort, hostPort, hostPortEnd, ...(hostIp === undefined ? {} : { hostIp }) };
+    return { proto, port: containerPort, ...(portEnd === undefined ? {} : { portEnd }), hostPort, hostPortEnd, ...(hostIp === undefined ? {} : { hostIp }) };
   });
 }
 

@@ -5,7 +5,7 @@ import { LibnetworkError, internal } from "../errors/index.js";
 import { addRoute, type NetnsHandle } from "../osl/index.js";
 import { parseIp } from "../types/index.js";
 import { driverOf, type ControllerContext } from "./context.js";
-import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
+import { portBindingKey, type EndpointRecord, type NetworkRecord, type PortBindingRecord, type SandboxRecord } from "./records.js";
 
 interface Candidate { readonly endpoint: EndpointRecord; readonly network: NetworkRecord }
 
@@ -57,8 +57,15 @@ export function becomesGateway(ctx: ControllerContext, before: readonly Endpoint
 export function driverPortBinding(b: PortBindingRecord): PortBinding {
   return {
     proto: b.proto, port: b.port, hostPort: b.hostPort, hostPortEnd: b.hostPortEnd,
+    ...(b.portEnd === undefined ? {} : { portEnd: b.portEnd }),
     ...(b.hostIp === undefined ? {} : { hostIp: parseIp(b.hostIp) }),
   };
+}
+
+/** The sandbox record with the ports added to it since its creation (separate records) among its own. */
+export function withAddedPorts(ctx: ControllerContext, sb: SandboxRecord): SandboxRecord {
+  const added = ctx.state.addedPorts(sb.id);
+  return added.length === 0 ? sb : { ...sb, portBindings: [...(sb.portBindings ?? []), ...added.map((p) => p.binding)] };
 }
 
 /**
@@ -69,7 +76,7 @@ export function sandboxPortBindings(sb: SandboxRecord, joined: ReadonlyArray<Pic
   const seen = new Set<string>();
   const out: PortBindingRecord[] = [];
   for (const b of [...(sb.portBindings ?? []), ...joined.flatMap((e) => e.portBindings)]) {
-    const key = JSON.stringify([b.proto, b.port, b.hostIp ?? "", b.hostPort, b.hostPortEnd]);
+    const key = portBindingKey(b);
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(b);
@@ -93,8 +100,9 @@ export async function switchGateway(
 ): Promise<void> {
   const oldGw = gatewayEndpoint(candidates(ctx, before));
   const newGw = gatewayEndpoint(candidates(ctx, after));
-  const ports = sandboxPortBindings(sb, after);
-  const samePorts = JSON.stringify(sandboxPortBindings(sb, before)) === JSON.stringify(ports);
+  const own = withAddedPorts(ctx, sb);
+  const ports = sandboxPortBindings(own, after);
+  const samePorts = JSON.stringify(sandboxPortBindings(own, before)) === JSON.stringify(ports);
   if (oldGw?.endpoint.id === newGw?.endpoint.id && samePorts) return;
   if (oldGw !== undefined && !oldGw.network.internal) {
     const driver = await driverOf(ctx, oldGw.network.driver);
@@ -113,9 +121,13 @@ async function programPorts(ctx: ControllerContext, gw: Candidate, ports: readon
   if (!hasExternalConnectivity(driver)) return;
   const ep = gw.endpoint;
   await driver.programExternalConnectivity(gw.network.id, ep.id, { portBindings: ports.map(driverPortBinding) }).catch((err: unknown) => {
-    // Docker's wording (sandbox.go), e.g. "…: Bind for 0.0.0.0:8080 failed: port is already allocated".
-    const why = err instanceof Error ? err.message : String(err);
-    const message = `driver failed programming external connectivity on endpoint ${ep.name} (${ep.id}): ${why}`;
-    throw err instanceof LibnetworkError ? new LibnetworkError(err.kind, err.code, message, { cause: err }) : internal("ERR_EXTERNAL_CONNECTIVITY", message, err);
+    throw externalConnectivityError(ep, err);
   });
+}
+
+/** Docker's wording (sandbox.go), e.g. "driver failed programming external connectivity on endpoint web (…): Bind for 0.0.0.0:8080 failed: port is already allocated". */
+export function externalConnectivityError(ep: Pick<EndpointRecord, "name" | "id">, err: unknown): LibnetworkError {
+  const why = err instanceof Error ? err.message : String(err);
+  const message = `driver failed programming external connectivity on endpoint ${ep.name} (${ep.id}): ${why}`;
+  return err instanceof LibnetworkError ? new LibnetworkError(err.kind, err.code, message, { cause: err }) : internal("ERR_EXTERNAL_CONNECTIVITY", message, err);
 }

@@ -9,8 +9,10 @@ export type { CreateSandboxOptions, SandboxConfigOptions } from "./sandbox-creat
 export type { IpamConfigInput } from "./network-ipam.js";
 export type {
   NetworkRecord, EndpointRecord, SandboxRecord, IpamPoolConfig, IpamPoolInfo, RecordState, SandboxEndpointRef, PortBindingRecord,
+  AddedPortRecord,
 } from "./records.js";
 export type { RestoreReport } from "./restore.js";
+export type { AddedPorts, PortSelector, PublishedPortBinding } from "./sandbox-ports.js";
 export { envFaultHook, type FaultHook } from "./steps.js";
 export type { EmbeddedDns } from "./context.js";
 export type {

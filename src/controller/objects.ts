@@ -9,16 +9,18 @@ import { deleteEndpoint } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints } from "./endpoint-join.js";
 import { leaveEndpoint } from "./endpoint-leave.js";
 import { renameEndpoint } from "./endpoint-rename.js";
-import type { CreateEndpointOptions } from "./endpoint-options.js";
+import type { CreateEndpointOptions, PortBindingInput } from "./endpoint-options.js";
 import { endpointInfo, portMapEntry, type EndpointDriverInfo, type EndpointInfo, type PortMapEntry } from "./endpoint-info.js";
 import { errEndpointNotFound, errNetworkNotFound, errSandboxNotFound } from "./errors.js";
 import { resolveRef } from "./ids.js";
 import { deleteNetwork } from "./network-delete.js";
-import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
+import { sandboxPortBindings, withAddedPorts } from "./gateway.js";
+import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
 import { deleteSandbox } from "./sandbox-delete.js";
 import { sandboxHandle } from "./sandbox-interface.js";
 import type { CreateSandboxOptions, SandboxConfigOptions } from "./sandbox-create.js";
 import { refreshSandbox } from "./sandbox-refresh.js";
+import { addSandboxPorts, removeSandboxPorts, type AddedPorts, type PortSelector } from "./sandbox-ports.js";
 
 /** Finds or creates the sandbox of a container (the README's `ep.Join("container1", …)`). */
 export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
@@ -219,6 +221,25 @@ export class Sandbox {
    */
   async refresh(options: SandboxConfigOptions = {}): Promise<void> {
     await refreshSandbox(this.#ctx, this.id, options);
+  }
+
+  /** Every port binding the sandbox has: given at its creation, added since, and given with its endpoints. */
+  portBindings(): PortBindingRecord[] {
+    const sb = this.info();
+    return sandboxPortBindings(withAddedPorts(this.#ctx, sb), joinedEndpoints(this.#ctx, sb));
+  }
+
+  /**
+   * Publishes more ports while the sandbox runs, on whichever endpoint is its gateway (they follow it
+   * as ports given at creation do): all of them or, on an error, none. Answers where, per family.
+   */
+  async addPorts(bindings: readonly PortBindingInput[]): Promise<AddedPorts> {
+    return addSandboxPorts(this.#ctx, this.id, bindings);
+  }
+
+  /** Unpublishes and forgets the bindings `selector` names (their open connections end too); answers them. */
+  async removePorts(selector: PortSelector): Promise<PortBindingRecord[]> {
+    return removeSandboxPorts(this.#ctx, this.id, selector);
   }
 
   ID(): string { return this.id; }

@@ -49,9 +49,26 @@ export interface NetworkRecord {
 export interface PortBindingRecord {
   readonly proto: PortProtocol;
   readonly port: number;
+  /** Last container port of a range mapped one to one onto hostPort..hostPortEnd; absent: `port` alone. */
+  readonly portEnd?: number;
   readonly hostIp?: string;
   readonly hostPort: number;
   readonly hostPortEnd: number;
+}
+
+/** Identifies a binding among a sandbox's: equal bindings have equal keys. */
+export function portBindingKey(b: PortBindingRecord): string {
+  return JSON.stringify([b.proto, b.port, b.portEnd ?? b.port, b.hostIp ?? "", b.hostPort, b.hostPortEnd]);
+}
+
+/**
+ * A port binding added to a sandbox after its creation (`port add`), a record of its own: adding the
+ * 10,000th one writes what adding the first did, where rewriting the sandbox record would write them all.
+ */
+export interface AddedPortRecord {
+  readonly id: string;
+  readonly sandboxId: string;
+  readonly binding: PortBindingRecord;
 }
 
 export interface StaticRouteRecord {
@@ -166,7 +183,9 @@ export const storeKeys = {
   network: (id: string): string => `network/${id}`,
   endpoint: (networkId: string, id: string): string => `endpoint/${networkId}/${id}`,
   sandbox: (id: string): string => `sandbox/${id}`,
+  addedPort: (sandboxId: string, id: string): string => `port/${sandboxId}/${id}`,
   networks: "network/",
   endpoints: "endpoint/",
   sandboxes: "sandbox/",
+  addedPorts: "port/",
 } as const;

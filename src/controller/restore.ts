@@ -9,7 +9,7 @@ import { endpointDriverRequest } from "./endpoint-create.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.js";
 import { sandboxHandle } from "./sandbox-interface.js";
-import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings } from "./gateway.js";
+import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings, withAddedPorts } from "./gateway.js";
 import { finishLeave, leftRecord } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
@@ -193,7 +193,7 @@ function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndp
   const gw = gatewayEndpoint(candidates(ctx, joined));
   return {
     ...endpointDriverRequest(e),
-    ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(sb, joined).map(driverPortBinding) }),
+    ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(withAddedPorts(ctx, sb), joined).map(driverPortBinding) }),
     ...(sb === undefined || sb.hostname === "" ? {} : { hostname: sb.hostname }),
     ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
     externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,

@@ -8,6 +8,7 @@ import type { SandboxRecord } from "./records.js";
 import { forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles } from "./sandbox-files.js";
 import { removeSandboxUts } from "./sandbox-uts.js";
+import { change } from "./state.js";
 import { bestEffort } from "./steps.js";
 
 export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {
@@ -46,5 +47,7 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
     ["remove files", () => removeSandboxFiles(ctx, current)],
   ]);
   ctx.fault("sandbox-delete:netns");
-  await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
+  // Its added ports go with it, the sandbox record last: in one transaction unless there are more than
+  // one takes, and then a restart finishes what a crash left (the record says "deleting").
+  await ctx.state.applyInChunks([...ctx.state.addedPorts(sb.id).map((p) => change.port(sb.id, p.id, undefined)), change.sandbox(sb.id, undefined)]);
 }

@@ -1,14 +1,18 @@
 // The controller's in-memory copy of its records, written through to the store with compare-and-swap.
 
-import type { KVStore, TxnOp } from "../store/index.js";
-import { storeKeys, type EndpointRecord, type NetworkRecord, type SandboxRecord } from "./records.js";
+import { MAX_TXN_OPS, type KVStore, type TxnOp } from "../store/index.js";
+import { portBindingKey, storeKeys, type AddedPortRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from "./records.js";
 
 interface Versioned<T> { record: T; revision: number }
 
 type Change =
   | { kind: "network"; record: NetworkRecord | undefined; id: string }
   | { kind: "endpoint"; record: EndpointRecord | undefined; id: string; networkId: string }
-  | { kind: "sandbox"; record: SandboxRecord | undefined; id: string };
+  | { kind: "sandbox"; record: SandboxRecord | undefined; id: string }
+  | { kind: "port"; record: AddedPortRecord | undefined; id: string; sandboxId: string };
+
+/** The ports added to one sandbox: by record ID, and record IDs by binding (portBindingKey). */
+interface AddedPorts { readonly byId: Map<string, Versioned<AddedPortRecord>>; readonly byKey: Map<string, string> }
 
 export class ControllerState {
   readonly networks = new Map<string, Versioned<NetworkRecord>>();
@@ -16,6 +20,8 @@ export class ControllerState {
   readonly sandboxes = new Map<string, Versioned<SandboxRecord>>();
   /** Endpoint IDs by network: creating an endpoint checks its name among its network's only (1,000 sandboxes bench). */
   readonly #endpointsByNetwork = new Map<string, Set<string>>();
+  /** Ports added to running sandboxes, by sandbox ID. */
+  readonly #addedPorts = new Map<string, AddedPorts>();
   readonly #store: KVStore;
 
   constructor(store: KVStore) {
@@ -36,11 +42,40 @@ export class ControllerState {
       const r = JSON.parse(e.value) as SandboxRecord;
       this.sandboxes.set(r.id, { record: r, revision: e.revision });
     }
+    for (const e of await this.#store.list(storeKeys.addedPorts)) this.#setAddedPort(JSON.parse(e.value) as AddedPortRecord, e.revision);
   }
 
   network(id: string): NetworkRecord | undefined { return this.networks.get(id)?.record; }
   endpoint(id: string): EndpointRecord | undefined { return this.endpoints.get(id)?.record; }
   sandbox(id: string): SandboxRecord | undefined { return this.sandboxes.get(id)?.record; }
+
+  /** The ports added to the sandbox after its creation, in the order they were added. */
+  addedPorts(sandboxId: string): AddedPortRecord[] {
+    return [...this.#addedPorts.get(sandboxId)?.byId.values() ?? []].map((v) => v.record);
+  }
+
+  /** The added port of the sandbox with this binding (portBindingKey), if any: one lookup, however many it has. */
+  addedPortByKey(sandboxId: string, key: string): AddedPortRecord | undefined {
+    const ports = this.#addedPorts.get(sandboxId);
+    const id = ports?.byKey.get(key);
+    return id === undefined ? undefined : ports?.byId.get(id)?.record;
+  }
+
+  #setAddedPort(record: AddedPortRecord, revision: number): void {
+    let ports = this.#addedPorts.get(record.sandboxId);
+    if (ports === undefined) this.#addedPorts.set(record.sandboxId, ports = { byId: new Map(), byKey: new Map() });
+    ports.byId.set(record.id, { record, revision });
+    ports.byKey.set(portBindingKey(record.binding), record.id);
+  }
+
+  #deleteAddedPort(sandboxId: string, id: string): void {
+    const ports = this.#addedPorts.get(sandboxId);
+    const record = ports?.byId.get(id)?.record;
+    if (ports === undefined || record === undefined) return;
+    ports.byId.delete(id);
+    ports.byKey.delete(portBindingKey(record.binding));
+    if (ports.byId.size === 0) this.#addedPorts.delete(sandboxId);
+  }
 
   endpointsOf(networkId: string): EndpointRecord[] {
     const ids = this.#endpointsByNetwork.get(networkId);
@@ -74,7 +109,7 @@ export class ControllerState {
   async apply(changes: readonly Change[]): Promise<void> {
     const ops: TxnOp[] = changes.map((c) => {
       const key = this.#key(c);
-      const expectRevision = this.#map(c).get(c.id)?.revision ?? "absent";
+      const expectRevision = (c.kind === "port" ? this.#addedPorts.get(c.sandboxId)?.byId : this.#map(c))?.get(c.id)?.revision ?? "absent";
       return c.record === undefined
         ? { op: "delete", key, expectRevision }
         : { op: "put", key, value: JSON.stringify(c.record), expectRevision };
@@ -90,15 +125,30 @@ export class ControllerState {
         else this.#setEndpoint(c.record, revision);
         continue;
       }
+      if (c.kind === "port") {
+        if (c.record === undefined) this.#deleteAddedPort(c.sandboxId, c.id);
+        else this.#setAddedPort(c.record, revision);
+        continue;
+      }
       const map = this.#map(c) as Map<string, Versioned<unknown>>;
       if (c.record === undefined) map.delete(c.id);
       else map.set(c.id, { record: c.record, revision });
     }
   }
 
+  /**
+   * Writes more changes than one store transaction takes, in transactions of at most MAX_TXN_OPS, in
+   * order: each is atomic, the whole is not. For changes that a restart finishes or that their caller
+   * undoes (the ports of a sandbox being deleted, many port records added or removed at once).
+   */
+  async applyInChunks(changes: readonly Change[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += MAX_TXN_OPS) await this.apply(changes.slice(i, i + MAX_TXN_OPS));
+  }
+
   #key(c: Change): string {
     if (c.kind === "network") return storeKeys.network(c.id);
     if (c.kind === "endpoint") return storeKeys.endpoint(c.networkId, c.id);
+    if (c.kind === "port") return storeKeys.addedPort(c.sandboxId, c.id);
     return storeKeys.sandbox(c.id);
   }
 
@@ -115,4 +165,5 @@ export const change = {
   endpoint: (networkId: string, id: string, record: EndpointRecord | undefined): Change =>
     ({ kind: "endpoint", id, networkId, record }),
   sandbox: (id: string, record: SandboxRecord | undefined): Change => ({ kind: "sandbox", id, record }),
+  port: (sandboxId: string, id: string, record: AddedPortRecord | undefined): Change => ({ kind: "port", id, sandboxId, record }),
 };

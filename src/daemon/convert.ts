@@ -4,7 +4,7 @@ import type {
   DockerEndpointResource, DockerIpamConfig, DockerNetwork, DockerPortMap, EndpointDto, PortBindingDto, SandboxDto, SandboxEndpointDto,
 } from "../api/dto.js";
 import {
-  sandboxPortBindings, type EndpointInfo, type NetworkController, type NetworkRecord, type PortBindingRecord, type PortMapEntry, type Sandbox,
+  type EndpointInfo, type NetworkController, type NetworkRecord, type PortBindingRecord, type PortMapEntry, type Sandbox,
 } from "../controller/index.js";
 import { sandboxDnsPaths } from "../dns/index.js";
 
@@ -55,7 +55,7 @@ export function networkDto(c: NetworkController, r: NetworkRecord): DockerNetwor
 }
 
 function requestedDto(b: PortBindingRecord): PortBindingDto {
-  return { Proto: b.proto, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
+  return { Proto: b.proto, Port: b.port, ...(b.portEnd === undefined ? {} : { PortEnd: b.portEnd }), HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
 }
 
 /** What the endpoint publishes now, from its driver: the host port actually chosen for a range or a dynamic port. */
@@ -68,7 +68,9 @@ function publishedOf(c: NetworkController, e: EndpointInfo): readonly PortMapEnt
 }
 
 function publishedDtos(entries: readonly PortMapEntry[]): PortBindingDto[] {
-  return entries.map((p) => ({ Proto: p.Proto, Port: p.Port, HostIP: p.HostIP, HostPort: p.HostPort, HostPortEnd: p.HostPortEnd }));
+  return entries.map((p) => ({
+    Proto: p.Proto, Port: p.Port, ...(p.PortEnd === undefined ? {} : { PortEnd: p.PortEnd }), HostIP: p.HostIP, HostPort: p.HostPort, HostPortEnd: p.HostPortEnd,
+  }));
 }
 
 export function endpointDto(c: NetworkController, e: EndpointInfo): EndpointDto {
@@ -83,16 +85,20 @@ export function endpointDto(c: NetworkController, e: EndpointInfo): EndpointDto 
 
 /**
  * Docker's `NetworkSettings.Ports` (what `docker port` reads): each asked-for container port with the
- * host addresses and ports it is published on now, or null when it is not published.
+ * host addresses and ports it is published on now, or null when it is not published. A range mapped one
+ * to one is a key per port, as Docker shows `-p 9000-9001:9000-9001`.
  */
 export function dockerPorts(requested: readonly PortBindingRecord[], published: readonly PortMapEntry[]): DockerPortMap {
   const out: DockerPortMap = {};
-  for (const b of requested) out[`${b.port}/${b.proto}`] = null;
+  for (const b of requested) for (let port = b.port; port <= (b.portEnd ?? b.port); port++) out[`${port}/${b.proto}`] = null;
   for (const p of published) {
-    const key = `${p.Port}/${p.Proto}`;
-    const hosts = out[key] ?? [];
-    if (!hosts.some((h) => h.HostIp === p.HostIP && h.HostPort === String(p.HostPort))) hosts.push({ HostIp: p.HostIP, HostPort: String(p.HostPort) });
-    out[key] = hosts;
+    for (let i = 0; i <= (p.PortEnd ?? p.Port) - p.Port; i++) {
+      const key = `${p.Port + i}/${p.Proto}`;
+      const hosts = out[key] ?? [];
+      const hostPort = String(p.HostPort + i);
+      if (!hosts.some((h) => h.HostIp === p.HostIP && h.HostPort === hostPort)) hosts.push({ HostIp: p.HostIP, HostPort: hostPort });
+      out[key] = hosts;
+    }
   }
   return out;
 }
@@ -119,7 +125,7 @@ export function sandboxDto(c: NetworkController, sb: Sandbox, etcNetnsDir: strin
     Links: (e.links ?? []).map((l) => `${l.name}:${l.alias}`), LinkLocalIPs: (e.linkLocalIps ?? []).map((a) => a.split("/")[0] as string),
     DriverOpts: { ...e.options },
   }));
-  const requested = sandboxPortBindings(s, joined.map((j) => j.e));
+  const requested = sb.portBindings();
   const paths = s.hostNetns ? { hosts: "/etc/hosts", resolvConf: "/etc/resolv.conf" } : sandboxDnsPaths(s.name, etcNetnsDir);
   return {
     Id: s.id, Name: s.name, ContainerID: s.containerId, Created: s.created, Key: s.key, Hostname: s.hostname,

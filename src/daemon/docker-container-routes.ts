@@ -5,7 +5,6 @@ import type { NetworkController, Sandbox } from "../controller/index.js";
 import { dockerPorts, joinedOf } from "./convert.js";
 import type { Operations } from "./operations.js";
 import type { Reply, Route } from "./server.js";
-import { sandboxPortBindings } from "../controller/index.js";
 
 function prefixLength(address: string | undefined): number {
   return address === undefined ? 0 : Number(address.split("/")[1] ?? 0);
@@ -29,7 +28,7 @@ export function containerJson(c: NetworkController, sb: Sandbox): Record<string,
     Config: { Hostname: s.hostname, Domainname: s.domainname },
     HostConfig: { NetworkMode: joined[0]?.networkName ?? "none" },
     NetworkSettings: {
-      SandboxID: s.id, SandboxKey: s.key, Ports: dockerPorts(sandboxPortBindings(s, joined.map((j) => j.e)), published), Networks: networks,
+      SandboxID: s.id, SandboxKey: s.key, Ports: dockerPorts(sb.portBindings(), published), Networks: networks,
     },
   };
 }

@@ -1,32 +1,16 @@
 // Native routes for what Docker's API keeps elsewhere: sandboxes, endpoints, metrics and the event stream.
 
 import type { PortBindingDto, SandboxCreateRequest, SandboxNetworkRequest } from "../api/dto.js";
-import { invalidArgument } from "../errors/index.js";
 import { endpointDto, sandboxDto } from "./convert.js";
 import { streamEvents } from "./event-stream.js";
+import { parsePortBinding, portRoutes } from "./port-routes.js";
 import type { Metrics } from "./metrics.js";
 import type { Operations } from "./operations.js";
 import type { Reply, Route } from "./server.js";
-import { object, objectArray, optNumber, optString, reqString, stringArray } from "./validate.js";
-
-const PROTOS = new Set(["tcp", "udp", "sctp"]);
+import { object, objectArray, optString, reqString, stringArray } from "./validate.js";
 
 function parsePorts(o: Readonly<Record<string, unknown>>): PortBindingDto[] {
-  return objectArray(o, "PortBindings").map((p, i) => {
-    const pre = `PortBindings[${i}].`;
-    const proto = optString(p, "Proto", pre) ?? "tcp";
-    if (!PROTOS.has(proto)) throw invalidArgument("ERR_INVALID_PROTOCOL", `invalid protocol ${JSON.stringify(proto)}: use tcp, udp or sctp`);
-    const port = optNumber(p, "Port", pre);
-    if (port === undefined) throw invalidArgument("ERR_INVALID_REQUEST", `${pre}Port is required`);
-    const hostIp = optString(p, "HostIP", pre);
-    const hostPort = optNumber(p, "HostPort", pre);
-    const hostPortEnd = optNumber(p, "HostPortEnd", pre);
-    return {
-      Proto: proto as PortBindingDto["Proto"], Port: port,
-      ...(hostIp === undefined ? {} : { HostIP: hostIp }), ...(hostPort === undefined ? {} : { HostPort: hostPort }),
-      ...(hostPortEnd === undefined ? {} : { HostPortEnd: hostPortEnd }),
-    };
-  });
+  return objectArray(o, "PortBindings").map((p, i) => parsePortBinding(p, `PortBindings[${i}].`));
 }
 
 function parseSandboxCreate(body: unknown): SandboxCreateRequest {
@@ -71,6 +55,7 @@ export function nativeRoutes(ops: Operations, metrics: Metrics, etcNetnsDir: str
         return { status: 204 };
       },
     },
+    ...portRoutes(ops),
     { method: "GET", path: "/endpoints", handler: (): Reply => ({ status: 200, body: c.endpoints().map((e) => endpointDto(c, e.info())) }) },
     { method: "GET", path: "/metrics", handler: (): Reply => ({ status: 200, text: metrics.render(), headers: { "content-type": "text/plain; version=0.0.4" } }) },
     {

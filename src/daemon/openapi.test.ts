@@ -142,6 +142,18 @@ describe("the HTTP API against docs/openapi.json (root)", rootOnly, () => {
     await checked("GET", "/sandboxes", 200);
     await checked("GET", "/sandboxes/oas-sb1", 200);
     await checked("GET", "/sandboxes/no-such-sandbox", 404);
+    // Ports changed while the sandbox runs.
+    const port = { Proto: "tcp", Port: 81, HostPort: 18081 };
+    assert.deepEqual(await checked("POST", "/sandboxes/oas-sb1/ports", 201, port), { PortBindings: [{ Proto: "tcp", Port: 81, HostIP: "0.0.0.0", HostPort: 18081, HostPortEnd: 18081 }] });
+    await checked("POST", "/sandboxes/oas-sb1/ports", 409, port);
+    await checked("POST", "/sandboxes/oas-sb1/ports", 409, { Proto: "tcp", Port: 82, HostPort: 18080 });
+    await checked("POST", "/sandboxes/oas-sb1/ports", 400, { Proto: "tcp", Port: 9000, PortEnd: 9001 });
+    await checked("POST", "/sandboxes/no-such-sandbox/ports", 404, port);
+    await checked("POST", "/sandboxes/oas-sb1/ports", 201, { Proto: "udp", Port: 9000, PortEnd: 9099, HostPort: 19000, HostPortEnd: 19099 });
+    await checked("DELETE", "/sandboxes/oas-sb1/ports/9000-9099/udp?HostPort=19000-19099", 200);
+    await checked("DELETE", "/sandboxes/oas-sb1/ports/81/tcp", 200);
+    await checked("DELETE", "/sandboxes/oas-sb1/ports/81/tcp", 404);
+    await checked("DELETE", "/sandboxes/oas-sb1/ports/x/tcp", 400);
     await checked("GET", "/endpoints", 200);
     await checked("GET", "/metrics", 200);
     const event = await firstEvent(d.socket, () => call(d.socket, "POST", "/networks/create", { Name: "oas-event" }));

@@ -220,9 +220,9 @@ export class Operations {
   }
 }
 
-function portInputs(dtos: readonly PortBindingDto[] | undefined): PortBindingInput[] {
+export function portInputs(dtos: readonly PortBindingDto[] | undefined): PortBindingInput[] {
   return (dtos ?? []).map((p) => ({
-    proto: p.Proto, port: p.Port,
+    proto: p.Proto, port: p.Port, ...(p.PortEnd === undefined ? {} : { portEnd: p.PortEnd }),
     ...(p.HostIP === undefined || p.HostIP === "" ? {} : { hostIp: p.HostIP }),
     ...(p.HostPort === undefined ? {} : { hostPort: p.HostPort }),
     ...(p.HostPortEnd === undefined ? {} : { hostPortEnd: p.HostPortEnd }),

@@ -81,6 +81,11 @@ export interface PortBinding {
   readonly hostPort: number;
   /** Last host port of a range (= hostPort for a single port). */
   readonly hostPortEnd: number;
+  /**
+   * Last container port of a range mapped one to one onto hostPort..hostPortEnd (same length); absent:
+   * `port` alone, and a host range is a choice of one host port (Docker's `-p 8000-8010:80`).
+   */
+  readonly portEnd?: number;
 }
 
 /** The interface of an endpoint: what IPAM gave it; a driver may fill in what is missing (MAC). */

@@ -4,3 +4,4 @@ export * from "./dhcp.js";
 export * from "./registry.js";
 export * from "./single-instance.js";
 export * from "./peers.js";
+export * from "./port-changes.js";

@@ -32,7 +32,8 @@ export interface FirewallNetwork {
 
 /**
  * One published port or port range. A range maps host ports hostPort..hostPortEnd one to one onto
- * containerPort..containerPort+(hostPortEnd-hostPort). Choosing one host port out of a range (Docker's
+ * containerPort..containerPort+(hostPortEnd-hostPort); onto the same port numbers it costs one nftables
+ * element per family, whatever its length. Choosing one host port out of a range (Docker's
  * `-p 8000-8010:80`) is the port allocator's job, before the firewall is called.
  */
 export interface PortMapping {
@@ -82,8 +83,11 @@ export interface FirewallBackend {
    * address/proto/port already published), invalid-argument.
    */
   addPortMappings(networkId: string, endpointId: string, mappings: readonly PortMapping[]): Promise<void>;
-  /** Unpublishes every port of the endpoint. */
-  removePortMappings(networkId: string, endpointId: string): Promise<void>;
+  /**
+   * Unpublishes the endpoint's `mappings` (as given to addPortMappings; ones not published are ignored),
+   * or every port of the endpoint when absent. Either way one atomic change.
+   */
+  removePortMappings(networkId: string, endpointId: string, mappings?: readonly PortMapping[]): Promise<void>;
   /** Compares the kernel with the desired state (someone flushed or deleted our table, or Docker appeared). */
   check(): Promise<DriftReport>;
   /** Re-applies everything from the in-memory desired state, whatever the kernel holds now. */

@@ -12,6 +12,7 @@ function canonicalValue(v: NftValue): string {
       ? formatIp({ family: v.v.family, value: v.v.address }) : formatPrefix(v.v);
     case "proto": return v.v;
     case "port": return String(v.v);
+    case "portRange": return `${v.lo}-${v.hi}`;
   }
 }
 

@@ -10,7 +10,7 @@ import type { NftElement, NftValue } from "./nft-ast.js";
 import { elementChangeRequests, nftBatchFrames, setElemRequest } from "./nfnl-elements.js";
 import { dnetTable } from "./rules.js";
 
-// Captured in a scratch netns holding `table inet dnet` with the four port maps of rules.ts:
+// Captured in a scratch netns holding `table inet dnet` with the port maps of rules.ts:
 //   strace -f -e trace=sendmsg -e write=3 nft add element inet dnet ports4 { … }
 // Each capture is one sendmsg: BATCH_BEGIN (seq 0), the element message (seq 1), BATCH_END (seq 2).
 const GOLDEN = {
@@ -46,6 +46,23 @@ const GOLDEN = {
     "140000001000010000000000000000000000000a580000000e0a010001000000000000000100000009000100646e6574" +
     "000000000f000200686f7374706f7274733600002800038024000180200001801c00010020010db80000000000000000" +
     "00000001840000001f920000140000001100010002000000000000000000000a",
+  // The interval maps (pipapo): an element is its key (first port) and key end (last port).
+  // nft add element inet dnet ranges4 { tcp . 30000-39999 : 10.0.0.2 }
+  ranges4Add:
+    "140000001000010000000000000000000000000a680000000c0a010401000000000000000100000009000100646e6574" +
+    "000000000c00020072616e676573340008000400000000113400038030000180100001800c0001000600000075300000" +
+    "10000a800c000100060000009c3f00000c000280080001000a000002140000001100010002000000000000000000000a",
+  // nft add element inet dnet hostranges6 { 2001:db8::1 . udp . 40000-49999 : fd00::2 }
+  hostranges6Add:
+    "140000001000010000000000000000000000000a980000000c0a010401000000000000000100000009000100646e6574" +
+    "0000000010000200686f737472616e67657336000800040000000014600003805c000180200001801c00010020010db8" +
+    "000000000000000000000001110000009c40000020000a801c00010020010db800000000000000000000000111000000" +
+    "c34f00001800028014000100fd000000000000000000000000000002140000001100010002000000000000000000000a",
+  // nft delete element inet dnet ranges4 { tcp . 30000-39999 }
+  ranges4Del:
+    "140000001000010000000000000000000000000a540000000e0a010001000000000000000100000009000100646e6574" +
+    "000000000c00020072616e67657334002800038024000180100001800c000100060000007530000010000a800c000100" +
+    "060000009c3f0000140000001100010002000000000000000000000a",
 } as const;
 
 /**
@@ -105,6 +122,16 @@ test("golden: DELSETELEM names the element by its key only", () => {
     expected(GOLDEN.ports4Del));
   assert.deepEqual(ours("delete", "hostports6", [{ key: [addr("2001:db8::1"), proto("sctp"), port(8082)] }]),
     expected(GOLDEN.hostports6Del));
+});
+
+test("golden: interval elements carry a key and a key end, in adds and deletes", () => {
+  const range = (lo: number, hi: number): NftValue => ({ t: "portRange", lo, hi });
+  assert.deepEqual(ours("add", "ranges4", [{ key: [proto("tcp"), range(30000, 39999)], data: [addr("10.0.0.2")] }]),
+    expected(GOLDEN.ranges4Add));
+  assert.deepEqual(ours("add", "hostranges6", [{ key: [addr("2001:db8::1"), proto("udp"), range(40000, 49999)], data: [addr("fd00::2")] }]),
+    expected(GOLDEN.hostranges6Add));
+  assert.deepEqual(ours("delete", "ranges4", [{ key: [proto("tcp"), range(30000, 39999)], data: [addr("10.0.0.2")] }]),
+    expected(GOLDEN.ranges4Del));
 });
 
 test("elementChangeRequests: deletes first, only the chosen sets, large lists split under the 64 KiB nest limit", () => {

@@ -1,4 +1,5 @@
-// Map element changes as one nfnetlink batch (NEWSETELEM / DELSETELEM), for non-interval maps with concatenated keys.
+// Map element changes as one nfnetlink batch (NEWSETELEM / DELSETELEM), for maps with concatenated keys:
+// exact ones (hash) and interval ones (pipapo, whose element carries its range as key and key end).
 //
 // The bytes match what `nft add/delete element` sends (golden test in nfnl-elements.test.ts), minus
 // NFTA_SET_ELEM_LIST_SET_ID, which nft adds to name sets created in the same batch: ours exist already and
@@ -29,34 +30,42 @@ export function nftBatchFrames(): { readonly begin: NetlinkFrame; readonly end: 
  * One concatenation component in its register layout: each is padded to 4 bytes (NFT_REG32_SIZE),
  * inet_service is big-endian, inet_proto one byte.
  */
-function component(v: NftValue): Buffer {
+function component(v: NftValue, end: boolean): Buffer {
   switch (v.t) {
     case "proto": {
       const out = Buffer.alloc(4);
       out.writeUInt8(PROTO_NUMBERS[v.v], 0);
       return out;
     }
-    case "port": {
-      if (!Number.isInteger(v.v) || v.v < 0 || v.v > 65535) throw new TypeError(`bad port ${v.v}`);
-      const out = Buffer.alloc(4);
-      out.writeUInt16BE(v.v, 0);
-      return out;
-    }
+    case "port": return portBytes(v.v);
+    case "portRange": return portBytes(end ? v.hi : v.lo);
     case "addr": return ipToBytes(v.v);
     // Interface names and prefixes live in other sets, which stay on `nft -f`.
     case "ifname": case "prefix": throw new TypeError(`nfnetlink element encoding does not handle ${v.t} values`);
   }
 }
 
-/** The NFTA_DATA_VALUE bytes of a key or map value. */
-export function concatValue(values: readonly NftValue[]): Buffer {
-  return Buffer.concat(values.map(component));
+function portBytes(port: number): Buffer {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`bad port ${port}`);
+  const out = Buffer.alloc(4);
+  out.writeUInt16BE(port, 0);
+  return out;
 }
 
-function elementAttrs(e: NftElement, withData: boolean): { key: { value: Buffer }; data?: { value: Buffer } } {
-  const key = { value: concatValue(e.key) };
+/** The NFTA_DATA_VALUE bytes of a key or map value; `end`: a range's last port (a key end). */
+export function concatValue(values: readonly NftValue[], end = false): Buffer {
+  return Buffer.concat(values.map((v) => component(v, end)));
+}
+
+interface ElementAttrs { key: { value: Buffer }; keyEnd?: { value: Buffer }; data?: { value: Buffer } }
+
+function elementAttrs(e: NftElement, withData: boolean): ElementAttrs {
+  const out: ElementAttrs = { key: { value: concatValue(e.key) } };
+  // An interval element is named by its key and key end, in adds and deletes alike (as nft does).
+  if (e.key.some((v) => v.t === "portRange")) out.keyEnd = { value: concatValue(e.key, true) };
   // A deleted map element is named by its key alone.
-  return withData && e.data !== undefined ? { key, data: { value: concatValue(e.data) } } : { key };
+  if (withData && e.data !== undefined) out.data = { value: concatValue(e.data) };
+  return out;
 }
 
 /** NEWSETELEM (add; NLM_F_CREATE, as `nft add element`) or DELSETELEM for the elements of one set. */

@@ -3,18 +3,23 @@
 // Why not `nft -f`: the spawn costs ~4 ms, and for deletes nft's close() of its netlink socket waits for
 // nf_tables' deferred destroy work (5–15 ms). A socket that stays open pays neither.
 
+import { NFTA_GEN_ID, NFT_MSG_GETGEN, NFT_MSG_NEWGEN, nftMsgType } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkSocket } from "../netlink/socket.js";
-import { forgetUdpFlows } from "./conntrack.js";
-import type { PortMapping } from "./contract.js";
+import { iterateAttrs } from "../netlink/tlv.js";
+import { forgetFlows } from "./conntrack.js";
+import type { PortMapping, PortProto } from "./contract.js";
 import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
 import { S } from "./rules.js";
 
 /**
- * The maps this path writes: non-interval, keys and values of fixed-size components. Interval sets
- * need range-end elements and flags (nft computes those), so everything else stays on `nft -f`.
+ * The maps this path writes: keys and values of fixed-size components, exact or concatenated intervals
+ * (a pipapo element is its key and key end). Single-field interval sets (subnets) need range-end
+ * elements and flags that nft computes, so everything else stays on `nft -f`.
  */
-export const PORT_MAPS: ReadonlySet<string> = new Set([S.ports4, S.ports6, S.hostports4, S.hostports6]);
+export const PORT_MAPS: ReadonlySet<string> = new Set([
+  S.ports4, S.ports6, S.hostports4, S.hostports6, S.ranges4, S.ranges6, S.hostranges4, S.hostranges6,
+]);
 
 /** A change batch larger than this goes through `nft -f` (the socket's send buffer is 1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -58,9 +63,17 @@ export class NfnlElementWriter {
     return true;
   }
 
-  /** Deletes the conntrack entries of UDP flows the mappings NATed (see conntrack.ts). */
-  forgetUdpFlows(mappings: readonly PortMapping[]): Promise<number> {
-    return forgetUdpFlows(this.#socket, mappings);
+  /** The ruleset generation of the netns (NFT_MSG_GETGEN): one round trip. */
+  async generation(): Promise<number | undefined> {
+    const replies = await this.#socket.request({ type: nftMsgType(NFT_MSG_GETGEN), payload: Buffer.alloc(4), describe: "NFT_MSG_GETGEN" });
+    const gen = replies.find((m) => m.type === nftMsgType(NFT_MSG_NEWGEN));
+    for (const a of gen === undefined ? [] : iterateAttrs(gen.payload.subarray(4))) if (a.type === NFTA_GEN_ID && a.data.length >= 4) return a.data.readUInt32BE(0);
+    return undefined;
+  }
+
+  /** Deletes the conntrack entries of the flows of `protos` the mappings NATed (see conntrack.ts). */
+  forgetFlows(mappings: readonly PortMapping[], protos: readonly PortProto[]): Promise<number> {
+    return forgetFlows(this.#socket, mappings, protos);
   }
 
   close(): void {

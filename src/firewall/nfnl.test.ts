@@ -45,8 +45,10 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
   /** Elements of one map as `key : value` text, from nft's JSON (the independent oracle). */
   const elements = (map: string): string[] => {
     const doc = JSON.parse(nft("-j", "list", "map", "inet", "dnet", map)) as { nftables: Array<{ map?: { elem?: unknown[] } }> };
+    const part = (v: unknown): string => (typeof v === "object" && v !== null && "range" in v
+      ? (v as { range: unknown[] }).range.map(String).join("-") : String(v));
     const text = (v: unknown): string => (typeof v === "object" && v !== null && "concat" in v
-      ? (v as { concat: unknown[] }).concat.map(String).join(" . ") : String(v));
+      ? (v as { concat: unknown[] }).concat.map(part).join(" . ") : part(v));
     const elem = doc.nftables.find((i) => i.map !== undefined)?.map?.elem ?? [];
     return elem.map((e) => (e as unknown[]).map(text).join(" : ")).sort();
   };
@@ -127,6 +129,45 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
     nft("delete", "table", "inet", "dnet");
     await fw.addPortMappings(NET.id, "ep3", [{ proto: "udp", hostPort: 7000, hostPortEnd: 7000, containerIp: C4, containerPort: 70 }]);
     assert.deepEqual(elements("ports4"), ["tcp . 8080 : 10.203.0.2 . 80", "udp . 7000 : 10.203.0.2 . 70"]);
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+  });
+
+  test("a range onto the same ports is one interval element per family; one mapping of several goes alone; no nft run, no drift", async () => {
+    const runs = nftFiles();
+    const range4: PortMapping = { proto: "tcp", hostPort: 10000, hostPortEnd: 19999, containerIp: C4, containerPort: 10000 };
+    const range6: PortMapping = { proto: "udp", hostIp: parseIp("2001:db8::7"), hostPort: 20000, hostPortEnd: 29999, containerIp: C6, containerPort: 20000 };
+    const single: PortMapping = { proto: "tcp", hostPort: 9090, hostPortEnd: 9090, containerIp: C4, containerPort: 90 };
+    await fw.addPortMappings(NET.id, "ep4", [range4, range6, single]);
+    assert.deepEqual(elements("ranges4"), ["tcp . 10000-19999 : 10.203.0.2"]);
+    assert.deepEqual(elements("hostranges6"), ["2001:db8::7 . udp . 20000-29999 : fd00:203::2"]);
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+    await assert.rejects(fw.addPortMappings(NET.id, "ep5", [{ ...single, hostPort: 15000, hostPortEnd: 15000 }]),
+      { code: "ERR_FIREWALL_PORT_IN_USE" }, "a port inside a published range is taken");
+    await fw.removePortMappings(NET.id, "ep4", [single, range6]);
+    assert.deepEqual(elements("hostranges6"), []);
+    assert.deepEqual(elements("ranges4"), ["tcp . 10000-19999 : 10.203.0.2"], "the range not named stays");
+    assert.ok(!elements("ports4").some((e) => e.startsWith("tcp . 9090 ")));
+    await fw.removePortMappings(NET.id, "ep4");
+    assert.deepEqual(elements("ranges4"), []);
+    assert.equal(nftFiles(), runs, "every change went through the socket");
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+  });
+
+  test("a check after nothing but our own commits does not list the table; anyone else's commit makes it list", async () => {
+    const lists = (): number => calls.filter((c) => c[0] === "nft" && c[1] === "-j").length;
+    await fw.check(); // verified at the current generation
+    const before = lists();
+    for (let p = 0; p < 20; p++) await fw.addPortMappings(NET.id, "ep6", [{ proto: "tcp", hostPort: 30000 + p, hostPortEnd: 30000 + p, containerIp: C4, containerPort: 80 }]);
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+    assert.equal(lists(), before, "twenty own commits, no listing");
+    nft("add", "table", "inet", "someone_else");
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+    assert.equal(lists(), before + 1, "a foreign commit: listed once");
+    nft("delete", "element", "inet", "dnet", "ports4", "{ tcp . 30005 }");
+    const report = await fw.check();
+    assert.deepEqual(report.problems, ["set ports4 of inet dnet lacks element tcp . 30005 : 10.203.0.2 . 80"], "someone's change to our table is still found");
+    nft("delete", "table", "inet", "someone_else");
+    await fw.removePortMappings(NET.id, "ep6");
     assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
   });
 

@@ -64,7 +64,9 @@ export type NftValue =
   | { readonly t: "addr"; readonly v: IpAddress }
   | { readonly t: "prefix"; readonly v: IpPrefix }
   | { readonly t: "proto"; readonly v: PortProto }
-  | { readonly t: "port"; readonly v: number };
+  | { readonly t: "port"; readonly v: number }
+  /** A port range in an interval map's key (`10000-19999`); lo < hi. */
+  | { readonly t: "portRange"; readonly lo: number; readonly hi: number };
 
 export interface NftElement {
   readonly key: readonly NftValue[];
@@ -88,11 +90,17 @@ function renderValue(v: NftValue): string {
     case "addr": return formatIp(v.v);
     case "prefix": return formatPrefix(v.v);
     case "proto": return v.v;
-    case "port": {
-      if (!Number.isInteger(v.v) || v.v < 0 || v.v > 65535) throw new TypeError(`bad port ${v.v}`);
-      return String(v.v);
+    case "port": return String(checkedPort(v.v));
+    case "portRange": {
+      if (checkedPort(v.lo) >= checkedPort(v.hi)) throw new TypeError(`bad port range ${v.lo}-${v.hi}`);
+      return `${v.lo}-${v.hi}`;
     }
   }
+}
+
+function checkedPort(p: number): number {
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new TypeError(`bad port ${p}`);
+  return p;
 }
 
 export function renderElement(e: NftElement): string {

@@ -169,6 +169,25 @@ describe("nftables backend: real packets in scratch namespaces", rootOnly, () =>
     await fw.removePortMappings("net-a", "ep-u2");
   });
 
+  test("a range onto the same ports answers on each of its ports; removed on purpose, its TCP and UDP flows go too", async () => {
+    const a1 = parseIp("10.201.1.2");
+    const range = { proto: "tcp" as const, hostPort: 9000, hostPortEnd: 9002, containerIp: a1, containerPort: 9000 };
+    const udp = { proto: "udp" as const, hostPort: 5370, hostPortEnd: 5370, containerIp: a1, containerPort: 5353 };
+    await fw.addPortMappings("net-a", "ep-r", [range, udp]);
+    assert.deepEqual(elements("ranges4"), [[{ concat: ["tcp", { range: [9000, 9002] }] }, "10.201.1.2"]]);
+    assert.equal(topo.curl(topo.outside, OUT.host4, 9001), `${OUT.peer4} 9001`, "the port stays the port");
+    assert.equal(topo.curl(topo.outside, OUT.host4, 9002), `${OUT.peer4} 9002`);
+    assert.equal(topo.udp(topo.outside, OUT.host4, 5370, 40124), `${OUT.peer4} 5353`);
+    const flows = (): string[] => topo.exec(topo.host, "cat", ["/proc/net/nf_conntrack"]).split("\n")
+      .filter((l) => / dport=(9001|9002|5370) /.test(l) && l.includes(`src=${OUT.peer4} `));
+    assert.equal(flows().length, 3, "a conntrack entry per flow (TCP ones in TIME_WAIT)");
+    await fw.removePortMappings("net-a", "ep-r", [range, udp]);
+    assert.deepEqual(flows(), [], "their entries are gone");
+    assert.deepEqual(elements("ranges4"), []);
+    assert.equal(topo.curl(topo.outside, OUT.host4, 9001), undefined);
+    assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
+  });
+
   test("removePortMappings leaves no element of the endpoint", async () => {
     await fw.removePortMappings("net-a", "ep-a1");
     await fw.removePortMappings("net-a", "ep-a1");

@@ -9,8 +9,10 @@ import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type Sys
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
 import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
+import { OwnGeneration } from "./own-generation.js";
+import { PortIndex, mappingKey } from "./port-index.js";
 import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
-import { hostPortKeys, sameMapping, sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
+import { sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
 
 export interface NftablesBackendOptions {
   /** Run `nft`/`iptables`/`sysctl` inside this netns: a name under /run/netns or a path. Default: ours. */
@@ -34,7 +36,8 @@ export interface NftablesBackendOptions {
 
 interface MutableNetworkState {
   readonly net: FirewallNetwork;
-  readonly endpoints: Map<string, readonly PortMapping[]>;
+  /** Endpoint → its mappings by mappingKey: a change touches only its own mappings, however many there are. */
+  readonly endpoints: Map<string, Map<string, PortMapping>>;
 }
 
 const EMPTY: ElementsBySet = new Map();
@@ -51,6 +54,7 @@ export class NftablesBackend implements FirewallBackend {
   readonly #compat: IptablesCompat | undefined;
   readonly #table: NftTableSpec;
   readonly #nets = new Map<string, MutableNetworkState>();
+  readonly #ports = new PortIndex();
   /** False until a transaction succeeded, and after any doubt: the next change then rewrites the table. */
   #synced = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -58,6 +62,7 @@ export class NftablesBackend implements FirewallBackend {
   readonly #options: NftablesBackendOptions;
   /** The nfnetlink writer: undefined until first use, null when that path is off or could not be opened. */
   #writer: NfnlElementWriter | null | undefined;
+  readonly #own = new OwnGeneration();
 
   constructor(options: NftablesBackendOptions = {}) {
     this.#table = dnetTable(options.table);
@@ -82,18 +87,27 @@ export class NftablesBackend implements FirewallBackend {
   /** Applies `add`/`del` (the step to the state `#nets` already holds), or rewrites the table when in doubt. */
   async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
     const full = (): string => (this.#nets.size === 0 ? renderDeleteTable(this.#table)
-      : renderReplaceTable(this.#table, desiredElements(this.#nets.values())));
+      : renderReplaceTable(this.#table, desiredElements(this.snapshot())));
+    const before = await this.#generation();
     if (!this.#synced || prevEmpty || this.#nets.size === 0) {
-      try { await this.#nft(full()); } catch (err) { this.#synced = false; throw err; }
+      try { await this.#nft(full()); } catch (err) { this.#synced = false; this.#own.forget(); throw err; }
       this.#synced = true;
+      this.#own.committed(before, await this.#generation(), true);
       return;
     }
     try {
       if (!await this.#applyByNetlink(add, del)) await this.#nft(renderElementChanges(this.#table, add, del));
+      this.#own.committed(before, await this.#generation(), false);
     } catch (err) {
       // Most likely drift (an element or the table vanished): rewrite the whole table instead.
+      this.#own.forget();
       try { await this.#nft(full()); } catch { this.#synced = false; throw err; }
     }
+  }
+
+  /** The ruleset generation, when the nfnetlink socket is there to read it. */
+  async #generation(): Promise<number | undefined> {
+    return this.#nfnl()?.generation().catch(() => undefined);
   }
 
   /** The nfnetlink path, when on and the change only touches port maps; false: use `nft -f`. */
@@ -184,7 +198,10 @@ export class NftablesBackend implements FirewallBackend {
       const state = this.#nets.get(networkId);
       if (state === undefined) return;
       const elements = networkElements(state.net);
-      for (const list of state.endpoints.values()) mappingElements(list, elements);
+      for (const list of state.endpoints.values()) {
+        mappingElements(list.values(), elements);
+        this.#ports.release(list.values());
+      }
       this.#nets.delete(networkId);
       const errors: unknown[] = [];
       await this.#apply(EMPTY, elements.build(), false).catch((e: unknown) => { errors.push(e); });
@@ -204,76 +221,94 @@ export class NftablesBackend implements FirewallBackend {
       if (checked.length > 0 && state.net.internal) {
         throw forbidden("ERR_FIREWALL_INTERNAL_PORTS", `network ${networkId} is internal: ports cannot be published`);
       }
-      const current = state.endpoints.get(endpointId) ?? [];
-      const fresh = checked.filter((m, i) => !current.some((c) => sameMapping(c, m)) &&
-        !checked.slice(0, i).some((c) => sameMapping(c, m)));
-      if (fresh.length === 0) return;
-      this.#checkPortConflicts(fresh);
-      state.endpoints.set(endpointId, [...current, ...fresh]);
+      const mine = state.endpoints.get(endpointId) ?? new Map<string, PortMapping>();
+      const fresh = new Map<string, PortMapping>();
+      for (const m of checked) if (!mine.has(mappingKey(m))) fresh.set(mappingKey(m), m);
+      if (fresh.size === 0) return;
+      const list = [...fresh.values()];
+      this.#ports.claim(`${state.net.id}/${endpointId}`, list);
+      this.#remember(state, endpointId, mine, fresh);
       try {
-        await this.#apply(mappingElements(fresh).build(), EMPTY, false);
+        await this.#apply(mappingElements(list).build(), EMPTY, false);
       } catch (err) {
-        if (current.length === 0) state.endpoints.delete(endpointId); else state.endpoints.set(endpointId, current);
+        this.#forget(state, endpointId, mine, fresh);
         throw err;
       }
     });
   }
 
-  #checkPortConflicts(fresh: readonly PortMapping[]): void {
-    const taken = new Map<string, string>();
-    for (const { net, endpoints } of this.#nets.values()) {
-      for (const [ep, list] of endpoints) for (const m of list) for (const k of hostPortKeys(m)) taken.set(k, `${net.id}/${ep}`);
-    }
-    for (const m of fresh) {
-      for (const k of hostPortKeys(m)) {
-        const owner = taken.get(k);
-        const [fam, host, proto, port] = k.split("|");
-        if (owner !== undefined) {
-          throw conflict("ERR_FIREWALL_PORT_IN_USE",
-            `${proto}/${port} on ${host === "*" ? `every IPv${fam} address` : host} is already published by ${owner}`);
-        }
-        taken.set(k, "this request");
-      }
-    }
+  /** The endpoint's mappings now include `fresh` (their host ports claimed in #ports by the caller). */
+  #remember(state: MutableNetworkState, endpointId: string, mine: Map<string, PortMapping>, fresh: ReadonlyMap<string, PortMapping>): void {
+    for (const [k, m] of fresh) mine.set(k, m);
+    state.endpoints.set(endpointId, mine);
   }
 
-  async removePortMappings(networkId: string, endpointId: string): Promise<void> {
+  #forget(state: MutableNetworkState, endpointId: string, mine: Map<string, PortMapping>, gone: ReadonlyMap<string, PortMapping>): void {
+    for (const k of gone.keys()) mine.delete(k);
+    if (mine.size === 0) state.endpoints.delete(endpointId);
+    this.#ports.release(gone.values());
+  }
+
+  /**
+   * Unpublishes `mappings` of the endpoint (as given to addPortMappings; unknown ones are ignored), or
+   * all of them. Conntrack entries of the flows they NATed go too: UDP ones always, TCP and SCTP ones
+   * when only some mappings go (a port removed on purpose, see conntrack.ts).
+   */
+  async removePortMappings(networkId: string, endpointId: string, mappings?: readonly PortMapping[]): Promise<void> {
     validateId(networkId, "network");
     validateId(endpointId, "endpoint");
     return this.#serial(async () => {
       const state = this.#nets.get(networkId);
-      const list = state?.endpoints.get(endpointId);
-      if (state === undefined || list === undefined) return;
-      state.endpoints.delete(endpointId);
+      const mine = state?.endpoints.get(endpointId);
+      if (state === undefined || mine === undefined) return;
+      const gone = new Map<string, PortMapping>();
+      for (const m of mappings?.map((x) => validateMapping(state.net, x)) ?? mine.values()) {
+        const k = mappingKey(m);
+        const known = mine.get(k);
+        if (known !== undefined) gone.set(k, known);
+      }
+      if (gone.size === 0) return;
+      const list = [...gone.values()];
+      this.#forget(state, endpointId, mine, gone);
       try {
         await this.#apply(EMPTY, mappingElements(list).build(), false);
       } catch (err) {
-        state.endpoints.set(endpointId, list);
+        this.#ports.claim(`${state.net.id}/${endpointId}`, list);
+        this.#remember(state, endpointId, mine, gone);
         throw err;
       }
-      await this.#nfnl()?.forgetUdpFlows(list).catch(() => 0); // best effort: entries time out anyway
+      // Best effort: entries time out anyway.
+      await this.#nfnl()?.forgetFlows(list, mappings === undefined ? ["udp"] : ["udp", "tcp", "sctp"]).catch(() => 0);
     });
   }
 
   async check(): Promise<DriftReport> {
     return this.#serial(async () => {
       const problems: string[] = [];
-      const id = `${this.#table.family} ${this.#table.name}`;
-      let listed: string | undefined;
-      try {
-        listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
-      } catch (err) {
-        if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+      const generation = await this.#generation();
+      // Nothing but our own commits since it was verified: the table cannot differ (own-generation.ts).
+      if (!(this.#synced && generation !== undefined && generation === this.#own.verified)) {
+        problems.push(...await this.#tableProblems());
+        if (problems.length > 0) this.#synced = false;
+        this.#own.checkedClean(problems.length === 0 ? generation : undefined);
       }
-      if (listed === undefined && this.#nets.size > 0) problems.push(`table ${id} is missing`);
-      if (listed !== undefined && this.#nets.size === 0) problems.push(`table ${id} exists but no network is programmed`);
-      if (listed !== undefined && this.#nets.size > 0) {
-        problems.push(...tableDrift(parseListedTable(listed), this.#table, desiredElements(this.#nets.values())));
-      }
-      if (problems.length > 0) this.#synced = false;
       if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
       return { drifted: problems.length > 0, problems };
     });
+  }
+
+  /** Lists our table with `nft -j` and compares it with the desired state. */
+  async #tableProblems(): Promise<string[]> {
+    const id = `${this.#table.family} ${this.#table.name}`;
+    let listed: string | undefined;
+    try {
+      listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
+    } catch (err) {
+      if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
+    }
+    if (listed === undefined) return this.#nets.size > 0 ? [`table ${id} is missing`] : [];
+    if (this.#nets.size === 0) return [`table ${id} exists but no network is programmed`];
+    return tableDrift(parseListedTable(listed), this.#table, desiredElements(this.snapshot()));
   }
 
   async restore(): Promise<void> {
@@ -290,7 +325,9 @@ export class NftablesBackend implements FirewallBackend {
 
   /** The desired state, for diagnostics (`dnet` inspect) and tests. */
   snapshot(): NetworkState[] {
-    return [...this.#nets.values()].map((s) => ({ net: s.net, endpoints: new Map(s.endpoints) }));
+    return [...this.#nets.values()].map((s) => ({
+      net: s.net, endpoints: new Map([...s.endpoints].map(([ep, list]) => [ep, [...list.values()]])),
+    }));
   }
 
   async close(): Promise<void> {

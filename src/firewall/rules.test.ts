@@ -85,6 +85,22 @@ table inet dnet {
 \tmap hostports6 {
 \t\ttype ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service
 \t}
+\tmap ranges4 {
+\t\ttype inet_proto . inet_service : ipv4_addr
+\t\tflags interval
+\t}
+\tmap ranges6 {
+\t\ttype inet_proto . inet_service : ipv6_addr
+\t\tflags interval
+\t}
+\tmap hostranges4 {
+\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr
+\t\tflags interval
+\t}
+\tmap hostranges6 {
+\t\ttype ipv6_addr . inet_proto . inet_service : ipv6_addr
+\t\tflags interval
+\t}
 \tchain forward {
 \t\ttype filter hook forward priority filter; policy accept;
 \t\tiifname @internal iifname . ip daddr != @internal4 drop
@@ -106,9 +122,13 @@ table inet dnet {
 \t}
 \tchain hostports {
 \t\tdnat ip to ip daddr . meta l4proto . th dport map @hostports4
+\t\tdnat ip to ip daddr . meta l4proto . th dport map @hostranges4
 \t\tdnat ip to meta l4proto . th dport map @ports4
+\t\tdnat ip to meta l4proto . th dport map @ranges4
 \t\tdnat ip6 to ip6 daddr . meta l4proto . th dport map @hostports6
+\t\tdnat ip6 to ip6 daddr . meta l4proto . th dport map @hostranges6
 \t\tdnat ip6 to meta l4proto . th dport map @ports6
+\t\tdnat ip6 to meta l4proto . th dport map @ranges6
 \t}
 \tchain postrouting {
 \t\ttype nat hook postrouting priority srcnat; policy accept;
@@ -159,7 +179,17 @@ test("SNAT replaces masquerade for the family of the source only", () => {
   assert.doesNotMatch(renderElements("add", dnetTable(), networkElements(noMasq).build()).join("\n"), /masq|snat/);
 });
 
-test("a range becomes one map element per port; a delta deletes by key before adding", () => {
+test("a range onto the same ports is one interval element per family, whatever its length", () => {
+  const v4 = map({ hostPort: 10000, hostPortEnd: 19999, containerPort: 10000 });
+  const v6 = map({ proto: "udp", hostIp: parseIp("fd00:dead:beef::1"), hostPort: 10000, hostPortEnd: 19999, containerIp: parseIp("fd00:dead:beef::2"), containerPort: 10000 });
+  assert.equal(renderElements("add", dnetTable(), mappingElements([v4, v6]).build()).join("\n"),
+    `add element inet dnet ranges4 { tcp . 10000-19999 : 172.18.0.2 }
+add element inet dnet hostranges6 { fd00:dead:beef::1 . udp . 10000-19999 : fd00:dead:beef::2 }`);
+  assert.equal(renderElements("delete", dnetTable(), mappingElements([v4]).build()).join("\n"),
+    "delete element inet dnet ranges4 { tcp . 10000-19999 }");
+});
+
+test("a shifted range (host ports other than the container's) becomes one map element per port; a delta deletes by key before adding", () => {
   const range = map({ hostPort: 9000, hostPortEnd: 9002, containerPort: 7000, hostIp: parseIp("192.0.2.1") });
   const del = mappingElements([map({})]).build();
   const add = mappingElements([range]).build();

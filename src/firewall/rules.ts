@@ -30,6 +30,8 @@ export const S = Object.freeze({
   snat4: "snat4", snat6: "snat6", // subnet : SNAT source
   ports4: "ports4", ports6: "ports6", // proto . port : addr . port (every local address)
   hostports4: "hostports4", hostports6: "hostports6", // host addr . proto . port : addr . port
+  ranges4: "ranges4", ranges6: "ranges6", // proto . first-last : addr (host port = container port)
+  hostranges4: "hostranges4", hostranges6: "hostranges6", // host addr . proto . first-last : addr
 } as const);
 
 const SETS: readonly NftSetSpec[] = Object.freeze([
@@ -49,6 +51,10 @@ const SETS: readonly NftSetSpec[] = Object.freeze([
   { name: S.ports6, key: ["inet_proto", "inet_service"], data: ["ipv6_addr", "inet_service"], interval: false },
   { name: S.hostports4, key: ["ipv4_addr", "inet_proto", "inet_service"], data: ["ipv4_addr", "inet_service"], interval: false },
   { name: S.hostports6, key: ["ipv6_addr", "inet_proto", "inet_service"], data: ["ipv6_addr", "inet_service"], interval: false },
+  { name: S.ranges4, key: ["inet_proto", "inet_service"], data: ["ipv4_addr"], interval: true },
+  { name: S.ranges6, key: ["inet_proto", "inet_service"], data: ["ipv6_addr"], interval: true },
+  { name: S.hostranges4, key: ["ipv4_addr", "inet_proto", "inet_service"], data: ["ipv4_addr"], interval: true },
+  { name: S.hostranges6, key: ["ipv6_addr", "inet_proto", "inet_service"], data: ["ipv6_addr"], interval: true },
 ]);
 
 const inSet = (keys: readonly Selector[], set: string): Match => ({ kind: "lookup", keys, set, negate: false });
@@ -79,12 +85,22 @@ const FORWARD: readonly NftRule[] = [
 
 const TO_HOSTPORTS: readonly NftRule[] = [rule({ kind: "jump", chain: "hostports" }, { kind: "cmp", key: "fib daddr type", value: "local" })];
 
-/** Host-port DNAT, a specific host address before "every address". A failed map lookup ends the rule. */
+/**
+ * Host-port DNAT, a specific host address before "every address". A failed map lookup ends the rule.
+ * Ranges whose host ports are the container ports are one interval element each, DNATed to the address
+ * alone (the port stays). nft cannot express a shifted range in one element: `dnat to ip . port-range`
+ * picks a port from the range instead of adding an offset (the kernel's port-offset NAT, iptables'
+ * `--to-destination ip:a-b/base`, has no syntax in nft 1.0.6), so those get one exact element per port.
+ */
 const HOSTPORTS: readonly NftRule[] = [
   rule({ kind: "dnat", family: "ip", keys: ["ip daddr", "meta l4proto", "th dport"], map: S.hostports4 }),
+  rule({ kind: "dnat", family: "ip", keys: ["ip daddr", "meta l4proto", "th dport"], map: S.hostranges4 }),
   rule({ kind: "dnat", family: "ip", keys: ["meta l4proto", "th dport"], map: S.ports4 }),
+  rule({ kind: "dnat", family: "ip", keys: ["meta l4proto", "th dport"], map: S.ranges4 }),
   rule({ kind: "dnat", family: "ip6", keys: ["ip6 daddr", "meta l4proto", "th dport"], map: S.hostports6 }),
+  rule({ kind: "dnat", family: "ip6", keys: ["ip6 daddr", "meta l4proto", "th dport"], map: S.hostranges6 }),
   rule({ kind: "dnat", family: "ip6", keys: ["meta l4proto", "th dport"], map: S.ports6 }),
+  rule({ kind: "dnat", family: "ip6", keys: ["meta l4proto", "th dport"], map: S.ranges6 }),
 ];
 
 const POSTROUTING: readonly NftRule[] = [
@@ -156,10 +172,25 @@ export function networkElements(net: FirewallNetwork, b = new ElementBuilder()):
   return b;
 }
 
-/** The map elements of validated mappings: one per host port (nft maps cannot add an offset). */
-export function mappingElements(mappings: readonly PortMapping[], b = new ElementBuilder()): ElementBuilder {
+/** True when the mapping is one interval element: a range whose host ports are its container ports. */
+export function isSamePortRange(m: PortMapping): boolean {
+  return m.hostPortEnd > m.hostPort && m.containerPort === m.hostPort;
+}
+
+/**
+ * The map elements of validated mappings: one interval element for a range onto the same ports, else
+ * one per host port (nft maps cannot add an offset, see HOSTPORTS).
+ */
+export function mappingElements(mappings: Iterable<PortMapping>, b = new ElementBuilder()): ElementBuilder {
   for (const m of mappings) {
     const v4 = m.containerIp.family === 4;
+    if (isSamePortRange(m)) {
+      const key: NftValue[] = [{ t: "proto", v: m.proto }, { t: "portRange", lo: m.hostPort, hi: m.hostPortEnd }];
+      const data: NftValue[] = [{ t: "addr", v: m.containerIp }];
+      if (m.hostIp === undefined) b.add(v4 ? S.ranges4 : S.ranges6, key, data);
+      else b.add(v4 ? S.hostranges4 : S.hostranges6, [{ t: "addr", v: m.hostIp }, ...key], data);
+      continue;
+    }
     for (let p = m.hostPort; p <= m.hostPortEnd; p++) {
       const key: NftValue[] = [{ t: "proto", v: m.proto }, { t: "port", v: p }];
       const data: NftValue[] = [{ t: "addr", v: m.containerIp }, { t: "port", v: m.containerPort + (p - m.hostPort) }];
@@ -173,7 +204,7 @@ export function mappingElements(mappings: readonly PortMapping[], b = new Elemen
 /** What the firewall holds for one network: its config and the mappings of each endpoint. */
 export interface NetworkState {
   readonly net: FirewallNetwork;
-  readonly endpoints: ReadonlyMap<string, readonly PortMapping[]>;
+  readonly endpoints: ReadonlyMap<string, Iterable<PortMapping>>;
 }
 
 /** Every element of the desired state. */

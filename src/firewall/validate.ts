@@ -123,14 +123,6 @@ export function validateMapping(net: FirewallNetwork, m: PortMapping): PortMappi
   return Object.freeze(out);
 }
 
-/** One key per published host port: `4|*|tcp|8080` or `6|fd00::1|udp|53`. */
-export function hostPortKeys(m: PortMapping): string[] {
-  const host = m.hostIp === undefined ? "*" : formatIp(m.hostIp);
-  const out: string[] = [];
-  for (let p = m.hostPort; p <= m.hostPortEnd; p++) out.push(`${m.containerIp.family}|${host}|${m.proto}|${p}`);
-  return out;
-}
-
 export function sameMapping(a: PortMapping, b: PortMapping): boolean {
   return a.proto === b.proto && a.hostPort === b.hostPort && a.hostPortEnd === b.hostPortEnd &&
     a.containerPort === b.containerPort && a.containerIp.family === b.containerIp.family &&

@@ -16,3 +16,4 @@ export * from "./link-stats.js";
 export * from "./interface.js";
 export * from "./uts.js";
 export * from "./port-reservation.js";
+export * from "./port-check.js";

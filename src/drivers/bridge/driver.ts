@@ -3,19 +3,21 @@
 
 import type {
   Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity, ExternalConnectivityRequest,
-  JoinInfo, JoinRequest, NetworkDriver, OperationalInfo, Restorable, RestoreState,
+  JoinInfo, JoinRequest, NetworkDriver, OperationalInfo, PortBinding, PortChanges, PublishedPort, Restorable, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  createVeth, deleteLinksByGroup, findLink, listLinks, reservePort, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
+  checkPortsFree, createVeth, deleteLinksByGroup, findLink, listLinks, reservePort, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
 } from "../../osl/index.js";
 import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
-import { portmapEntry, publishPorts, unpublishPorts, type BridgeEndpointState, type Publisher } from "./publish.js";
+import {
+  bindingKey, portmapEntry, publishMore, publishedPortsOf, unpublishPorts, unpublishSome, type BridgeEndpointState, type Publisher,
+} from "./publish.js";
 
 /**
  * One TX and one RX queue per veth end instead of the kernel's one per possible CPU: only XDP or GRO on
@@ -34,7 +36,7 @@ export interface BridgeDriverDeps {
   readonly reapMaxDelayMs?: number;
 }
 
-export class BridgeDriver implements NetworkDriver, ExternalConnectivity, OperationalInfo, Restorable {
+export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortChanges, OperationalInfo, Restorable {
   readonly name = "bridge";
   readonly #deps: BridgeDriverDeps;
   readonly #networks = new Map<string, BridgeNetworkState>();
@@ -73,7 +75,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#network(req.networkId);
     const given = req.iface.macAddress;
     const mac = given ?? (req.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(req.iface.address)));
-    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: [], reservations: [] });
+    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: new Map() });
     return given === undefined ? { iface: { macAddress: mac } } : {};
   }
 
@@ -133,37 +135,38 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#scheduleReap();
   }
 
+  /** Publishes `req.portBindings` on the endpoint: what it already publishes of them stays, the rest goes. */
   async programExternalConnectivity(networkId: string, endpointId: string, req: ExternalConnectivityRequest): Promise<void> {
-    const net = this.#network(networkId);
     const ep = this.#endpoint(endpointId);
-    // Without a userland proxy, a sandbox reaching its own published port through the host's address
-    // needs its packets to go back out of the port they came in on. Only such a port needs it: set here
-    // rather than on every join (one kernel call fewer on the attach path).
-    // Both requests go out before either answer is awaited (different sockets; neither needs the other).
-    const hairpin = req.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
-      ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
-      : Promise.resolve();
-    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#publisher(), net, ep, req.portBindings)]);
-    if (publishDone.status === "rejected") throw publishDone.reason;
-    if (hairpinDone.status === "rejected") {
-      await unpublishPorts(this.#publisher(), networkId, { ...ep, ...publishDone.value }).catch(() => {});
-      throw hairpinDone.reason;
-    }
-    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), ...publishDone.value });
+    const wanted = new Set(req.portBindings.map(bindingKey));
+    await this.unpublishPorts(networkId, endpointId, [...ep.published.values()].map((pb) => pb.binding).filter((b) => !wanted.has(bindingKey(b))));
+    await this.publishPorts(networkId, endpointId, req.portBindings);
+  }
+
+  /** Publishes the bindings the endpoint does not publish yet, in one firewall change (publish.ts' publishMore). */
+  async publishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<readonly PublishedPort[]> {
+    const ep = this.#endpoint(endpointId);
+    await publishMore(this.#publisher(), this.#network(networkId), ep, bindings);
+    return bindings.flatMap((b) => publishedPortsOf(ep.published.get(bindingKey(b))));
+  }
+
+  async unpublishPorts(networkId: string, endpointId: string, bindings: readonly PortBinding[]): Promise<void> {
+    const ep = this.#endpoints.get(endpointId);
+    if (ep !== undefined) await unpublishSome(this.#publisher(), networkId, ep, bindings);
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return;
     await unpublishPorts(this.#publisher(), networkId, ep);
-    const now = this.#endpoints.get(endpointId);
-    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [], reservations: [] });
+    ep.published.clear();
   }
 
   endpointOperInfo(_networkId: string, endpointId: string): ReadonlyMap<string, unknown> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return new Map();
-    return new Map<string, unknown>([[PORTMAP_KEY, ep.published.map(portmapEntry)], [MAC_KEY, ep.mac]]);
+    const portmap = [...ep.published.values()].flatMap((pb) => pb.mappings.map(portmapEntry));
+    return new Map<string, unknown>([[PORTMAP_KEY, portmap], [MAC_KEY, ep.mac]]);
   }
 
   /** After a restart: bridges and firewall rules back as recorded, leftover veths of left endpoints gone. */
@@ -182,7 +185,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       const name = hostIfnameOf(ep.endpointId);
       const hostIfname = ep.sandboxKey !== undefined && links.has(name) ? name : undefined;
       this.#endpoints.set(ep.endpointId, {
-        ...ep, mac, hostIfname, hostIndex: undefined, published: [], reservations: [],
+        ...ep, mac, hostIfname, hostIndex: undefined, published: new Map(),
         sandboxKey: hostIfname === undefined ? undefined : ep.sandboxKey, ifname: hostIfname === undefined ? undefined : ep.ifname,
       });
       if (!ep.externalConnectivity || bridge === undefined) continue;
@@ -201,7 +204,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
 
   /** The reserving sockets close (the ports' rules stay, as every other rule, for the next start). */
   async close(): Promise<void> {
-    for (const ep of this.#endpoints.values()) for (const r of ep.reservations) r.release();
+    for (const ep of this.#endpoints.values()) for (const pb of ep.published.values()) for (const r of pb.reservations) r.release();
     await this.#flushTrash();
   }
 
@@ -242,7 +245,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
 
   #publisher(): Publisher {
     const host = this.#deps.handles.host();
-    return { fw: this.#deps.firewall, ports: this.#ports, reserve: (proto, ip, port) => reservePort(host, proto, ip, port) };
+    return {
+      fw: this.#deps.firewall, ports: this.#ports, reserve: (proto, ip, port) => reservePort(host, proto, ip, port),
+      checkFree: (proto, ip, lo, hi) => checkPortsFree(host, proto, ip, lo, hi),
+      hairpin: (ep) => setHairpin(host, ep.hostIndex ?? ep.hostIfname ?? "", true),
+    };
   }
 
   #network(id: string): BridgeNetworkState {

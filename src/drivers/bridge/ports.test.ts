@@ -134,6 +134,28 @@ describe("port allocator: dynamic ports", () => {
   });
 });
 
+describe("port allocator: ranges mapped one to one", () => {
+  test("a range is one reservation that singles, dynamic ports and other ranges collide with, wildcard against specific both ways", () => {
+    const a = new PortAllocator([10000, 10009]);
+    a.holdRange("tcp", [ANY4], 10000, 10004);
+    assert.equal(a.size, 5);
+    rejects(() => a.allocate("tcp", ANY4, 10002, 10002), "conflict", "ERR_PORT_ALLOCATED", "Bind for 0.0.0.0:10002 failed: port is already allocated");
+    rejects(() => a.allocate("tcp", H1, 10004, 10004), "conflict", "ERR_PORT_ALLOCATED", "Bind for 192.0.2.1:10004 failed: port is already allocated");
+    assert.equal(a.allocate("tcp", ANY4, 0, 0), 10005, "a dynamic port skips the range");
+    assert.equal(a.allocate("udp", ANY4, 10000, 10000), 10000, "other protocols are separate");
+    assert.equal(a.allocate("tcp", ANY6, 10000, 10000), 10000, "and so is the other family");
+    rejects(() => a.holdRange("tcp", [H1], 10004, 10010), "conflict", "ERR_PORT_ALLOCATED", "Bind for 192.0.2.1:10004 failed: port is already allocated");
+    rejects(() => a.holdRange("tcp", [ANY4], 10005, 10006), "conflict", "ERR_PORT_ALLOCATED", "Bind for 0.0.0.0:10005 failed: port is already allocated");
+    a.holdRange("tcp", [H1], 20000, 20999);
+    a.holdRange("tcp", [H2], 20000, 20999);
+    rejects(() => a.holdRange("tcp", [ANY4], 20500, 20600), "conflict", "ERR_PORT_ALLOCATED", "Bind for 0.0.0.0:20500 failed: port is already allocated");
+    a.release("tcp", ANY4, 10000, 10004);
+    assert.equal(a.allocate("tcp", ANY4, 10002, 10002), 10002, "released as a whole");
+    a.release("tcp", ANY4, 10000, 10004); // twice is harmless
+    assert.equal(a.size, 2 + 1 + 2000 + 1);
+  });
+});
+
 describe("readLocalPortRange", () => {
   test("reads the sysctl file; falls back to Docker's 49153-65535 when missing or garbage", () => {
     const dir = mkdtempSync(join(tmpdir(), "dnet-ports-"));

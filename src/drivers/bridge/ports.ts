@@ -18,9 +18,20 @@ export function readLocalPortRange(path = "/proc/sys/net/ipv4/ip_local_port_rang
   return FALLBACK_RANGE;
 }
 
+/** A range mapped one to one, held as one interval (not a key per port: a 10,000-port range costs one). */
+interface HeldRange {
+  readonly proto: PortProto;
+  readonly family: IpFamily;
+  /** The host address as text; "" for every address of the family. */
+  readonly ip: string;
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export class PortAllocator {
-  /** "proto|ip|port" of every reservation. */
+  /** "proto|ip|port" of every reservation of a single port. */
   readonly #held = new Set<string>();
+  readonly #ranges: HeldRange[] = [];
   /** Reservations per "proto|family|port", whatever the address: what a wildcard request collides with. */
   readonly #perPort = new Map<string, number>();
   readonly #range: readonly [number, number];
@@ -79,22 +90,61 @@ export class PortAllocator {
     if (dynamic) this.#last.set(this.#lastKey(proto, hostIps), port);
   }
 
+  /**
+   * Holds every port of lo..hi on every one of `hostIps` (a range mapped one to one), or throws Docker's
+   * conflict error for the first one taken and holds nothing.
+   */
+  holdRange(proto: PortProto, hostIps: readonly IpAddress[], lo: number, hi: number): void {
+    for (const ip of hostIps) {
+      const text = formatIp(ip);
+      let port = this.#rangeClash(proto, ip, text, lo, hi);
+      // Single ports are few next to a range, or none: check them only when there are some.
+      for (let p = lo; port === undefined && this.#held.size > 0 && p <= hi; p++) if (this.#takenSingle(proto, ip, text, p)) port = p;
+      if (port !== undefined) {
+        throw conflict("ERR_PORT_ALLOCATED", `Bind for ${text.includes(":") ? `[${text}]` : text}:${port} failed: port is already allocated`);
+      }
+    }
+    for (const ip of hostIps) this.#ranges.push({ proto, family: ip.family, ip: ip.value === 0n ? "" : formatIp(ip), lo, hi });
+  }
+
+  /** The first port of lo..hi a held range takes for `hostIp` (the wildcard collides with any address of its family). */
+  #rangeClash(proto: PortProto, hostIp: IpAddress, ip: string, lo: number, hi: number): number | undefined {
+    for (const r of this.#ranges) {
+      if (r.proto !== proto || r.family !== hostIp.family || r.hi < lo || hi < r.lo) continue;
+      if (hostIp.value === 0n || r.ip === "" || r.ip === ip) return Math.max(lo, r.lo);
+    }
+    return undefined;
+  }
+
   #lastKey(proto: PortProto, hostIps: readonly IpAddress[]): string {
     return `${proto}|${formatIp(hostIps[0] ?? unspecified(4))}`;
   }
 
-  release(proto: PortProto, hostIp: IpAddress, port: number): void {
-    if (!this.#held.delete(`${proto}|${formatIp(hostIp)}|${port}`)) return;
+  /** Gives back `port` on `hostIp`, or the range port..end held by holdRange; what is not held is skipped. */
+  release(proto: PortProto, hostIp: IpAddress, port: number, end = port): void {
+    const text = formatIp(hostIp);
+    if (end > port) {
+      const ip = hostIp.value === 0n ? "" : text;
+      const i = this.#ranges.findIndex((r) => r.proto === proto && r.family === hostIp.family && r.ip === ip && r.lo === port && r.hi === end);
+      if (i >= 0) this.#ranges.splice(i, 1);
+      return;
+    }
+    if (!this.#held.delete(`${proto}|${text}|${port}`)) return;
     const key = `${proto}|${hostIp.family}|${port}`;
     const n = (this.#perPort.get(key) ?? 1) - 1;
     if (n === 0) this.#perPort.delete(key); else this.#perPort.set(key, n);
   }
 
+  /** Host ports held, a range counting each of its ports. */
   get size(): number {
-    return this.#held.size;
+    return this.#ranges.reduce((n, r) => n + r.hi - r.lo + 1, this.#held.size);
   }
 
   #taken(proto: PortProto, hostIp: IpAddress, ip: string, port: number): boolean {
+    return this.#takenSingle(proto, hostIp, ip, port) || (this.#ranges.length > 0 && this.#rangeClash(proto, hostIp, ip, port, port) !== undefined);
+  }
+
+  #takenSingle(proto: PortProto, hostIp: IpAddress, ip: string, port: number): boolean {
     if (hostIp.value === 0n) return this.#perPort.has(`${proto}|${hostIp.family}|${port}`);
     return this.#held.has(`${proto}|${ip}|${port}`) || this.#held.has(`${proto}|${formatIp(unspecified(hostIp.family))}|${port}`);
   }

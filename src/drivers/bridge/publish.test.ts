@@ -1,7 +1,8 @@
 // Unit tests (no root): which mappings an endpoint's port bindings become (families, host_binding_ipv4,
-// explicit host IPs, ranges), what cannot be served is refused, host ports held by another program are
-// skipped in a range and refused when fixed, rollback of reserved ports and sockets, and the bridge
-// conflict check's Docker text.
+// explicit host IPs, ranges chosen from and ranges mapped one to one), what cannot be served is refused,
+// host ports held by another program are skipped in a range and refused when fixed, long ranges checked
+// instead of held, rollback of reserved ports and sockets, bindings unpublished one by one, and the
+// bridge conflict check's Docker text.
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
@@ -14,12 +15,13 @@ import { parseBridgeConfig } from "./config.js";
 import { BridgeLabels as L } from "./labels.js";
 import { checkConflicts, firewallNetwork, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
-import { publishPorts as publish, unpublishPorts as unpublish, type BridgeEndpointState, type Publisher } from "./publish.js";
+import { RESERVED_RANGE_MAX, publishPorts as publish, unpublishPorts as unpublish, type BridgeEndpointState, type Publisher } from "./publish.js";
 
 class FakeFirewall implements FirewallBackend {
   readonly name = "fake";
   readonly added: Array<{ networkId: string; endpointId: string; mappings: readonly PortMapping[] }> = [];
   readonly removed: string[] = [];
+  readonly removedMappings: Array<readonly PortMapping[]> = [];
   failNext: Error | undefined;
   async addNetwork(_net: FirewallNetwork): Promise<void> {}
   async removeNetwork(_id: string): Promise<void> {}
@@ -29,7 +31,9 @@ class FakeFirewall implements FirewallBackend {
     if (err !== undefined) throw err;
     this.added.push({ networkId, endpointId, mappings });
   }
-  async removePortMappings(_networkId: string, endpointId: string): Promise<void> { this.removed.push(endpointId); }
+  async removePortMappings(_networkId: string, endpointId: string, mappings?: readonly PortMapping[]): Promise<void> {
+    if (mappings === undefined) this.removed.push(endpointId); else this.removedMappings.push(mappings);
+  }
   async check(): Promise<DriftReport> { return { drifted: false, problems: [] }; }
   async restore(): Promise<void> {}
   async close(): Promise<void> {}
@@ -45,12 +49,19 @@ class FakeHost {
     this.held.add(key);
     return { proto, hostIp, port, release: () => { this.held.delete(key); } };
   };
+  readonly checked: string[] = [];
+  checkFree = async (proto: ReservedProto, hostIp: ReturnType<typeof parseIp>, lo: number, hi: number): Promise<void> => {
+    this.checked.push(`${proto} ${formatIp(hostIp)}:${lo}-${hi}`);
+    for (let port = lo; port <= hi; port++) {
+      if (this.busy.has(`${proto} ${formatIp(hostIp)}:${port}`)) throw conflict("ERR_PORT_IN_USE", `listen ${proto}${hostIp.family} ${formatIp(hostIp)}:${port}: bind: address already in use`);
+    }
+  };
 }
 
 let host = new FakeHost();
-const publisher = (fw: FakeFirewall, ports: PortAllocator): Publisher => ({ fw, ports, reserve: host.reserve });
+const publisher = (fw: FakeFirewall, ports: PortAllocator): Publisher => ({ fw, ports, reserve: host.reserve, checkFree: host.checkFree, hairpin: async () => {} });
 const publishPorts = async (fw: FakeFirewall, ports: PortAllocator, net: BridgeNetworkState, ep: BridgeEndpointState): Promise<PortMapping[]> =>
-  (await publish(publisher(fw, ports), net, ep, ep.portBindings)).published;
+  [...(await publish(publisher(fw, ports), net, ep, ep.portBindings)).values()].flatMap((pb) => pb.mappings);
 
 function network(id: string, options: Record<string, string> = {}, more: Partial<CreateNetworkRequest> = {}): BridgeNetworkState {
   const r: CreateNetworkRequest = {
@@ -63,7 +74,7 @@ function network(id: string, options: Record<string, string> = {}, more: Partial
 
 function endpoint(bindings: PortBinding[], v6 = false): BridgeEndpointState {
   return {
-    networkId: "n1", endpointId: "e1", options: new Map(), portBindings: bindings, mac: "02:42:0a:14:00:02", hostIfname: "vethe1", published: [], reservations: [],
+    networkId: "n1", endpointId: "e1", options: new Map(), portBindings: bindings, mac: "02:42:0a:14:00:02", hostIfname: "vethe1", published: new Map(),
     iface: { address: parsePrefix("10.20.0.2/24"), ...(v6 ? { addressIPv6: parsePrefix("fd00:20::2/64") } : {}) },
   };
 }
@@ -132,7 +143,7 @@ describe("publishPorts", () => {
     const ep = endpoint([tcp(80, 8080), { proto: "udp", port: 53, hostPort: 0, hostPortEnd: 0 }], true);
     const out = await publish(publisher(fw, ports), network("n1", {}, v6), ep, ep.portBindings);
     assert.deepEqual([...host.held].sort(), ["tcp 0.0.0.0:8080", "tcp :::8080", "udp 0.0.0.0:32768", "udp :::32768"]);
-    await unpublish(publisher(fw, ports), "n1", { ...ep, ...out });
+    await unpublish(publisher(fw, ports), "n1", { ...ep, published: out });
     assert.equal(host.held.size, 0);
     assert.equal(ports.size, 0);
   });
@@ -187,9 +198,65 @@ describe("publishPorts", () => {
     const ep = endpoint([tcp(80, 8080), tcp(81, 0)]);
     const out = await publish(publisher(fw, ports), network("n1"), ep, ep.portBindings);
     assert.equal(ports.size, 2);
-    await unpublish(publisher(fw, ports), "n1", { ...ep, ...out });
+    await unpublish(publisher(fw, ports), "n1", { ...ep, published: out });
     assert.deepEqual(fw.removed, ["e1"]);
     assert.equal(ports.size, 0);
+  });
+});
+
+describe("port ranges mapped one to one, and bindings unpublished one by one", () => {
+  beforeEach(() => { host = new FakeHost(); });
+  const range = (lo: number, hi: number, hostLo = lo, proto: "tcp" | "udp" = "tcp"): PortBinding =>
+    ({ proto, port: lo, portEnd: hi, hostPort: hostLo, hostPortEnd: hostLo + hi - lo });
+
+  test("a short range: one mapping per family for the whole range, every port held by a socket and the allocator", async () => {
+    const ports = new PortAllocator([32768, 60999]);
+    const out = await publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([range(9000, 9003, 19000)]));
+    assert.deepEqual(show(out), ["tcp *:19000-19003 -> 10.20.0.2:9000"]);
+    assert.deepEqual([...host.held].sort(), ["tcp 0.0.0.0:19000", "tcp 0.0.0.0:19001", "tcp 0.0.0.0:19002", "tcp 0.0.0.0:19003"]);
+    assert.equal(ports.size, 4);
+    assert.throws(() => ports.allocate("tcp", parseIp("0.0.0.0"), 19002, 19002), { code: "ERR_PORT_ALLOCATED" });
+  });
+
+  test(`a range longer than ${RESERVED_RANGE_MAX} ports is checked free, not held; a host program on one of its ports refuses it`, async () => {
+    const ports = new PortAllocator([32768, 60999]);
+    const out = await publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([range(10000, 19999)]));
+    assert.deepEqual(show(out), ["tcp *:10000-19999 -> 10.20.0.2:10000"]);
+    assert.equal(host.held.size, 0, "no socket");
+    assert.deepEqual(host.checked, ["tcp 0.0.0.0:10000-19999"]);
+    assert.equal(ports.size, 10000, "the allocator holds the range");
+    host.busy.add("udp 0.0.0.0:20500");
+    await assert.rejects(publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([range(20000, 20999, 20000, "udp")])),
+      { code: "ERR_PORT_IN_USE", message: "listen udp4 0.0.0.0:20500: bind: address already in use" });
+    assert.equal(ports.size, 10000, "the refused range holds nothing");
+  });
+
+  test("a container range needs host ports of the same length; a range overlapping a published port is Docker's conflict", async () => {
+    const ports = new PortAllocator([32768, 60999]);
+    await assert.rejects(publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([{ proto: "tcp", port: 9000, portEnd: 9001, hostPort: 0, hostPortEnd: 0 }])), {
+      code: "ERR_PUBLISH_RANGE", message: "cannot publish 9000-9001/tcp: a container port range needs a host port range of the same length",
+    });
+    await assert.rejects(publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([{ proto: "tcp", port: 9000, portEnd: 9001, hostPort: 8000, hostPortEnd: 8002 }])),
+      { code: "ERR_PUBLISH_RANGE" });
+    ports.allocate("tcp", parseIp("0.0.0.0"), 9500, 9500);
+    await assert.rejects(publishPorts(new FakeFirewall(), ports, network("n1"), endpoint([tcp(80, 8080), range(9000, 9999)])),
+      { code: "ERR_PORT_ALLOCATED", message: "Bind for 0.0.0.0:9500 failed: port is already allocated" });
+    assert.equal(ports.size, 1, "8080 given back too");
+    assert.equal(host.held.size, 0);
+  });
+
+  test("unpublishing some bindings removes their mappings only and gives back their ports and sockets", async () => {
+    const fw = new FakeFirewall();
+    const ports = new PortAllocator([32768, 60999]);
+    const ep = endpoint([tcp(80, 8080), range(9000, 9001)]);
+    const out = await publish(publisher(fw, ports), network("n1"), ep, ep.portBindings);
+    const [first, second] = [...out.values()];
+    await unpublish(publisher(fw, ports), "n1", { ...ep, published: out }, [second as NonNullable<typeof second>]);
+    assert.deepEqual(fw.removedMappings.map(show), [["tcp *:9000-9001 -> 10.20.0.2:9000"]]);
+    assert.deepEqual(fw.removed, [], "not the whole endpoint");
+    assert.deepEqual([...host.held], ["tcp 0.0.0.0:8080"]);
+    assert.equal(ports.size, 1);
+    assert.deepEqual(first?.binding, tcp(80, 8080));
   });
 });
 

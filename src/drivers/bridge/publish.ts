@@ -1,8 +1,16 @@
 // Published ports of one endpoint: which families each binding is published on, host ports from the
 // allocator held by a bound socket each (a host program can neither hold them first nor take them
-// later), and the rules from the firewall backend.
+// later), and the rules from the firewall backend. Bindings come and go one by one (a running
+// sandbox's `port add` / `port rm`), each change touching only its own ports.
+//
+// A range mapped one to one (`-p 10000-19999:10000-19999`) is held by sockets only up to
+// RESERVED_RANGE_MAX ports: beyond, one socket per port would cost a file descriptor per port (20,000
+// for that range on two families) and a bind each. Such a range is instead checked free when published
+// (one socket-table dump per family, osl's checkPortsFree): a host program already on one of its ports
+// refuses it, as a bind would; one that binds a port of it later gets it, and loses its traffic to
+// the sandbox (DNAT comes first) until the range is removed.
 
-import type { CreateEndpointRequest, PortBinding } from "../../driver-api/index.js";
+import type { CreateEndpointRequest, PortBinding, PublishedPort } from "../../driver-api/index.js";
 import { invalidArgument, isLibnetworkError } from "../../errors/index.js";
 import type { FirewallBackend, PortMapping } from "../../firewall/contract.js";
 import { hostPortText, type PortReservation, type ReservedProto } from "../../osl/index.js";
@@ -18,9 +26,17 @@ export interface BridgeEndpointState extends CreateEndpointRequest {
   /** Where the endpoint is joined (its interface's netns and name there), while it is. */
   readonly sandboxKey?: string | undefined;
   readonly ifname?: string | undefined;
-  /** What is published now (host ports resolved), one mapping per family. */
-  readonly published: readonly PortMapping[];
-  /** The sockets holding the published host ports. */
+  /**
+   * What is published now, by bindingKey. Owned by the driver and changed in place, so that one more
+   * binding costs the same however many the endpoint has (endpoint states are copied on every change).
+   */
+  readonly published: Map<string, PublishedBinding>;
+}
+
+/** One binding as published: its mappings (host ports resolved, one per family) and the sockets holding them. */
+export interface PublishedBinding {
+  readonly binding: PortBinding;
+  readonly mappings: readonly PortMapping[];
   readonly reservations: readonly PortReservation[];
 }
 
@@ -29,6 +45,19 @@ export interface Publisher {
   readonly ports: PortAllocator;
   /** Holds a host port with a bound socket in the host's netns (osl's reservePort). */
   readonly reserve: (proto: ReservedProto, hostIp: IpAddress, port: number) => PortReservation;
+  /** Refuses a range some socket in the host's netns holds a port of (osl's checkPortsFree); binds nothing. */
+  readonly checkFree: (proto: ReservedProto, hostIp: IpAddress, lo: number, hi: number) => Promise<void>;
+  /** Turns hairpin mode on for the endpoint's bridge port (osl's setHairpin on its host end). */
+  readonly hairpin: (ep: BridgeEndpointState) => Promise<void>;
+}
+
+/** Ranges up to this many ports are held by a socket per port and address; longer ones are checked (file comment). */
+export const RESERVED_RANGE_MAX = 64;
+
+/** Identifies a binding among an endpoint's: two equal bindings have the same key. */
+export function bindingKey(b: PortBinding): string {
+  const host = b.hostIp === undefined ? "" : formatIp(b.hostIp);
+  return `${b.proto}|${b.port}-${b.portEnd ?? b.port}|${host}|${b.hostPort}-${b.hostPortEnd}`;
 }
 
 /** One binding on one family: where it is published on the host and where it goes. */
@@ -43,7 +72,17 @@ const IPV6_LOOPBACK = 1n;
 function bindingText(b: PortBinding): string {
   const host = b.hostIp === undefined ? "" : `${hostPortText(b.hostIp, b.hostPort).replace(/:\d+$/, "")}:`;
   const ports = b.hostPort === 0 ? "" : b.hostPortEnd !== b.hostPort ? `${b.hostPort}-${b.hostPortEnd}:` : `${b.hostPort}:`;
-  return `${host}${ports}${b.port}/${b.proto}`;
+  const container = b.portEnd !== undefined && b.portEnd !== b.port ? `${b.port}-${b.portEnd}` : String(b.port);
+  return `${host}${ports}${container}/${b.proto}`;
+}
+
+/** A container port range needs host ports of the same length: the one-to-one mapping Docker's `-p a-b:c-d` makes. */
+function checkRange(b: PortBinding): void {
+  const n = (b.portEnd ?? b.port) - b.port;
+  if (n === 0) return;
+  if (n < 0 || b.hostPort === 0 || b.hostPortEnd - b.hostPort !== n) {
+    throw invalidArgument("ERR_PUBLISH_RANGE", `cannot publish ${bindingText(b)}: a container port range needs a host port range of the same length`);
+  }
 }
 
 /**
@@ -70,37 +109,50 @@ function targetsOf(net: BridgeNetworkState, ep: BridgeEndpointState, b: PortBind
   return [v4, v6].filter((ip): ip is IpAddress => ip !== undefined).map((containerIp) => ({ hostIp: undefined, containerIp }));
 }
 
-/** Publishes `bindings` for the endpoint; on failure nothing stays held. */
-export async function publishPorts(p: Publisher, net: BridgeNetworkState, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<{ published: PortMapping[]; reservations: PortReservation[] }> {
-  if (net.config.internal || bindings.length === 0) return { published: [], reservations: [] };
-  const published: PortMapping[] = [];
-  const reservations: PortReservation[] = [];
+/**
+ * Publishes `bindings` (none of them published on the endpoint yet) in one firewall change; on failure
+ * nothing stays held. Returns them as published, by bindingKey; the caller records them.
+ */
+export async function publishPorts(p: Publisher, net: BridgeNetworkState, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<Map<string, PublishedBinding>> {
+  const out = new Map<string, PublishedBinding>();
+  if (net.config.internal || bindings.length === 0) return out;
   try {
     for (const b of bindings) {
+      checkRange(b);
       const targets = targetsOf(net, ep, b);
       if (targets.length === 0) continue;
-      const port = holdHostPort(p, b, targets, reservations);
+      const reservations: PortReservation[] = [];
+      const mappings: PortMapping[] = [];
+      out.set(bindingKey(b), { binding: b, mappings, reservations });
+      const port = await holdHostPorts(p, b, targets, reservations);
+      const hostPortEnd = port + (b.portEnd ?? b.port) - b.port;
       for (const t of targets) {
-        published.push({ proto: b.proto, containerIp: t.containerIp, containerPort: b.port, hostPort: port, hostPortEnd: port, ...(t.hostIp === undefined ? {} : { hostIp: t.hostIp }) });
+        mappings.push({ proto: b.proto, containerIp: t.containerIp, containerPort: b.port, hostPort: port, hostPortEnd, ...(t.hostIp === undefined ? {} : { hostIp: t.hostIp }) });
       }
     }
-    await p.fw.addPortMappings(net.config.id, ep.endpointId, published);
-    return { published, reservations };
+    await p.fw.addPortMappings(net.config.id, ep.endpointId, [...out.values()].flatMap((pb) => pb.mappings));
+    return out;
   } catch (err) {
     // The controller adds Docker's "driver failed programming external connectivity on endpoint
     // <name> (<id>): " in front: only it knows the endpoint's name.
-    releaseAll(p, published, reservations);
+    releaseAll(p, out.values());
     throw err;
   }
 }
 
 /**
- * One host port for every target of the binding: the first candidate the allocator has free whose
- * sockets all bind (a port a host program holds is skipped for a range or a dynamic port, refused for a
- * fixed one). A range binding maps one chosen host port (Docker's `-p 8000-8010:80`).
+ * Host ports for every target of the binding. One port: the first candidate the allocator has free
+ * whose sockets all bind (a port a host program holds is skipped for a range or a dynamic port, refused
+ * for a fixed one); a host range with one container port maps one chosen host port (Docker's
+ * `-p 8000-8010:80`). A range mapped one to one: all its ports, held or checked (file comment).
+ * Returns the (first) host port; what it holds is in `reservations` and the allocator.
  */
-function holdHostPort(p: Publisher, b: PortBinding, targets: readonly Target[], reservations: PortReservation[]): number {
+async function holdHostPorts(p: Publisher, b: PortBinding, targets: readonly Target[], reservations: PortReservation[]): Promise<number> {
   const hostIps = targets.map((t) => t.hostIp ?? unspecified(t.containerIp.family));
+  if ((b.portEnd ?? b.port) > b.port) {
+    await holdRange(p, b, hostIps, reservations);
+    return b.hostPort;
+  }
   const fixed = b.hostPort !== 0 && b.hostPort === b.hostPortEnd;
   for (const port of p.ports.candidates(b.proto, hostIps, b.hostPort, b.hostPortEnd)) {
     const held: PortReservation[] = [];
@@ -118,20 +170,84 @@ function holdHostPort(p: Publisher, b: PortBinding, targets: readonly Target[], 
   throw new Error("unreachable: candidates() ends by throwing");
 }
 
-function releaseAll(p: Publisher, published: readonly PortMapping[], reservations: readonly PortReservation[]): void {
-  for (const r of reservations) r.release();
-  for (const m of published) p.ports.release(m.proto, m.hostIp ?? unspecified(m.containerIp.family), m.hostPort);
+async function holdRange(p: Publisher, b: PortBinding, hostIps: readonly IpAddress[], reservations: PortReservation[]): Promise<void> {
+  const { proto, hostPort: lo, hostPortEnd: hi } = b;
+  p.ports.holdRange(proto, hostIps, lo, hi);
+  try {
+    if (proto === "sctp") return;
+    if (hi - lo + 1 <= RESERVED_RANGE_MAX) {
+      for (const ip of hostIps) for (let port = lo; port <= hi; port++) reservations.push(p.reserve(proto, ip, port));
+    } else {
+      for (const ip of hostIps) await p.checkFree(proto, ip, lo, hi);
+    }
+  } catch (err) {
+    for (const r of reservations.splice(0)) r.release();
+    for (const ip of hostIps) p.ports.release(proto, ip, lo, hi);
+    throw err;
+  }
 }
 
-export async function unpublishPorts(p: Publisher, networkId: string, ep: BridgeEndpointState): Promise<void> {
-  await p.fw.removePortMappings(networkId, ep.endpointId);
-  releaseAll(p, ep.published, ep.reservations);
+function releaseAll(p: Publisher, published: Iterable<PublishedBinding>): void {
+  for (const pb of published) {
+    for (const r of pb.reservations) r.release();
+    for (const m of pb.mappings) p.ports.release(m.proto, m.hostIp ?? unspecified(m.containerIp.family), m.hostPort, m.hostPortEnd);
+  }
 }
 
-/** Docker's portmap entry of a published port: a binding on every address shows its family's unspecified address. */
+/**
+ * Publishes the bindings the endpoint does not publish yet and records them on it. Without a userland
+ * proxy, a sandbox reaching its own published port through the host's address needs its packets to go
+ * back out of the port they came in on: hairpin mode, set with the endpoint's first published port
+ * rather than on every join (one kernel call fewer on the attach path). Both requests go out before
+ * either answer is awaited; on a failure of either, nothing stays.
+ */
+export async function publishMore(p: Publisher, net: BridgeNetworkState, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<void> {
+  const fresh = bindings.filter((b) => !ep.published.has(bindingKey(b)));
+  if (fresh.length === 0) return;
+  const hairpin = ep.published.size === 0 && !net.config.internal && ep.hostIfname !== undefined ? p.hairpin(ep) : Promise.resolve();
+  const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(p, net, ep, fresh)]);
+  if (publishDone.status === "rejected") throw publishDone.reason;
+  if (hairpinDone.status === "rejected") {
+    await unpublishPorts(p, net.config.id, ep, [...publishDone.value.values()]).catch(() => {});
+    throw hairpinDone.reason;
+  }
+  for (const [k, pb] of publishDone.value) ep.published.set(k, pb);
+}
+
+/** Unpublishes the endpoint's published bindings among `bindings` (as given) and forgets them; others are ignored. */
+export async function unpublishSome(p: Publisher, networkId: string, ep: BridgeEndpointState, bindings: readonly PortBinding[]): Promise<void> {
+  const gone = [...new Set(bindings.map(bindingKey))].flatMap((k) => {
+    const pb = ep.published.get(k);
+    return pb === undefined ? [] : [[k, pb] as const];
+  });
+  if (gone.length === 0) return;
+  await unpublishPorts(p, networkId, ep, gone.map(([, pb]) => pb));
+  for (const [k] of gone) ep.published.delete(k);
+}
+
+/** Unpublishes `which` of the endpoint's published bindings (all of them when absent) in one firewall change. */
+export async function unpublishPorts(p: Publisher, networkId: string, ep: BridgeEndpointState, which?: readonly PublishedBinding[]): Promise<void> {
+  if (which === undefined) await p.fw.removePortMappings(networkId, ep.endpointId);
+  else if (which.length > 0) await p.fw.removePortMappings(networkId, ep.endpointId, which.flatMap((pb) => pb.mappings));
+  releaseAll(p, which ?? ep.published.values());
+}
+
+/** Where a published binding is, per family, as the driver contract says it (PortChanges.publishPorts). */
+export function publishedPortsOf(pb: PublishedBinding | undefined): PublishedPort[] {
+  if (pb === undefined) return [];
+  return pb.mappings.map((m) => ({
+    binding: pb.binding, hostIp: m.hostIp ?? unspecified(m.containerIp.family), hostPort: m.hostPort, hostPortEnd: m.hostPortEnd, containerIp: m.containerIp,
+  }));
+}
+
+/**
+ * Docker's portmap entry of a published port: a binding on every address shows its family's unspecified
+ * address; a range mapped one to one also has its last container port, PortEnd (dnet's).
+ */
 export function portmapEntry(m: PortMapping): Record<string, unknown> {
   return {
     Proto: m.proto, IP: formatIp(m.containerIp), Port: m.containerPort,
+    ...(m.hostPortEnd > m.hostPort ? { PortEnd: m.containerPort + m.hostPortEnd - m.hostPort } : {}),
     HostIP: formatIp(m.hostIp ?? unspecified(m.containerIp.family)), HostPort: m.hostPort, HostPortEnd: m.hostPortEnd,
   };
 }

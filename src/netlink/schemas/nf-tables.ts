@@ -63,6 +63,8 @@ export const nftDataAttrs = [
 
 export const setElemAttrs = [
   { name: "key", type: NFTA_SET_ELEM_KEY, kind: "nested", schema: nftDataAttrs },
+  // The last key of a range in a concatenated interval set (pipapo); nft puts it before the data.
+  { name: "keyEnd", type: NFTA_SET_ELEM_KEY_END, kind: "nested", schema: nftDataAttrs },
   { name: "data", type: NFTA_SET_ELEM_DATA, kind: "nested", schema: nftDataAttrs },
   { name: "flags", type: NFTA_SET_ELEM_FLAGS, kind: "be32" },
 ] as const satisfies Schema;

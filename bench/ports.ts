@@ -1,0 +1,215 @@
+// Published ports at scale (`npm run bench:ports`, root): on one running sandbox of a `dnet daemon` (its HTTP
+// API, the daemon in a scratch netns), 1, 100, 1,000 and 10,000 ports as one range (one change) and as that
+// many single ports (one change each), with the time per change, the total, and how the cost of a port
+// grows (last 1,000 / first 1,000). Docker 20.10 in the same run, through its Engine API: it cannot add a
+// port to a running container, so a container is created and started with that many ports, as far as
+// Docker gets within BOUND_MS a step.
+
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DnetClient } from "../src/api/client.js";
+import type { PortBindingDto } from "../src/api/dto.js";
+import { DockerHarness, dockerMissing } from "../src/testing/docker-harness.js";
+import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
+
+const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const SIZES = [1, 100, 1000, 10_000] as const;
+const RANGE_BASE = 10_000;
+const SINGLE_BASE = 40_000;
+/** How long one Docker step (create + start with N ports) may take before Docker is left there. */
+const BOUND_MS = 120_000;
+const IMAGE = "dnetports/busybox:latest";
+
+const quiet = (cmd: string, args: readonly string[]): void => {
+  try { execFileSync(cmd, [...args], { stdio: "ignore" }); } catch { /* best effort */ }
+};
+
+async function timed<T>(fn: () => Promise<T>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** A `dnet daemon` in a scratch netns, with a network and the API client. */
+class DnetDaemon {
+  readonly ns = `dnbp-${randomBytes(3).toString("hex")}`;
+  readonly tmp = mkdtempSync(join(tmpdir(), "dnet-bench-ports-"));
+  readonly client = new DnetClient(`unix://${join(this.tmp, "dnet.sock")}`);
+  #proc: ChildProcess | undefined;
+
+  async start(): Promise<void> {
+    execFileSync("ip", ["netns", "add", this.ns]);
+    execFileSync("ip", ["-n", this.ns, "link", "set", "lo", "up"]);
+    writeFileSync(join(this.tmp, "resolv.conf"), "nameserver 127.0.0.1\n");
+    this.#proc = spawn("nsenter", [`--net=/run/netns/${this.ns}`, process.execPath, MAIN, "daemon", "--socket", join(this.tmp, "dnet.sock"),
+      "--data-dir", join(this.tmp, "data"), "--netns-dir", join(this.tmp, "netns"), "--dns", "127.0.0.1", "--log-level", "warn"], { stdio: "ignore" });
+    for (let i = 0; ; i++) {
+      try { await this.client.ping(); break; } catch {
+        if (i > 400 || this.#proc.exitCode !== null) throw new Error("dnet daemon did not start");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    await this.client.createNetwork({ Name: "bports", IPAM: { Config: [{ Subnet: "10.93.0.0/24" }] } });
+  }
+
+  async sandbox(name: string): Promise<void> {
+    await this.client.createSandbox({ Name: name, Networks: [{ Network: "bports" }] });
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    this.#proc?.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
+      .filter((p) => p.startsWith(`${this.tmp}/`)).sort((a, b) => b.length - a.length);
+    for (const p of mounts) quiet("umount", ["-l", p]);
+    quiet("ip", ["netns", "del", this.ns]);
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+const range = (n: number, base: number): PortBindingDto =>
+  (n === 1 ? { Proto: "tcp", Port: base, HostPort: base } : { Proto: "tcp", Port: base, PortEnd: base + n - 1, HostPort: base, HostPortEnd: base + n - 1 });
+
+/** A range of n ports as one change: add and remove, `rounds` times each (medians). */
+async function dnetRanges(d: DnetDaemon, rounds: number): Promise<Map<number, { add: number; rm: number }>> {
+  await d.sandbox("br");
+  const out = new Map<number, { add: number; rm: number }>();
+  for (const n of SIZES) {
+    const add: number[] = [];
+    const rm: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const b = range(n, RANGE_BASE);
+      add.push(await timed(() => d.client.addSandboxPort("br", b)));
+      rm.push(await timed(() => d.client.removeSandboxPort("br", b)));
+    }
+    out.set(n, { add: median(add), rm: median(rm) });
+  }
+  await d.client.removeSandbox("br", true);
+  return out;
+}
+
+interface SinglesResult { readonly times: number[]; readonly total: number; readonly rmSandbox: number }
+
+/** n single ports on a fresh sandbox, one change each; then the sandbox goes (with them). */
+async function dnetSingles(d: DnetDaemon, n: number): Promise<SinglesResult> {
+  const name = `bs${n}`;
+  await d.sandbox(name);
+  const times: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) times.push(await timed(() => d.client.addSandboxPort(name, { Proto: "tcp", Port: SINGLE_BASE + i, HostPort: SINGLE_BASE + i })));
+  const total = performance.now() - t0;
+  const rmSandbox = await timed(() => d.client.removeSandbox(name, true));
+  return { times, total, rmSandbox };
+}
+
+const sum = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0);
+
+async function runDnet(): Promise<void> {
+  const d = new DnetDaemon();
+  try {
+    await d.start();
+    const ranges = await dnetRanges(d, 5);
+    printTable("dnet: one range of N ports onto the same ports, one change (HTTP API, median of 5)", ["N", "add", "remove", "per port (add)"],
+      SIZES.map((n) => {
+        const r = ranges.get(n) as { add: number; rm: number };
+        return [String(n), fmtMs(r.add), fmtMs(r.rm), fmtMs(r.add / n)];
+      }));
+    const rows: string[][] = [];
+    let flat: SinglesResult | undefined;
+    for (const n of SIZES) {
+      const s = await dnetSingles(d, n);
+      rows.push([String(n), fmtMs(s.total), fmtMs(median(s.times)), fmtMs(percentile(s.times, 99)), fmtMs(s.rmSandbox)]);
+      if (n === 10_000) flat = s;
+    }
+    printTable("dnet: N single ports, one change each on a running sandbox (HTTP API)", ["N", "total", "per change (median)", "p99", "sandbox rm with them"], rows);
+    const big = ranges.get(10_000)?.add ?? Number.NaN;
+    console.log(`\n10,000 ports in one range: ${fmtMs(big)} (target ≤ 50 ms): ${big <= 50 ? "met" : "NOT met"}`);
+    if (flat !== undefined) {
+      const first = sum(flat.times.slice(0, 1000));
+      const last = sum(flat.times.slice(-1000));
+      const ratio = last / first;
+      console.log(`10,000 single ports: first 1,000 changes ${fmtMs(first)}, last 1,000 ${fmtMs(last)}: ratio ${ratio.toFixed(2)} (target ≤ 1.2): ${ratio <= 1.2 ? "met" : "NOT met"}`);
+    }
+  } finally {
+    await d.stop();
+  }
+}
+
+/** docker-proxy processes left in `ns` (Docker's userland proxies, one per port), by PID: ours to kill. */
+function proxiesIn(ns: string): number[] {
+  const inode = statSync(`/run/netns/${ns}`).ino;
+  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "docker-proxy" && readlinkSync(`/proc/${pid}/ns/net`) === `net:[${inode}]`;
+    } catch { return false; }
+  }).map(Number);
+}
+
+/** Docker: a container created and started with n published ports (Docker's `-p a-b:a-b`); its time, or undefined past BOUND_MS. */
+async function dockerStart(api: DnetClient, n: number): Promise<number | undefined> {
+  const ports = Array.from({ length: n }, (_, i) => `${RANGE_BASE + i}/tcp`);
+  const body = {
+    Image: IMAGE, Cmd: ["sleep", "1000000"], ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
+    HostConfig: { PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostPort: p.split("/")[0] }]])) },
+  };
+  const work = (async (): Promise<number> => {
+    const t0 = performance.now();
+    const created = await api.raw("POST", `/containers/create?name=dp${n}`, body);
+    if (created.status !== 201) throw new Error(`docker create with ${n} ports: ${created.status} ${created.text}`);
+    const started = await api.raw("POST", `/containers/dp${n}/start`);
+    if (started.status !== 204) throw new Error(`docker start with ${n} ports: ${started.status} ${started.text}`);
+    return performance.now() - t0;
+  })();
+  const timer = new Promise<undefined>((r) => setTimeout(() => r(undefined), BOUND_MS).unref());
+  return Promise.race([work, timer]);
+}
+
+async function runDocker(): Promise<void> {
+  const missing = dockerMissing();
+  if (missing !== undefined) { console.log(`\nDocker: skipped (${missing})`); return; }
+  const ns = `dnbpd-${randomBytes(3).toString("hex")}`;
+  execFileSync("ip", ["netns", "add", ns]);
+  execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  let h: DockerHarness | undefined;
+  const rows: string[][] = [];
+  try {
+    h = await DockerHarness.start({ netns: ns, dir: mkdtempSync(join(tmpdir(), "dnet-bench-ports-docker-")) });
+    h.importBusybox(IMAGE);
+    const version = h.docker(["version", "--format", "{{.Server.Version}}"]).trim();
+    const api = new DnetClient(`unix://${h.socket}`);
+    const base = await dockerStart(api, 0);
+    await api.raw("DELETE", "/containers/dp0?force=1");
+    for (const n of SIZES) {
+      const t = await dockerStart(api, n);
+      if (t === undefined) {
+        rows.push([String(n), `not done after ${BOUND_MS / 1000} s`, "-", `${proxiesIn(ns).length} docker-proxy processes by then`]);
+        break;
+      }
+      const rm = await timed(() => api.raw("DELETE", `/containers/dp${n}?force=1`));
+      // Below the noise of a container's start (≈1 s here) the difference per port means nothing.
+      const over = t - (base ?? 0);
+      rows.push([String(n), fmtMs(t), fmtMs(rm), over > 0 ? fmtMs(over / n) : "(within the noise)"]);
+    }
+    api.close();
+    printTable(`Docker ${version} (Engine API): a container created and started with N published ports (it cannot add one to a running container); empty container: ${fmtMs(base ?? Number.NaN)}`,
+      ["N", "create + start", "rm -f", "per port over the empty one"], rows);
+  } finally {
+    const problems = (await h?.stop()) ?? [];
+    for (const pid of proxiesIn(ns)) quiet("kill", ["-9", String(pid)]);
+    quiet("ip", ["netns", "del", ns]);
+    if (problems.length > 0) console.log(`Docker teardown: ${problems.join("; ")}`);
+  }
+}
+
+export async function runPortsBench(): Promise<void> {
+  console.log(`# published ports at scale — ${new Date().toISOString()}, node ${process.version}`);
+  await runDnet();
+  await runDocker();
+}
+
+if (isMain(import.meta.url)) await runPortsBench();
