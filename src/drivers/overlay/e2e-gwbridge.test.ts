@@ -2,7 +2,8 @@
 // gets a second leg on the local NAT bridge docker_gwbridge, reaches "the outside" (the underlay's netns)
 // masqueraded as its host, has its published port answer on the host's address; a bridge network with a
 // gateway takes the leg's place and gives it back; leaving the overlay takes it away; an internal overlay
-// gets none; a daemon killed and restarted keeps it. Checked with iproute2 and curl, not with our code.
+// gets none; a daemon killed and restarted keeps it; concurrent first connects make the network once.
+// Checked with iproute2 and curl, not with our code.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -54,8 +55,19 @@ describe("overlay sandboxes reach out through docker_gwbridge (root)", rootOnly,
     await bed.cleanup();
   });
 
-  it("an overlay sandbox gets eth1 on docker_gwbridge with the default route, NAT to the outside and its published port", { timeout: 90_000 }, async () => {
+  it("concurrent first connects make docker_gwbridge once, and a leg for each sandbox", { timeout: 90_000 }, async () => {
     await host.client.createNetwork({ Name: ov, Driver: "overlay" });
+    const names = [0, 1, 2, 3].map((i) => `gwc${i}-${tag}`);
+    await Promise.all(names.map((Name) => host.client.createSandbox({ Name, Networks: [{ Network: ov }] })));
+    assert.equal((await host.client.listNetworks()).filter((n) => n.Name === GW).length, 1);
+    const sbs = await Promise.all(names.map((n) => host.client.inspectSandbox(n)));
+    for (const sb of sbs) assert.deepEqual(legs(sb), [`${ov}:eth0`, `${GW}:eth1`]);
+    assert.equal(new Set(sbs.map((sb) => sb.Endpoints[1]?.IPv4Address)).size, names.length);
+    await Promise.all(names.map((n) => host.client.removeSandbox(n, true)));
+    assert.ok(!(await host.client.listEndpoints()).some((e) => e.NetworkName === GW), "every leg went with its sandbox");
+  });
+
+  it("an overlay sandbox gets eth1 on docker_gwbridge with the default route, NAT to the outside and its published port", { timeout: 90_000 }, async () => {
     await host.client.createSandbox({ Name: sbName, PortBindings: [{ Proto: "tcp", Port: 80, HostPort: HOST_PORT }], Networks: [{ Network: ov }] });
     const sb = await host.client.inspectSandbox(sbName);
     assert.deepEqual(legs(sb), [`${ov}:eth0`, `${GW}:eth1`]);
@@ -77,6 +89,12 @@ describe("overlay sandboxes reach out through docker_gwbridge (root)", rootOnly,
     assert.match(curlIn(`/run/netns/${bed.underlay}`, hostUnderlayIp(0), HOST_PORT), new RegExp(`^inside ${gwEp.IPv4Address.split("/")[0]} `));
     // The overlay endpoint's port map is the gateway leg's (Docker's DriverInfo), and its address is not in hosts.
     assert.deepEqual(sb.Endpoints[0]?.PortBindings.map((p) => [p.Port, p.HostPort]), [[80, HOST_PORT]]);
+    // Docker's container inspect lists the networks connected to, not the gateway leg; the ports are published.
+    const ctr = JSON.parse((await host.client.raw("GET", `/containers/${sbName}/json`)).text) as {
+      NetworkSettings: { Networks: Record<string, unknown>; Ports: Record<string, unknown> };
+    };
+    assert.deepEqual(Object.keys(ctr.NetworkSettings.Networks), [ov]);
+    assert.deepEqual(ctr.NetworkSettings.Ports, { "80/tcp": [{ HostIp: "0.0.0.0", HostPort: String(HOST_PORT) }] });
     assert.doesNotMatch(readFileSync(sb.HostsPath, "utf8"), new RegExp(`^${gwEp.IPv4Address.split("/")[0]!.replace(/\./g, "\\.")}\\s`, "m"));
   });
 
