@@ -49,36 +49,39 @@ interface Join {
 
 export async function joinEndpoint(ctx: ControllerContext, endpointId: string, sandboxId: string, priority = 0): Promise<EndpointRecord> {
   if (!Number.isInteger(priority)) throw invalidArgument("ERR_INVALID_PRIORITY", `invalid join priority ${String(priority)}`);
-  return ctx.locks.run([lockKeys.sandbox(sandboxId), lockKeys.endpoint(endpointId)], async () => {
-    const join = await recordIntent(ctx, endpointId, sandboxId);
-    const rollback = new Rollback();
-    rollback.push("clear join intent", () => clearIntent(ctx, join));
-    try {
-      ctx.fault("endpoint-join:intent");
-      const driver = await driverOf(ctx, join.network.driver);
-      const info = await driver.join({
-        networkId: join.network.id, endpointId, sandboxKey: join.sb.key, ifname: join.ifname, options: new Map(Object.entries(join.ep.options)),
-        ...(join.sb.hostname === "" ? {} : { hostname: join.sb.hostname }),
-      });
-      rollback.push("driver leave", () => undoDriverJoin(ctx, join, () => driver.leave(join.network.id, endpointId)));
-      ctx.fault("endpoint-join:driver");
-      const joined = joinedRecord(join, info, priority);
-      const takesGateway = becomesGateway(ctx, join.before, joined);
-      // The default routes move with the interface's configuration, the ports with the switch. Revoking
-      // what was never programmed is a no-op: pushed first, this also undoes a switch that failed half way.
-      rollback.push("give the gateway back", () => switchGateway(ctx, join.sb, [...join.before, joined], join.before));
-      await setUpInterface(ctx, join, joined, info, takesGateway);
-      ctx.fault("endpoint-join:configure");
-      await switchGateway(ctx, join.sbDone, join.before, [...join.before, joined], takesGateway);
-      ctx.fault("endpoint-join:gateway");
-      rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, join.sb, join.before));
-      await writeSandboxFiles(ctx, join.sbDone, [...join.before, joined]);
-      await ctx.state.apply([change.endpoint(joined.networkId, joined.id, joined), change.sandbox(join.sbDone.id, join.sbDone)]);
-      return joined;
-    } catch (err) {
-      return rollback.unwind(err);
-    }
-  });
+  return ctx.locks.run([lockKeys.sandbox(sandboxId), lockKeys.endpoint(endpointId)], () => joinLocked(ctx, endpointId, sandboxId, priority));
+}
+
+/** The join with the sandbox's and the endpoint's locks held (the gateway service joins its endpoint so). */
+export async function joinLocked(ctx: ControllerContext, endpointId: string, sandboxId: string, priority: number): Promise<EndpointRecord> {
+  const join = await recordIntent(ctx, endpointId, sandboxId);
+  const rollback = new Rollback();
+  rollback.push("clear join intent", () => clearIntent(ctx, join));
+  try {
+    ctx.fault("endpoint-join:intent");
+    const driver = await driverOf(ctx, join.network.driver);
+    const info = await driver.join({
+      networkId: join.network.id, endpointId, sandboxKey: join.sb.key, ifname: join.ifname, options: new Map(Object.entries(join.ep.options)),
+      ...(join.sb.hostname === "" ? {} : { hostname: join.sb.hostname }),
+    });
+    rollback.push("driver leave", () => undoDriverJoin(ctx, join, () => driver.leave(join.network.id, endpointId)));
+    ctx.fault("endpoint-join:driver");
+    const joined = joinedRecord(join, info, priority);
+    const takesGateway = becomesGateway(ctx, join.before, joined);
+    // The default routes move with the interface's configuration, the ports with the switch. Revoking
+    // what was never programmed is a no-op: pushed first, this also undoes a switch that failed half way.
+    rollback.push("give the gateway back", () => switchGateway(ctx, join.sb, [...join.before, joined], join.before));
+    await setUpInterface(ctx, join, joined, info, takesGateway);
+    ctx.fault("endpoint-join:configure");
+    await switchGateway(ctx, join.sbDone, join.before, [...join.before, joined], takesGateway);
+    ctx.fault("endpoint-join:gateway");
+    rollback.push("rewrite sandbox files", () => writeSandboxFiles(ctx, join.sb, join.before));
+    await writeSandboxFiles(ctx, join.sbDone, [...join.before, joined]);
+    await ctx.state.apply([change.endpoint(joined.networkId, joined.id, joined), change.sandbox(join.sbDone.id, join.sbDone)]);
+    return joined;
+  } catch (err) {
+    return rollback.unwind(err);
+  }
 }
 
 /** Checks the join and records its intent: the endpoint's pending join, under the interface name it will have. */

@@ -5,19 +5,23 @@ import { LibnetworkError, internal } from "../errors/index.js";
 import { addRoute, type NetnsHandle } from "../osl/index.js";
 import { parseIp } from "../types/index.js";
 import { driverOf, type ControllerContext } from "./context.js";
+import { isGatewayServiceNetwork } from "./gateway-network.js";
 import { portBindingKey, type EndpointRecord, type NetworkRecord, type PortBindingRecord, type SandboxRecord } from "./records.js";
 
 interface Candidate { readonly endpoint: EndpointRecord; readonly network: NetworkRecord }
 
 /**
- * Docker's endpoint order in a sandbox (endpoint.Less): higher join priority first, non-internal before internal, then endpoints
- * with more gateways (IPv4 = 1, IPv6 = 2) first, then network name ascending.
+ * Docker's endpoint order in a sandbox (endpoint.Less): higher join priority first, the gateway service's
+ * endpoint (docker_gwbridge) after the others, non-internal before internal, then endpoints with more
+ * gateways (IPv4 = 1, IPv6 = 2) first, then network name ascending.
  */
 export function orderEndpoints(cands: readonly Candidate[]): Candidate[] {
   const score = (e: EndpointRecord): number => (e.gateway === undefined ? 0 : 1) + (e.gatewayIPv6 === undefined ? 0 : 2);
   return [...cands].sort((a, b) => {
     const p = (b.endpoint.priority ?? 0) - (a.endpoint.priority ?? 0);
     if (p !== 0) return p;
+    const g = Number(isGatewayServiceNetwork(a.network)) - Number(isGatewayServiceNetwork(b.network));
+    if (g !== 0) return g;
     if (a.network.internal !== b.network.internal) return a.network.internal ? 1 : -1;
     const s = score(b.endpoint) - score(a.endpoint);
     if (s !== 0) return s;

@@ -3,6 +3,7 @@ export { NetworkController, type ControllerDeps, type FirewallCheckOptions } fro
 export { Network, Endpoint, Sandbox, PORTMAP_KEY, MAC_KEY } from "./objects.js";
 export { DEFAULT_BRIDGE_NETWORK } from "./default-bridge.js";
 export { sandboxPortBindings } from "./gateway.js";
+export { GATEWAY_SERVICE_NETWORK } from "./gateway-network.js";
 export type { CreateNetworkOptions } from "./network-create.js";
 export type { CreateEndpointOptions, PortBindingInput } from "./endpoint-options.js";
 export type { CreateSandboxOptions, SandboxConfigOptions } from "./sandbox-create.js";

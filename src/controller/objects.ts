@@ -5,9 +5,9 @@ import { hasOperationalInfo } from "../driver-api/index.js";
 import { linkStatistics, type InterfaceStatistics } from "../osl/index.js";
 import type { ControllerContext } from "./context.js";
 import { createEndpoint } from "./endpoint-create.js";
-import { deleteEndpoint } from "./endpoint-delete.js";
-import { joinEndpoint, joinedEndpoints } from "./endpoint-join.js";
-import { leaveEndpoint } from "./endpoint-leave.js";
+import { joinedEndpoints } from "./endpoint-join.js";
+import { operationalEndpoint } from "./gateway-network.js";
+import { deleteWithGatewayService, joinWithGatewayService, leaveWithGatewayService } from "./gateway-service.js";
 import { renameEndpoint } from "./endpoint-rename.js";
 import type { CreateEndpointOptions, PortBindingInput } from "./endpoint-options.js";
 import { endpointInfo, portMapEntry, type EndpointDriverInfo, type EndpointInfo, type PortMapEntry } from "./endpoint-info.js";
@@ -105,9 +105,13 @@ export class Endpoint {
   /** The network's name (libnetwork's Endpoint.Network()). */
   get network(): string { return this.#ctx.state.network(this.#record().networkId)?.name ?? ""; }
 
-  /** Operational data: the driver's, plus the port map and MAC under Docker's keys. */
+  /**
+   * Operational data: the driver's, plus the port map and MAC under Docker's keys. For an endpoint whose
+   * sandbox reaches out through the gateway service, its gateway endpoint's (as Docker's DriverInfo does):
+   * that is where the sandbox's ports are published.
+   */
   driverInfo(): EndpointDriverInfo {
-    const r = this.#record();
+    const r = operationalEndpoint(this.#ctx, this.#record());
     const network = this.#ctx.state.network(r.networkId);
     const ip = r.address?.split("/")[0] ?? "";
     const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map((b) => portMapEntry(b, ip)), [MAC_KEY]: r.macAddress ?? "" };
@@ -123,7 +127,7 @@ export class Endpoint {
    * family): non-empty only on a sandbox's gateway endpoint, which publishes the whole sandbox's ports.
    */
   publishedPorts(): readonly PortMapEntry[] {
-    const r = this.info();
+    const r = operationalEndpoint(this.#ctx, this.#record());
     const network = this.#ctx.state.network(r.networkId);
     const driver = network === undefined ? undefined : this.#driverSync(network.driver);
     if (driver === undefined || !hasOperationalInfo(driver)) return [];
@@ -135,16 +139,16 @@ export class Endpoint {
   async join(sandbox: Sandbox | string, options: Partial<CreateSandboxOptions> & { readonly priority?: number } = {}): Promise<void> {
     const { priority, ...sandboxOptions } = options;
     const sb = await this.#sandboxes(sandbox, sandboxOptions);
-    await joinEndpoint(this.#ctx, this.id, sb.id, priority ?? 0);
+    await joinWithGatewayService(this.#ctx, this.id, sb.id, priority ?? 0);
   }
 
   async leave(sandbox: Sandbox | string): Promise<void> {
     // A string names the sandbox to leave (container ID, sandbox ID, name or prefix): it must be the one joined.
-    await leaveEndpoint(this.#ctx, this.id, typeof sandbox === "string" ? sandboxIdOf(this.#ctx, sandbox) : sandbox.id);
+    await leaveWithGatewayService(this.#ctx, this.id, typeof sandbox === "string" ? sandboxIdOf(this.#ctx, sandbox) : sandbox.id);
   }
 
   async delete(force = false): Promise<void> {
-    await deleteEndpoint(this.#ctx, this.id, force);
+    await deleteWithGatewayService(this.#ctx, this.id, force);
   }
 
   /** A new name, unique in the network; DNS answers to it at once. */

@@ -11,6 +11,7 @@ import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.j
 import { sandboxHandle } from "./sandbox-interface.js";
 import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings, withAddedPorts } from "./gateway.js";
 import { finishLeave, leftRecord } from "./endpoint-leave.js";
+import { restoreGatewayService } from "./gateway-service.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
 import { replayPools } from "./network-ipam.js";
@@ -63,6 +64,7 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
       });
     }
   }
+  await restoreGatewayService(ctx, report);
   return report;
 }
 

@@ -5,6 +5,7 @@ import {
 } from "../dns/index.js";
 import type { ControllerContext } from "./context.js";
 import { syncEndpoint, syncSandbox, usesEmbeddedDns } from "./dns-sync.js";
+import { onGatewayServiceNetwork } from "./gateway-network.js";
 import type { EndpointRecord, SandboxRecord } from "./records.js";
 import { sandboxDns } from "./sandbox-dns.js";
 
@@ -16,7 +17,8 @@ export async function writeSandboxFiles(ctx: ControllerContext, sb: SandboxRecor
   if (sb.hostNetns) return; // host networking uses the host's own files and resolver
   for (const e of joined) syncEndpoint(ctx, e);
   await syncSandbox(ctx, sb, joined);
-  const endpoints: HostsEndpoint[] = joined.map((e) => ({
+  // Docker writes no hosts line for the gateway service's address: the sandbox's name is its own networks'.
+  const endpoints: HostsEndpoint[] = joined.filter((e) => !onGatewayServiceNetwork(ctx, e)).map((e) => ({
     ...(e.address === undefined ? {} : { ipv4: e.address.split("/")[0] as string }),
     ...(e.addressIPv6 === undefined ? {} : { ipv6: e.addressIPv6.split("/")[0] as string }),
   }));

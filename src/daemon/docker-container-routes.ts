@@ -1,7 +1,7 @@
 // `GET /containers/{id}/json` for sandboxes: the part of Docker's container inspect that network tools
 // read — `docker port SANDBOX` (NetworkSettings.Ports), `docker inspect -f` on its networks.
 
-import type { NetworkController, Sandbox } from "../controller/index.js";
+import { GATEWAY_SERVICE_NETWORK, type NetworkController, type Sandbox } from "../controller/index.js";
 import { dockerPorts, joinedOf } from "./convert.js";
 import type { Operations } from "./operations.js";
 import type { Reply, Route } from "./server.js";
@@ -14,7 +14,8 @@ function prefixLength(address: string | undefined): number {
 export function containerJson(c: NetworkController, sb: Sandbox): Record<string, unknown> {
   const s = sb.info();
   const joined = joinedOf(c, sb);
-  const networks = Object.fromEntries(joined.map(({ e, networkName }) => [networkName, {
+  // Docker lists the networks the container was connected to: not its gateway service leg (docker_gwbridge).
+  const networks = Object.fromEntries(joined.filter((j) => j.networkName !== GATEWAY_SERVICE_NETWORK).map(({ e, networkName }) => [networkName, {
     IPAMConfig: null, Links: e.links === undefined ? null : e.links.map((l) => `${l.name}:${l.alias}`), Aliases: e.aliases.length === 0 ? null : [...e.aliases],
     NetworkID: e.networkId, EndpointID: e.id, Gateway: e.gateway ?? "", IPAddress: e.address?.split("/")[0] ?? "", IPPrefixLen: prefixLength(e.address),
     IPv6Gateway: e.gatewayIPv6 ?? "", GlobalIPv6Address: e.addressIPv6?.split("/")[0] ?? "", GlobalIPv6PrefixLen: prefixLength(e.addressIPv6),
