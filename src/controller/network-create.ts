@@ -7,7 +7,7 @@ import { parseIp, parsePrefix } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { IFACE_PREFIX_OPTION, validateInterfacePrefix } from "./endpoint-join.js";
 import { syncNetwork } from "./dns-sync.js";
-import { errInvalidName, errNetworkExists } from "./errors.js";
+import { errInvalidName, errIPv6NotEnabled, errNetworkExists } from "./errors.js";
 import { newId } from "./ids.js";
 import { allocatePools, parsePoolConfigs, type IpamConfigInput } from "./network-ipam.js";
 import type { IpamPoolInfo, NetworkRecord } from "./records.js";
@@ -60,6 +60,7 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
   if (typeof o.name !== "string" || o.name.trim() === "") throw errInvalidName(String(o.name));
   const driverName = o.driver ?? "bridge";
   const pools = parsePoolConfigs(o.ipam?.config ?? []);
+  if (o.ipv6 !== true && pools.v6.length > 0) throw errIPv6NotEnabled(o.name, pools.v6.map((p) => p.subnet ?? "").join(", "));
   const options = checkStringMap("driver option", o.options);
   const ifacePrefix = options[IFACE_PREFIX_OPTION];
   if (ifacePrefix !== undefined) validateInterfacePrefix(ifacePrefix);
