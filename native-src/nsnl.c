@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -234,6 +235,21 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// tryLockFile(fd) -> bool: an exclusive flock on an open file, without waiting; false when another
+// open file description holds it. Released when the fd is closed or the process ends (the daemon's
+// data-directory lock: Node has no flock).
+static napi_value try_lock_file(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (get_args(env, info, 1, argv) || arg_int(env, argv[0], &fd)) return NULL;
+  int rc;
+  do rc = flock(fd, LOCK_EX | LOCK_NB); while (rc != 0 && errno == EINTR);
+  napi_value result;
+  if (rc != 0 && errno != EWOULDBLOCK) return throw_errno(env, errno, "flock");
+  napi_get_boolean(env, rc == 0, &result);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Readiness: a uv_poll per watched fd calls back into JavaScript when the fd becomes readable.
 
@@ -316,6 +332,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendAsync", NULL, send_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, recv_drain, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLockFile", NULL, try_lock_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netnsPrepareDir", NULL, netns_prepare_dir, NULL, NULL, NULL, napi_enumerable, NULL},

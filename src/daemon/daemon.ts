@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
 import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import { lockInstance, type InstanceLock } from "../instance-lock.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
@@ -113,13 +114,38 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
-  await claimSocket(socketPath);
-  const controller = await Controller.create({
+  // Before anything else: a second daemon on the same data or in the same netns would fight this one.
+  const lock = await lockInstance(dataDir);
+  let controller: NetworkController;
+  try {
+    await claimSocket(socketPath);
+    controller = await openController(o, { dataDir, netnsDir, etcNetnsDir });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return serve(o, { controller, lock, logger, socketPath, dataDir, netnsDir, etcNetnsDir });
+}
+
+interface Paths { readonly dataDir: string; readonly netnsDir: string; readonly etcNetnsDir: string }
+
+function openController(o: DaemonOptions, { dataDir, netnsDir, etcNetnsDir }: Paths): Promise<NetworkController> {
+  return Controller.create({
     dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables",
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
   });
+}
+
+interface Opened extends Paths {
+  readonly controller: NetworkController;
+  readonly lock: InstanceLock;
+  readonly logger: Logger;
+  readonly socketPath: string;
+}
+
+async function serve(o: DaemonOptions, { controller, lock, logger, socketPath, dataDir, netnsDir, etcNetnsDir }: Opened): Promise<DaemonHandle> {
   await removeOrphanEndpoints(controller, logger);
   const events = new EventBus();
   const metrics = new Metrics(() => ({
@@ -150,6 +176,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   } catch (err) {
     for (const s of servers) s.close();
     await controller.close();
+    await lock.release();
     throw err;
   }
   const report = controller.restoreReport;
@@ -178,6 +205,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
       })));
       await controller.close();
       try { unlinkSync(socketPath); } catch { /* already gone */ }
+      await lock.release();
       logger.info("dnet daemon stopped");
       resolveStopped();
     })();

@@ -29,6 +29,8 @@ export interface NativeAddon {
   /** Every datagram queued now, concatenated, or null if none. Never blocks. */
   recv(fd: number): Buffer | null;
   close(fd: number): void;
+  /** flock(LOCK_EX | LOCK_NB) on an open file: false when another open file holds the lock. */
+  tryLockFile(fd: number): boolean;
   /** Calls `onReadable(status)` from the event loop whenever `fd` is readable. */
   watch(fd: number, onReadable: (status: number) => void): WatchHandle;
   unwatch(handle: WatchHandle): void;
