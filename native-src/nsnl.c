@@ -281,9 +281,14 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
 
 // watch(fd, callback) -> handle (an External). Callback receives a libuv status (0 = readable).
 static napi_value watch_fd(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
+  size_t argc = 3;
   int32_t fd;
-  if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd)) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "missing arguments");
+  if (arg_int(env, argv[0], &fd)) return NULL;
+  // Optional keepAlive (default true): false leaves the event loop free to end while only this waits.
+  bool keep_alive = true;
+  if (argc >= 3) napi_get_value_bool(env, argv[2], &keep_alive);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   watcher_t *w = calloc(1, sizeof *w);
@@ -300,6 +305,7 @@ static napi_value watch_fd(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "nsnl.watch", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->context);
   uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (!keep_alive) uv_unref((uv_handle_t *)&w->poll);
   napi_value handle;
   napi_create_external(env, w, NULL, NULL, &handle);
   return handle;

@@ -9,7 +9,7 @@ import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
-import type { EmbeddedDns } from "./controller/index.js";
+import type { EmbeddedDns, RepairListener } from "./controller/index.js";
 import { NETLINK_NETFILTER } from "./netlink/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
@@ -42,6 +42,11 @@ export interface ControllerOptions {
   readonly dns?: readonly string[];
   /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
   readonly dnsThreads?: number;
+  /**
+   * Told of each repair of kernel objects deleted behind the controller's back (a bridge, a veth), at
+   * start and while it runs (it watches the host namespace's links).
+   */
+  readonly onRepair?: RepairListener;
 }
 
 /** What a driver gets from the composition root. */
@@ -83,6 +88,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(dns === undefined ? {} : { dns: dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
+    ...(options.onRepair === undefined ? {} : { onRepair: options.onRepair }),
     onClose: async () => {
       await dns?.close();
       await drivers.close().catch(() => {});

@@ -11,6 +11,7 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
+import { LinkRepairs, type RepairListener } from "./link-repair.js";
 import { KeyedMutex } from "./locks.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
 import { Endpoint, Network, Sandbox } from "./objects.js";
@@ -44,6 +45,10 @@ export interface ControllerDeps {
   readonly dns?: EmbeddedDns;
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
+  /** Told of each repair of kernel objects deleted behind the controller's back (at start and while it runs). */
+  readonly onRepair?: RepairListener;
+  /** Watch the host's links and repair what is deleted behind the controller's back (default true). */
+  readonly watchLinks?: boolean;
 }
 
 /** Docker's predefined networks: never deleted, re-created at start when missing. */
@@ -57,6 +62,7 @@ export class NetworkController {
   readonly #ctx: ControllerContext;
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
+  #repairs: LinkRepairs | undefined;
   #closed = false;
   readonly #gate = new GenerationGate();
 
@@ -79,6 +85,12 @@ export class NetworkController {
       c.#restoreReport = await restore(c.#ctx);
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
+      }
+      const notify = deps.onRepair ?? ((): void => {});
+      for (const n of c.#restoreReport.repairs) notify(n);
+      if (deps.watchLinks !== false) {
+        c.#repairs = new LinkRepairs(c.#ctx, notify);
+        c.#repairs.start();
       }
     } catch (err) {
       await c.close();
@@ -148,6 +160,7 @@ export class NetworkController {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#repairs?.close();
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.
     try {

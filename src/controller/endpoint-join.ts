@@ -158,7 +158,8 @@ async function setUpInterface(ctx: ControllerContext, join: Join, ep: EndpointRe
   ctx.ifindexes.set(ep.id, await configureInterface(h, join.ifname, interfaceConfig(ep, defaultRoutes)));
 }
 
-function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): InterfaceConfig {
+/** How the sandbox end of a joined endpoint is configured (also when a repair re-created it). */
+export function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): InterfaceConfig {
   const gateways = defaultRoutes ? [ep.gateway, ep.gatewayIPv6].filter((g): g is string => g !== undefined) : [];
   return {
     ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }),

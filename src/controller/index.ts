@@ -9,3 +9,4 @@ export type { NetworkRecord, EndpointRecord, SandboxRecord } from "./records.js"
 export type { RestoreReport } from "./restore.js";
 export { envFaultHook, type FaultHook } from "./steps.js";
 export type { EmbeddedDns } from "./context.js";
+export type { RepairNotice, RepairListener } from "./link-repair.js";

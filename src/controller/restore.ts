@@ -19,16 +19,19 @@ import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { finishSandboxDelete } from "./sandbox-delete.js";
 import { bestEffort } from "./steps.js";
 import { attachResolver, syncEndpoint, syncNetwork } from "./dns-sync.js";
+import { repairDrivers, type RepairNotice } from "./link-repair.js";
 
 export interface RestoreReport {
   readonly rolledBack: string[];
   readonly finished: string[];
   readonly repaired: string[];
   readonly errors: unknown[];
+  /** The drivers' repairs (a bridge or veth deleted while nothing ran), also listed in `repaired`/`errors`. */
+  readonly repairs: RepairNotice[];
 }
 
 export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
-  const report: RestoreReport = { rolledBack: [], finished: [], repaired: [], errors: [] };
+  const report: RestoreReport = { rolledBack: [], finished: [], repaired: [], errors: [], repairs: [] };
   const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
     try { await fn(); } catch (err) { report.errors.push(new Error(`${what}: ${String(err)}`, { cause: err })); }
   };
@@ -61,6 +64,15 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
       });
     }
   }
+  // Last, once every record is settled: what the drivers' objects lack now is real damage (a bridge
+  // deleted while nothing ran leaves its veths detached), not an operation the restart is finishing.
+  await attempt("repair", async () => {
+    for (const n of await repairDrivers(ctx)) {
+      report.repairs.push(n);
+      if (n.failed) report.errors.push(new Error(`repair of ${n.endpointId === undefined ? `network ${n.networkId}` : `endpoint ${n.endpointId}`}: ${n.message}`));
+      else report.repaired.push(n.message);
+    }
+  });
   return report;
 }
 

@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
 import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import type { RepairListener } from "../controller/index.js";
 import { lockInstance, type InstanceLock } from "../instance-lock.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
 import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
@@ -22,6 +23,7 @@ import { Metrics } from "./metrics.js";
 import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
 import { privilegeError } from "./privileges.js";
+import { reportRepair } from "./repairs.js";
 import { logRestoreErrors, restoreSummary } from "./restore-log.js";
 import { Router, createApiServer } from "./server.js";
 
@@ -116,22 +118,32 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
   // Before anything else: a second daemon on the same data or in the same netns would fight this one.
   const lock = await lockInstance(dataDir);
+  // Ready before the controller: its start-up repairs are logged and counted too.
+  const events = new EventBus();
+  const live: { controller?: NetworkController; connections?: ConnectionGuard } = {};
+  const metrics = new Metrics(() => (live.controller === undefined ? {} : {
+    networks: live.controller.networks().length, endpoints: live.controller.endpoints().length,
+    sandboxes: live.controller.sandboxes().length, event_subscribers: events.subscribers, connections: live.connections?.count ?? 0,
+  }));
   let controller: NetworkController;
   try {
     await claimSocket(socketPath);
-    controller = await openController(o, { dataDir, netnsDir, etcNetnsDir });
+    controller = await openController(o, { dataDir, netnsDir, etcNetnsDir }, (n) => reportRepair(n, logger, events, metrics));
   } catch (err) {
     await lock.release();
     throw err;
   }
-  return serve(o, { controller, lock, logger, socketPath, dataDir, netnsDir, etcNetnsDir });
+  live.controller = controller;
+  const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
+  live.connections = connections;
+  return serve(o, { controller, lock, logger, events, metrics, connections, socketPath, dataDir, netnsDir, etcNetnsDir });
 }
 
 interface Paths { readonly dataDir: string; readonly netnsDir: string; readonly etcNetnsDir: string }
 
-function openController(o: DaemonOptions, { dataDir, netnsDir, etcNetnsDir }: Paths): Promise<NetworkController> {
+function openController(o: DaemonOptions, { dataDir, netnsDir, etcNetnsDir }: Paths, onRepair: RepairListener): Promise<NetworkController> {
   return Controller.create({
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables",
+    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", onRepair,
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
@@ -142,17 +154,14 @@ interface Opened extends Paths {
   readonly controller: NetworkController;
   readonly lock: InstanceLock;
   readonly logger: Logger;
+  readonly events: EventBus;
+  readonly metrics: Metrics;
+  readonly connections: ConnectionGuard;
   readonly socketPath: string;
 }
 
-async function serve(o: DaemonOptions, { controller, lock, logger, socketPath, dataDir, netnsDir, etcNetnsDir }: Opened): Promise<DaemonHandle> {
+async function serve(o: DaemonOptions, { controller, lock, logger, events, metrics, connections, socketPath, dataDir, netnsDir, etcNetnsDir }: Opened): Promise<DaemonHandle> {
   await removeOrphanEndpoints(controller, logger);
-  const events = new EventBus();
-  const metrics = new Metrics(() => ({
-    networks: controller.networks().length, endpoints: controller.endpoints().length,
-    sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers, connections: connections.count,
-  }));
-  const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
   const fd = new FdPressure(logger, metrics);
   const ops = new Operations(controller, events, metrics, logger);
   const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir, o.eventBufferBytes));

@@ -152,7 +152,8 @@ export class NftablesBackend implements FirewallBackend {
     return this.#serial(async () => {
       const existing = this.#nets.get(net.id);
       if (existing !== undefined) {
-        if (sameNetwork(existing.net, net)) return;
+        // Replayed (a restart, a repair): the bridge may be a new one, without the sysctls of the old.
+        if (sameNetwork(existing.net, net)) { await this.#bridgeSysctls(net); return; }
         throw conflict("ERR_FIREWALL_NETWORK_EXISTS", `network ${net.id} is already programmed with other settings`);
       }
       this.#checkConflicts(net);

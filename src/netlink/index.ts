@@ -17,3 +17,4 @@ export * from "./schemas/macvlan.js";
 export * from "./schemas/ipvlan.js";
 export * from "./socket.js";
 export * from "./schemas/nf-tables.js";
+export * from "./monitor.js";

@@ -11,3 +11,4 @@ export type { NetlinkRequest } from "../netlink/index.js";
 export * from "./nft-generation.js";
 export * from "./link-stats.js";
 export * from "./interface.js";
+export * from "./link-watch.js";

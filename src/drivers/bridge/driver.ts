@@ -3,26 +3,19 @@
 
 import type {
   Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity,
-  JoinInfo, JoinRequest, NetworkDriver, OperationalInfo, Restorable, RestoreState,
+  JoinInfo, JoinRequest, LinkChange, NetworkDriver, OperationalInfo, Repair, RepairReport, Repairable, Restorable, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
-import {
-  createVeth, deleteLinksByGroup, findLink, listLinks, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
-} from "../../osl/index.js";
-import { formatIp, ipOf, macFromIPv4, randomHex } from "../../types/index.js";
+import { deleteLinksByGroup, listLinks, setHairpin, setLink, type HandleCache } from "../../osl/index.js";
+import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
-import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
+import { checkConflicts, setUpBridge, tearDownBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
 import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
-
-/**
- * One TX and one RX queue per veth end instead of the kernel's one per possible CPU: only XDP or GRO on
- * the veth would use more, and each queue costs sysfs entries at creation (kernel microbench, 400 pairs,
- * alternating, 2 CPUs: 0.924 / 0.888 / 0.838 of the default's median; more CPUs, more gain).
- */
-const VETH_QUEUES = 1;
+import { failure, repairBridge, repairVeth } from "./repair.js";
+import { createEndpointVeth, hostIfnameOf, randomMac } from "./veth.js";
 
 export interface BridgeDriverDeps {
   readonly handles: HandleCache;
@@ -34,11 +27,15 @@ export interface BridgeDriverDeps {
   readonly reapMaxDelayMs?: number;
 }
 
-export class BridgeDriver implements NetworkDriver, ExternalConnectivity, OperationalInfo, Restorable {
+export class BridgeDriver implements NetworkDriver, ExternalConnectivity, OperationalInfo, Restorable, Repairable {
   readonly name = "bridge";
   readonly #deps: BridgeDriverDeps;
   readonly #networks = new Map<string, BridgeNetworkState>();
   readonly #endpoints = new Map<string, BridgeEndpointState>();
+  /** Endpoint ID by the name of its host end, while it is on its bridge: link events are matched by it. */
+  readonly #attached = new Map<string, string>();
+  /** What `restore` re-created, for the next `repair` report. */
+  #unreported: Repair[] = [];
   readonly #ports: PortAllocator;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
@@ -89,21 +86,13 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   async join(req: JoinRequest): Promise<JoinInfo> {
     const net = this.#network(req.networkId);
     this.#endpoint(req.endpointId);
-    const host = this.#deps.handles.host();
     const hostIfname = hostIfnameOf(req.endpointId);
-    const pair = {
-      name: hostIfname, up: true, master: net.bridgeIndex, queues: VETH_QUEUES, ...(net.config.mtu === undefined ? {} : { mtu: net.config.mtu }),
-      peer: { name: req.ifname, netns: this.#deps.handles.get(req.sandboxKey) },
-    };
-    const created = await createVeth(host, pair).catch(async (err: unknown) => {
-      // The name may still be held by this endpoint's previous host end, waiting for the reaper.
-      if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
-      return createVeth(host, pair);
-    });
+    const created = await createEndpointVeth(this.#deps.handles.host(), net, hostIfname, this.#deps.handles.get(req.sandboxKey), req.ifname);
     // Read again: the endpoint may have changed while the kernel worked. The index spares leave a lookup.
     this.#endpoints.set(req.endpointId, {
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
     });
+    this.#attached.set(hostIfname, req.endpointId);
     const gw4 = gatewayIp(net.config.v4.gateway);
     const gw6 = gatewayIp(net.config.v6?.gateway);
     return {
@@ -123,12 +112,16 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
    */
   async leave(_networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
-    if (ep?.hostIfname === undefined) return;
-    await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
-    });
+    if (ep === undefined) return;
+    if (ep.hostIfname !== undefined) {
+      this.#attached.delete(ep.hostIfname);
+      await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
+        if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
+      });
+      this.#scheduleReap();
+    }
+    // Cleared even when its veth was missing (deleted behind our back): a left endpoint is never repaired.
     this.#endpoints.set(endpointId, { ...ep, hostIfname: undefined, hostIndex: undefined, sandboxKey: undefined, ifname: undefined });
-    this.#scheduleReap();
   }
 
   async programExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
@@ -169,26 +162,83 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     return new Map<string, unknown>([[PORTMAP_KEY, portmap], [MAC_KEY, ep.mac]]);
   }
 
-  /** After a restart: bridges and firewall rules back as recorded, leftover veths of left endpoints gone. */
+  /**
+   * After a restart: bridges and firewall rules back as recorded (re-created ones are reported by the
+   * next `repair`), leftover veths of left endpoints gone. Joined endpoints are known as joined even when
+   * their veth is missing: `repair` re-creates it.
+   */
   async restore(state: RestoreState): Promise<void> {
     const host = this.#deps.handles.host();
     await deleteLinksByGroup(host, TRASH_GROUP);
+    const present = new Set((await listLinks(host)).map((l) => l.name));
     for (const req of state.networks) {
       const config = parseBridgeConfig(req);
       this.#networks.set(req.networkId, await setUpBridge(host, this.#deps.firewall, config));
+      if (!present.has(config.bridgeName)) {
+        const wanted = wantedAddresses(config).map((a) => formatIp(ipOf(a)));
+        this.#unreported.push({ networkId: req.networkId, message: `bridge ${config.bridgeName} was missing at start: re-created${wanted.length === 0 ? "" : ` with ${wanted.join(", ")}`}` });
+      }
     }
-    const links = new Set((await listLinks(host)).map((l) => l.name));
     for (const ep of state.endpoints) {
       const mac = ep.iface.macAddress ?? (ep.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(ep.iface.address)));
-      const bridge = this.#networks.get(ep.networkId);
       const name = hostIfnameOf(ep.endpointId);
-      const hostIfname = ep.sandboxKey !== undefined && links.has(name) ? name : undefined;
+      const joined = ep.sandboxKey !== undefined && ep.ifname !== undefined;
+      const hostIfname = joined && present.has(name) ? name : undefined;
       this.#endpoints.set(ep.endpointId, {
         ...ep, mac, hostIfname, hostIndex: undefined, published: [],
-        sandboxKey: hostIfname === undefined ? undefined : ep.sandboxKey, ifname: hostIfname === undefined ? undefined : ep.ifname,
+        sandboxKey: joined ? ep.sandboxKey : undefined, ifname: joined ? ep.ifname : undefined,
       });
-      if (ep.externalConnectivity && bridge !== undefined) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
+      if (hostIfname !== undefined) this.#attached.set(hostIfname, ep.endpointId);
+      if (ep.externalConnectivity && this.#networks.has(ep.networkId)) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
     }
+  }
+
+  /** A deleted, down or detached bridge of ours, or the same of a joined endpoint's host end. */
+  concerns(change: LinkChange): boolean {
+    if (change.group === TRASH_GROUP) return false;
+    const endpointId = this.#attached.get(change.name);
+    if (endpointId !== undefined) {
+      const net = this.#networks.get(this.#endpoints.get(endpointId)?.networkId ?? "");
+      return change.deleted || !change.up || change.master !== net?.bridgeIndex;
+    }
+    for (const net of this.#networks.values()) {
+      if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
+    }
+    return false;
+  }
+
+  /** Every bridge first (a re-created one has a new index), then every joined endpoint's veth. */
+  async repair(): Promise<RepairReport> {
+    const repairs = this.#unreported;
+    this.#unreported = [];
+    const failures: Repair[] = [];
+    const recreated: Array<{ networkId: string; endpointId: string }> = [];
+    const host = this.#deps.handles.host();
+    let links = new Map((await listLinks(host)).map((l) => [l.name, l]));
+    for (const [id, net] of this.#networks) {
+      try {
+        const r = await repairBridge(this.#deps, net, links.get(net.config.bridgeName));
+        this.#networks.set(id, r.state);
+        for (const message of r.repairs) repairs.push({ networkId: id, message });
+      } catch (err) {
+        failures.push(failure(id, undefined, err));
+      }
+    }
+    if (repairs.length > 0) links = new Map((await listLinks(host)).map((l) => [l.name, l]));
+    for (const [id, ep] of this.#endpoints) {
+      const net = this.#networks.get(ep.networkId);
+      if (net === undefined || ep.sandboxKey === undefined || ep.ifname === undefined) continue;
+      try {
+        const r = await repairVeth(this.#deps, net, id, { ...ep, sandboxKey: ep.sandboxKey, ifname: ep.ifname }, links.get(hostIfnameOf(id)));
+        this.#endpoints.set(id, r.ep);
+        this.#attached.set(hostIfnameOf(id), id);
+        if (r.message !== undefined) repairs.push({ networkId: ep.networkId, endpointId: id, message: r.message });
+        if (r.recreated) recreated.push({ networkId: ep.networkId, endpointId: id });
+      } catch (err) {
+        failures.push(failure(ep.networkId, id, err));
+      }
+    }
+    return { repairs, recreated, failures };
   }
 
   /** Destroys detached veths now (tests, shutdown). */
@@ -246,28 +296,4 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     if (e === undefined) throw internal("ERR_ENDPOINT_NOT_FOUND", `bridge endpoint ${id} not found`);
     return e;
   }
-}
-
-/**
- * Renames a left endpoint's host end still waiting for the reaper; false when `name` is taken by a link
- * that is not such a one. True as well when the link is gone meanwhile: the reaper deletes off-thread.
- */
-async function evictTrashed(host: NetnsHandle, name: string): Promise<boolean> {
-  const link = await findLink(host, name);
-  if (link === undefined) return true;
-  if (link.group !== TRASH_GROUP) return false;
-  // Down first: kernels before 6.x refuse to rename a link that is up (EBUSY). A rare path.
-  await setLink(host, link.index, { up: false, name: retiredLinkName() }).catch((err: unknown) => {
-    if ((err as { code?: string }).code !== "ENODEV") throw err;
-  });
-  return true;
-}
-
-/** Derived from the endpoint ID, so a restarted driver finds the host end of a joined endpoint. */
-function hostIfnameOf(endpointId: string): string {
-  return `veth${endpointId.slice(0, 11)}`;
-}
-
-function randomMac(): string {
-  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
 }

@@ -1,0 +1,86 @@
+// Repairs of what someone deleted or changed behind the driver's back: a bridge (re-created with its
+// addresses and sysctls, or set up again, or given back a lost address) and a joined endpoint's veth
+// (re-attached to its bridge, or re-created with its peer in the sandbox under its interface name).
+
+import type { Repair } from "../../driver-api/index.js";
+import type { FirewallBackend } from "../../firewall/contract.js";
+import {
+  addAddress, listAddresses, setHairpin, setLink, type HandleCache, type Link,
+} from "../../osl/index.js";
+import { formatPrefix } from "../../types/index.js";
+import { samePrefix, setUpBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
+import type { BridgeEndpointState } from "./publish.js";
+import { createEndpointVeth, hostIfnameOf } from "./veth.js";
+
+export interface RepairDeps {
+  readonly handles: HandleCache;
+  readonly firewall: FirewallBackend;
+}
+
+export interface BridgeRepair {
+  readonly state: BridgeNetworkState;
+  readonly repairs: readonly string[];
+}
+
+/** The bridge of `s` as it should be: present, up, with its addresses. A re-created bridge has a new index. */
+export async function repairBridge(deps: RepairDeps, s: BridgeNetworkState, link: Link | undefined): Promise<BridgeRepair> {
+  const host = deps.handles.host();
+  const name = s.config.bridgeName;
+  const wanted = wantedAddresses(s.config);
+  if (link === undefined) {
+    // A bridge the user made is theirs to re-create (its settings are unknown); ours comes back as it was.
+    if (!s.createdBridge) throw new Error(`bridge ${name} (not created by dnet) is gone: re-create it`);
+    const state = await setUpBridge(host, deps.firewall, s.config);
+    return { state, repairs: [`bridge ${name} was missing: re-created${wanted.length === 0 ? "" : ` with ${wanted.map(formatPrefix).join(", ")}`}`] };
+  }
+  const repairs: string[] = [];
+  if (!link.up) {
+    await setLink(host, link.index, { up: true });
+    repairs.push(`bridge ${name} was down: set up`);
+  }
+  if (s.createdBridge) {
+    const have = (await listAddresses(host, { link: link.index })).map((a) => a.address);
+    for (const address of wanted.filter((w) => !have.some((h) => samePrefix(h, w)))) {
+      await addAddress(host, { link: link.index, address, replace: true, ...(address.family === 6 ? { nodad: true } : {}) });
+      repairs.push(`bridge ${name} lacked ${formatPrefix(address)}: added`);
+    }
+  }
+  return { state: link.index === s.bridgeIndex ? s : { ...s, bridgeIndex: link.index }, repairs };
+}
+
+export interface VethRepair {
+  readonly ep: BridgeEndpointState;
+  readonly message: string | undefined;
+  /** The pair was re-created: its sandbox end is new and unconfigured. */
+  readonly recreated: boolean;
+}
+
+/**
+ * A joined endpoint's host end on its bridge and up, or the pair re-created when it is gone (deleting
+ * either end of a veth takes the other along). Hairpin mode comes back with the port when its ports are published.
+ */
+export async function repairVeth(
+  deps: RepairDeps, net: BridgeNetworkState, id: string, ep: BridgeEndpointState & { sandboxKey: string; ifname: string }, link: Link | undefined,
+): Promise<VethRepair> {
+  const host = deps.handles.host();
+  const name = hostIfnameOf(id);
+  const hairpin = ep.published.length > 0 && !net.config.internal;
+  if (link === undefined) {
+    const created = await createEndpointVeth(host, net, name, deps.handles.get(ep.sandboxKey), ep.ifname);
+    if (hairpin) await setHairpin(host, name, true);
+    return { ep: { ...ep, hostIfname: name, hostIndex: created?.index }, message: `veth ${name} was missing: re-created with ${ep.ifname} in its sandbox`, recreated: true };
+  }
+  const fixed = { ...ep, hostIfname: name, hostIndex: link.index };
+  if (link.master === net.bridgeIndex && link.up) return { ep: fixed, message: undefined, recreated: false };
+  await setLink(host, link.index, { master: net.bridgeIndex, up: true });
+  if (hairpin) await setHairpin(host, link.index, true);
+  const what = link.master !== net.bridgeIndex ? `detached from ${net.config.bridgeName}: re-attached` : "down: set up";
+  return { ep: fixed, message: `veth ${name} was ${what}`, recreated: false };
+}
+
+/** A failure as the report carries it. */
+export function failure(networkId: string, endpointId: string | undefined, err: unknown): Repair {
+  const message = err instanceof Error ? err.message : String(err);
+  return { networkId, ...(endpointId === undefined ? {} : { endpointId }), message };
+}
+
