@@ -36,6 +36,12 @@ export interface ControllerContext {
    * so leaving needs no lookup by name. Not persisted: after a restart the name is looked up.
    */
   readonly ifindexes: Map<string, number>;
+  /**
+   * Objects ("network:<id>", "endpoint:<id>") whose addresses or pools this process gave back while their
+   * delete did not finish (the store refused its last write): a retry must not release them again, as
+   * another object may hold them by then. A restart releases nothing (it replays only what stays).
+   */
+  readonly released: Set<string>;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {

@@ -72,7 +72,7 @@ export class NetworkController {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(),
+      dnsFiles: new DnsFilesCache(), released: new Set(),
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }
@@ -110,8 +110,9 @@ export class NetworkController {
     return this.#network(r.id);
   }
 
+  /** Ready networks, and those whose delete failed half way (recorded as such: deleting them again finishes it). */
   networks(): Network[] {
-    return [...this.#ctx.state.networks.values()].filter((n) => n.record.state === "ready").map((n) => this.#network(n.record.id));
+    return [...this.#ctx.state.networks.values()].filter((n) => n.record.state !== "creating").map((n) => this.#network(n.record.id));
   }
 
   /** By name, ID or unique ID prefix. */
@@ -125,8 +126,9 @@ export class NetworkController {
     return new Sandbox(this.#ctx, r.id);
   }
 
+  /** Ready sandboxes, and those whose delete failed half way (deleting them again finishes it). */
   sandboxes(): Sandbox[] {
-    return [...this.#ctx.state.sandboxes.values()].filter((s) => s.record.state === "ready").map((s) => new Sandbox(this.#ctx, s.record.id));
+    return [...this.#ctx.state.sandboxes.values()].filter((s) => s.record.state !== "creating").map((s) => new Sandbox(this.#ctx, s.record.id));
   }
 
   /** By name, ID, container ID or unique ID prefix. */

@@ -9,6 +9,7 @@ import { errorFields } from "./error-info.js";
 import type { EventBus } from "./events.js";
 import type { Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
+import { PendingUndos } from "./pending-undo.js";
 
 export interface ConnectOptions {
   readonly ip?: string;
@@ -19,12 +20,24 @@ export interface ConnectOptions {
 }
 
 export class Operations {
+  readonly #undos: PendingUndos;
+
   constructor(
     readonly controller: NetworkController,
     readonly events: EventBus,
     readonly metrics: Metrics,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.#undos = new PendingUndos(logger);
+  }
+
+  /** Times a change, after the undo steps earlier failed requests left (see PendingUndos). */
+  #change<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return this.metrics.time(op, async () => {
+      await this.#undos.settle();
+      return fn();
+    });
+  }
 
   network(ref: string): Network {
     return this.controller.network(ref);
@@ -41,7 +54,7 @@ export class Operations {
   }
 
   createNetwork(req: DockerNetworkCreateRequest): Promise<Network> {
-    return this.metrics.time("network_create", async () => {
+    return this.#change("network_create", async () => {
       if (req.Ingress === true) throw forbidden("ERR_INGRESS", "ingress networks need swarm mode, which dnet does not run");
       if (req.ConfigOnly === true) throw notImplemented("ERR_CONFIG_ONLY", "config-only networks are not supported");
       if (req.Scope !== undefined && req.Scope !== null && req.Scope !== "" && req.Scope !== "local") {
@@ -70,7 +83,7 @@ export class Operations {
   }
 
   removeNetwork(ref: string): Promise<void> {
-    return this.metrics.time("network_remove", async () => {
+    return this.#change("network_remove", async () => {
       const net = this.network(ref);
       const { name, driver } = net.info();
       await net.delete();
@@ -81,7 +94,7 @@ export class Operations {
 
   /** Creates the sandbox's endpoint on the network (named after the sandbox) and joins it. */
   connect(netRef: string, sbRef: string, o: ConnectOptions = {}): Promise<Endpoint> {
-    return this.metrics.time("connect", async () => {
+    return this.#change("connect", async () => {
       const net = this.network(netRef);
       const sb = this.sandbox(sbRef);
       const info = net.info();
@@ -89,6 +102,7 @@ export class Operations {
         (o.ip6 !== undefined && info.ipam.v6.every((p) => p.subnet === undefined))) {
         throw invalidArgument("ERR_STATIC_IP", "user specified IP address is supported only when connecting to networks with user configured subnets");
       }
+      await leftoverOf(net, sb.name)?.delete(true);
       const ep = await net.createEndpoint({
         name: sb.name,
         ...(o.ip === undefined ? {} : { ip: o.ip }), ...(o.ip6 === undefined ? {} : { ip6: o.ip6 }),
@@ -104,7 +118,7 @@ export class Operations {
       try {
         await ep.join(sb);
       } catch (err) {
-        await ep.delete(true).catch((undoErr: unknown) => this.logger.error("undo of endpoint create failed", { endpoint: ep.id, ...errorFields(undoErr) }));
+        await this.#undos.run(`endpoint:${ep.id}`, `undo of the endpoint ${ep.name} a failed connect created`, () => ep.delete(true));
         throw err;
       }
       this.events.emit("network", "connect", net.id, { name: info.name, container: sb.id, sandbox: sb.name, endpoint: ep.id });
@@ -113,7 +127,7 @@ export class Operations {
   }
 
   disconnect(netRef: string, sbRef: string, force: boolean): Promise<void> {
-    return this.metrics.time("disconnect", async () => {
+    return this.#change("disconnect", async () => {
       const net = this.network(netRef);
       let sb: Sandbox | undefined;
       try {
@@ -121,11 +135,13 @@ export class Operations {
       } catch (err) {
         if (!force) throw err;
       }
-      const ep = net.endpoints().find((e) => (sb === undefined ? e.name === sbRef : e.info().sandboxId === sb.id));
+      // Not joined, but a connect that failed half way (the store refused its undo) left its endpoint: remove it.
+      const ep = net.endpoints().find((e) => (sb === undefined ? e.name === sbRef : e.info().sandboxId === sb.id)) ??
+        (sb === undefined ? undefined : leftoverOf(net, sb.name));
       if (ep === undefined) {
         throw notFound("ERR_NOT_CONNECTED", `container ${sb?.name ?? sbRef} is not connected to network ${net.name}`);
       }
-      if (sb !== undefined) await ep.leave(sb);
+      if (sb !== undefined && ep.info().sandboxId === sb.id) await ep.leave(sb);
       await ep.delete(force);
       this.events.emit("network", "disconnect", net.id, { name: net.name, container: sb?.id ?? "", sandbox: sb?.name ?? sbRef, endpoint: ep.id });
     });
@@ -133,7 +149,7 @@ export class Operations {
 
   /** Deletes every custom network without endpoints that matches the labels; returns their names. */
   prune(labels: readonly string[]): Promise<string[]> {
-    return this.metrics.time("network_prune", async () => {
+    return this.#change("network_prune", async () => {
       const deleted: string[] = [];
       for (const net of this.controller.networks()) {
         const info = net.info();
@@ -151,7 +167,7 @@ export class Operations {
   }
 
   createSandbox(req: SandboxCreateRequest): Promise<Sandbox> {
-    return this.metrics.time("sandbox_create", async () => {
+    return this.#change("sandbox_create", async () => {
       if ((req.PortBindings ?? []).length > 0 && (req.Networks ?? []).length === 0) {
         throw invalidArgument("ERR_PUBLISH_WITHOUT_NETWORK", "published ports need a network (--network)");
       }
@@ -166,7 +182,10 @@ export class Operations {
       try {
         for (const [i, { req: n, net }] of networks.entries()) await this.connect(net.id, sb.id, connectOptionsOf(n, i === 0 ? req.PortBindings : undefined));
       } catch (err) {
-        await this.removeSandbox(sb.id).catch((undoErr: unknown) => this.logger.error("undo of sandbox create failed", { sandbox: sb.name, ...errorFields(undoErr) }));
+        await this.#undos.run(`sandbox:${sb.id}`, `undo of the sandbox ${sb.name} a failed create made`, async () => {
+          await this.controller.sandbox(sb.id).delete();
+          this.events.emit("sandbox", "destroy", sb.id, { name: sb.name });
+        });
         throw err;
       }
       return sb;
@@ -174,7 +193,7 @@ export class Operations {
   }
 
   removeSandbox(ref: string, force = true): Promise<void> {
-    return this.metrics.time("sandbox_remove", async () => {
+    return this.#change("sandbox_remove", async () => {
       const sb = this.sandbox(ref);
       const info = sb.info();
       if (!force && info.endpoints.length > 0) {
@@ -184,6 +203,17 @@ export class Operations {
       this.events.emit("sandbox", "destroy", sb.id, { name: info.name });
     });
   }
+}
+
+/**
+ * An endpoint named after the sandbox that is not joined: through this API endpoints exist only joined
+ * (connect = create + join), so it is what a connect left when its undo could not be written.
+ */
+function leftoverOf(net: Network, sandboxName: string): Endpoint | undefined {
+  return net.endpoints().find((e) => {
+    const i = e.info();
+    return i.name === sandboxName && i.sandboxId === undefined && i.pending === undefined;
+  });
 }
 
 function connectOptionsOf(n: SandboxNetworkRequest, ports: readonly PortBindingDto[] | undefined): ConnectOptions {
