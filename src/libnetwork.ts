@@ -47,6 +47,13 @@ export interface ControllerOptions {
    * start and while it runs (it watches the host namespace's links).
    */
   readonly onRepair?: RepairListener;
+  /**
+   * This controller owns its network namespace and netns directory alone (the daemon locks both): at
+   * start, kernel objects of dnet's making that no record names — bridges, veths, netns files, firewall
+   * elements, what a lost or emptied database leaves — are removed and listed in `restoreReport.reclaimed`.
+   * Off by default: two controllers sharing a namespace would remove each other's.
+   */
+  readonly reclaimUnrecorded?: boolean;
 }
 
 /** What a driver gets from the composition root. */
@@ -55,6 +62,8 @@ export interface DriverDeps {
 }
 
 export const DEFAULT_DATA_DIR = "/var/lib/dnet";
+/** The database file in the data directory. */
+export { SQLITE_FILE_NAME as STORE_FILE_NAME } from "./store/index.js";
 
 function defaultEtcDir(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
@@ -78,6 +87,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     hostPrefixes,
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
+    reclaimUnrecorded: options.reclaimUnrecorded === true,
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
   const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
@@ -89,6 +99,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
     ...(options.onRepair === undefined ? {} : { onRepair: options.onRepair }),
+    reclaimUnrecorded: options.reclaimUnrecorded === true,
     onClose: async () => {
       await dns?.close();
       await drivers.close().catch(() => {});

@@ -42,6 +42,8 @@ export interface ControllerContext {
    * another object may hold them by then. A restart releases nothing (it replays only what stays).
    */
   readonly released: Set<string>;
+  /** This controller owns its namespace and netns directory alone: restore removes what no record names. */
+  readonly reclaimUnrecorded: boolean;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {

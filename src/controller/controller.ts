@@ -49,6 +49,8 @@ export interface ControllerDeps {
   readonly onRepair?: RepairListener;
   /** Watch the host's links and repair what is deleted behind the controller's back (default true). */
   readonly watchLinks?: boolean;
+  /** The controller owns its namespace and netns directory alone: at start it removes what no record names. */
+  readonly reclaimUnrecorded?: boolean;
 }
 
 /** Docker's predefined networks: never deleted, re-created at start when missing. */
@@ -72,7 +74,7 @@ export class NetworkController {
       state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(), released: new Set(),
+      dnsFiles: new DnsFilesCache(), released: new Set(), reclaimUnrecorded: deps.reclaimUnrecorded === true,
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
     };
   }
@@ -83,6 +85,7 @@ export class NetworkController {
     try {
       await c.#ctx.state.load();
       c.#restoreReport = await restore(c.#ctx);
+      if (deps.reclaimUnrecorded === true) await c.#reclaimFirewall(c.#restoreReport);
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }
@@ -157,6 +160,16 @@ export class NetworkController {
     if (report.drifted && repair) await fw.restore();
     this.#gate.checked(generation, report.drifted, Date.now());
     return report;
+  }
+
+  /** Elements no network needs any more (a lost database's networks) leave our table at once, reported. */
+  async #reclaimFirewall(report: RestoreReport): Promise<void> {
+    try {
+      const r = await this.checkFirewall(true);
+      for (const p of r.problems) report.reclaimed.push(`firewall: ${p} (rewritten)`);
+    } catch (err) {
+      report.errors.push(new Error(`firewall check at start: ${String(err)}`, { cause: err }));
+    }
   }
 
   async close(): Promise<void> {

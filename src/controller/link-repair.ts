@@ -27,15 +27,23 @@ function repairables(ctx: ControllerContext): Array<NetworkDriver & Repairable> 
   return ctx.drivers.names().map((n) => ctx.drivers.peek(n)).filter((d): d is NetworkDriver & Repairable => d !== undefined && isRepairable(d));
 }
 
+export interface RepairOutcome {
+  readonly notices: RepairNotice[];
+  /** Unrecorded kernel objects the drivers removed at restore (see Repairable). */
+  readonly reclaimed: string[];
+}
+
 /** Every Repairable driver's repair, with every network and endpoint locked; what each did or could not do. */
-export async function repairDrivers(ctx: ControllerContext): Promise<RepairNotice[]> {
+export async function repairDrivers(ctx: ControllerContext): Promise<RepairOutcome> {
   const drivers = repairables(ctx);
-  if (drivers.length === 0) return [];
+  if (drivers.length === 0) return { notices: [], reclaimed: [] };
   const keys = [...[...ctx.state.networks.keys()].map(lockKeys.network), ...[...ctx.state.endpoints.keys()].map(lockKeys.endpoint)];
   return ctx.locks.run(keys, async () => {
     const out: RepairNotice[] = [];
+    const reclaimed: string[] = [];
     for (const driver of drivers) {
       const report = await driver.repair();
+      reclaimed.push(...report.reclaimed);
       for (const r of report.repairs) out.push({ ...r, failed: false });
       for (const r of report.failures) out.push({ ...r, failed: true });
       for (const { networkId, endpointId } of report.recreated) {
@@ -44,7 +52,7 @@ export async function repairDrivers(ctx: ControllerContext): Promise<RepairNotic
         });
       }
     }
-    return out;
+    return { notices: out, reclaimed };
   });
 }
 
@@ -105,7 +113,7 @@ export class LinkRepairs {
   async #run(): Promise<void> {
     if (this.#closed) return;
     try {
-      for (const n of await repairDrivers(this.#ctx)) this.#notify(n);
+      for (const n of (await repairDrivers(this.#ctx)).notices) this.#notify(n);
     } catch (err) {
       this.#notify({ networkId: "", message: `repair failed: ${err instanceof Error ? err.message : String(err)}`, failed: true });
     }

@@ -3,12 +3,12 @@
 // so the next start finds every network and sandbox where it was.
 
 import { connect } from "node:net";
-import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
-import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController } from "../libnetwork.js";
+import { Controller, DEFAULT_DATA_DIR, STORE_FILE_NAME, type Controller as NetworkController } from "../libnetwork.js";
 import type { RepairListener } from "../controller/index.js";
 import { lockInstance, type InstanceLock } from "../instance-lock.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
@@ -24,7 +24,7 @@ import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
 import { privilegeError } from "./privileges.js";
 import { reportRepair } from "./repairs.js";
-import { logRestoreErrors, restoreSummary } from "./restore-log.js";
+import { logReclaimed, logRestoreErrors, restoreSummary, type StoreFileState } from "./restore-log.js";
 import { Router, createApiServer } from "./server.js";
 
 export interface DaemonOptions {
@@ -125,6 +125,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     networks: live.controller.networks().length, endpoints: live.controller.endpoints().length,
     sandboxes: live.controller.sandboxes().length, event_subscribers: events.subscribers, connections: live.connections?.count ?? 0,
   }));
+  const store = { file: join(dataDir, STORE_FILE_NAME), state: storeFileState(join(dataDir, STORE_FILE_NAME)) };
   let controller: NetworkController;
   try {
     await claimSocket(socketPath);
@@ -136,14 +137,25 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   live.controller = controller;
   const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
   live.connections = connections;
+  const report = controller.restoreReport;
+  if (report !== undefined) logReclaimed(report, store, logger);
   return serve(o, { controller, lock, logger, events, metrics, connections, socketPath, dataDir, netnsDir, etcNetnsDir });
+}
+
+function storeFileState(file: string): StoreFileState {
+  try {
+    return statSync(file).size === 0 ? "empty" : "present";
+  } catch {
+    return "missing";
+  }
 }
 
 interface Paths { readonly dataDir: string; readonly netnsDir: string; readonly etcNetnsDir: string }
 
 function openController(o: DaemonOptions, { dataDir, netnsDir, etcNetnsDir }: Paths, onRepair: RepairListener): Promise<NetworkController> {
   return Controller.create({
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", onRepair,
+    // The daemon locks its data directory and namespace: what no record names there is a lost run's.
+    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", onRepair, reclaimUnrecorded: true,
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),

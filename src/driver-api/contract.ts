@@ -241,6 +241,11 @@ export interface RepairReport {
   readonly recreated: ReadonlyArray<{ readonly networkId: string; readonly endpointId: string }>;
   /** What could not be repaired (the sandbox's netns is gone …); tried again on the next change. */
   readonly failures: readonly Repair[];
+  /**
+   * Kernel objects of the driver's making that no network or endpoint of the controller names (a lost or
+   * emptied database), removed by `restore` when the driver was told it owns its namespace alone.
+   */
+  readonly reclaimed: readonly string[];
 }
 
 /**

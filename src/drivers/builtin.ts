@@ -24,6 +24,8 @@ export interface BuiltinOptions {
   readonly hostPrefixes?: () => Promise<readonly IpPrefix[]>;
   /** Extra drivers (tests, embedders), registered after the built-ins. */
   readonly extraDrivers?: readonly NetworkDriver[];
+  /** The drivers own the host namespace alone: at restore they remove what no record names. */
+  readonly reclaimUnrecorded?: boolean;
 }
 
 export interface BuiltinDrivers {
@@ -34,7 +36,7 @@ export interface BuiltinDrivers {
 
 export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}): BuiltinDrivers {
   const registry = new DriverRegistry();
-  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall });
+  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall, reclaimUnrecorded: options.reclaimUnrecorded === true });
   registry.register(bridge);
   registry.register(new NullDriver());
   registry.register(new HostDriver());

@@ -14,6 +14,7 @@ import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
 import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
+import { reclaimUnrecorded } from "./reclaim.js";
 import { failure, repairBridge, repairVeth } from "./repair.js";
 import { createEndpointVeth, hostIfnameOf, randomMac } from "./veth.js";
 
@@ -25,6 +26,11 @@ export interface BridgeDriverDeps {
   readonly reapDelayMs?: number;
   /** The longest a detached veth waits while leaves keep coming (ms). */
   readonly reapMaxDelayMs?: number;
+  /**
+   * At restore, remove bridges of ours and veths of our naming that no record names (reported by the next
+   * `repair`). Only for a driver that owns the host namespace alone (the daemon, which locks it).
+   */
+  readonly reclaimUnrecorded?: boolean;
 }
 
 export class BridgeDriver implements NetworkDriver, ExternalConnectivity, OperationalInfo, Restorable, Repairable {
@@ -34,8 +40,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   readonly #endpoints = new Map<string, BridgeEndpointState>();
   /** Endpoint ID by the name of its host end, while it is on its bridge: link events are matched by it. */
   readonly #attached = new Map<string, string>();
-  /** What `restore` re-created, for the next `repair` report. */
+  /** What `restore` re-created and removed, for the next `repair` report. */
   #unreported: Repair[] = [];
+  #reclaimed: string[] = [];
   readonly #ports: PortAllocator;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
@@ -191,6 +198,10 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       if (hostIfname !== undefined) this.#attached.set(hostIfname, ep.endpointId);
       if (ep.externalConnectivity && this.#networks.has(ep.networkId)) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
     }
+    if (this.#deps.reclaimUnrecorded === true) {
+      const bridges = new Set([...this.#networks.values()].map((n) => n.config.bridgeName));
+      this.#reclaimed = await reclaimUnrecorded(host, bridges, new Set(state.endpoints.map((e) => hostIfnameOf(e.endpointId))));
+    }
   }
 
   /** A deleted, down or detached bridge of ours, or the same of a joined endpoint's host end. */
@@ -210,7 +221,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   /** Every bridge first (a re-created one has a new index), then every joined endpoint's veth. */
   async repair(): Promise<RepairReport> {
     const repairs = this.#unreported;
+    const reclaimed = this.#reclaimed;
     this.#unreported = [];
+    this.#reclaimed = [];
     const failures: Repair[] = [];
     const recreated: Array<{ networkId: string; endpointId: string }> = [];
     const host = this.#deps.handles.host();
@@ -238,7 +251,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
         failures.push(failure(ep.networkId, id, err));
       }
     }
-    return { repairs, recreated, failures };
+    return { repairs, recreated, failures, reclaimed };
   }
 
   /** Destroys detached veths now (tests, shutdown). */
