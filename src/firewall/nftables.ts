@@ -3,14 +3,15 @@
 
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
-import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "./contract.js";
-import { parseListedTable, tableDrift } from "./drift.js";
+import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping, PortPin } from "./contract.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
 import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
-import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
-import { hostPortKeys, sameMapping, sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
+import { pinElements, pinTable } from "./pin-rules.js";
+import { ElementBuilder, desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
+import { tableProblems } from "./table-check.js";
+import { hostPortKeys, sameMapping, sameNetwork, samePin, validateId, validateMapping, validateNetwork, validatePin } from "./validate.js";
 
 export interface NftablesBackendOptions {
   /** Run `nft`/`iptables`/`sysctl` inside this netns: a name under /run/netns or a path. Default: ours. */
@@ -35,6 +36,8 @@ export interface NftablesBackendOptions {
 interface MutableNetworkState {
   readonly net: FirewallNetwork;
   readonly endpoints: Map<string, readonly PortMapping[]>;
+  /** Pinned bridge ports, by endpoint. */
+  readonly pins: Map<string, PortPin>;
 }
 
 const EMPTY: ElementsBySet = new Map();
@@ -49,7 +52,8 @@ export class NftablesBackend implements FirewallBackend {
   readonly #run: CommandRunner;
   readonly #sysctl: SysctlWriter;
   readonly #compat: IptablesCompat | undefined;
-  readonly #table: NftTableSpec;
+  /** `inet dnet` (isolation, NAT, published ports) and `bridge dnet` (pinned ports), always changed together. */
+  readonly #tables: readonly NftTableSpec[];
   readonly #nets = new Map<string, MutableNetworkState>();
   /** False until a transaction succeeded, and after any doubt: the next change then rewrites the table. */
   #synced = false;
@@ -60,7 +64,7 @@ export class NftablesBackend implements FirewallBackend {
   #writer: NfnlElementWriter | null | undefined;
 
   constructor(options: NftablesBackendOptions = {}) {
-    this.#table = dnetTable(options.table);
+    this.#tables = [dnetTable(options.table), pinTable(options.table ?? "dnet")];
     this.#options = options;
     if (options.openNetfilter === undefined || !(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
@@ -81,15 +85,15 @@ export class NftablesBackend implements FirewallBackend {
 
   /** Applies `add`/`del` (the step to the state `#nets` already holds), or rewrites the table when in doubt. */
   async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
-    const full = (): string => (this.#nets.size === 0 ? renderDeleteTable(this.#table)
-      : renderReplaceTable(this.#table, desiredElements(this.#nets.values())));
+    // Both tables in one `nft -f`: one transaction, so no reader ever sees either missing or half made.
+    const full = (): string => this.#tables.map((t) => (this.#nets.size === 0 ? renderDeleteTable(t) : renderReplaceTable(t, this.#desired()))).join("");
     if (!this.#synced || prevEmpty || this.#nets.size === 0) {
       try { await this.#nft(full()); } catch (err) { this.#synced = false; throw err; }
       this.#synced = true;
       return;
     }
     try {
-      if (!await this.#applyByNetlink(add, del)) await this.#nft(renderElementChanges(this.#table, add, del));
+      if (!await this.#applyByNetlink(add, del)) await this.#nft(this.#tables.map((t) => renderElementChanges(t, add, del)).join(""));
     } catch (err) {
       // Most likely drift (an element or the table vanished): rewrite the whole table instead.
       try { await this.#nft(full()); } catch { this.#synced = false; throw err; }
@@ -100,7 +104,7 @@ export class NftablesBackend implements FirewallBackend {
   async #applyByNetlink(add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
     if (!NfnlElementWriter.covers(add, del)) return false;
     const writer = this.#nfnl();
-    return writer !== undefined && await writer.apply(this.#table, add, del);
+    return writer !== undefined && await writer.apply(this.#tables, add, del);
   }
 
   /** The nfnetlink writer, opened on first use; undefined when off or it cannot be opened. */
@@ -159,7 +163,7 @@ export class NftablesBackend implements FirewallBackend {
       this.#checkConflicts(net);
       await this.#bridgeSysctls(net);
       const prevEmpty = this.#nets.size === 0;
-      this.#nets.set(net.id, { net, endpoints: new Map() });
+      this.#nets.set(net.id, { net, endpoints: new Map(), pins: new Map() });
       const elements = networkElements(net).build();
       try {
         await this.#apply(elements, EMPTY, prevEmpty);
@@ -186,6 +190,7 @@ export class NftablesBackend implements FirewallBackend {
       if (state === undefined) return;
       const elements = networkElements(state.net);
       for (const list of state.endpoints.values()) mappingElements(list, elements);
+      for (const pin of state.pins.values()) pinElements(pin, elements);
       this.#nets.delete(networkId);
       const errors: unknown[] = [];
       await this.#apply(EMPTY, elements.build(), false).catch((e: unknown) => { errors.push(e); });
@@ -258,19 +263,9 @@ export class NftablesBackend implements FirewallBackend {
 
   async check(): Promise<DriftReport> {
     return this.#serial(async () => {
+      const elements = this.#desired();
       const problems: string[] = [];
-      const id = `${this.#table.family} ${this.#table.name}`;
-      let listed: string | undefined;
-      try {
-        listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
-      } catch (err) {
-        if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
-      }
-      if (listed === undefined && this.#nets.size > 0) problems.push(`table ${id} is missing`);
-      if (listed !== undefined && this.#nets.size === 0) problems.push(`table ${id} exists but no network is programmed`);
-      if (listed !== undefined && this.#nets.size > 0) {
-        problems.push(...tableDrift(parseListedTable(listed), this.#table, desiredElements(this.#nets.values())));
-      }
+      for (const t of this.#tables) problems.push(...await tableProblems(this.#run, t, elements, this.#nets.size > 0));
       if (problems.length > 0) this.#synced = false;
       if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
       return { drifted: problems.length > 0, problems };
@@ -283,6 +278,49 @@ export class NftablesBackend implements FirewallBackend {
       await this.#apply(EMPTY, EMPTY, true);
       if (this.#nets.size > 0) await this.#compat?.ensure(this.#netList());
     });
+  }
+
+  async pinPort(networkId: string, endpointId: string, input: PortPin): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    const pin = validatePin(input);
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      if (state === undefined) throw notFound("ERR_FIREWALL_NETWORK_NOT_FOUND", `network ${networkId} is not programmed in the firewall`);
+      const old = state.pins.get(endpointId);
+      if (old !== undefined && samePin(old, pin)) return;
+      state.pins.set(endpointId, pin);
+      try {
+        await this.#apply(pinElements(pin).build(), old === undefined ? EMPTY : pinElements(old).build(), false);
+      } catch (err) {
+        if (old === undefined) state.pins.delete(endpointId); else state.pins.set(endpointId, old);
+        throw err;
+      }
+    });
+  }
+
+  async unpinPort(networkId: string, endpointId: string): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      const pin = state?.pins.get(endpointId);
+      if (state === undefined || pin === undefined) return;
+      state.pins.delete(endpointId);
+      try {
+        await this.#apply(EMPTY, pinElements(pin).build(), false);
+      } catch (err) {
+        state.pins.set(endpointId, pin);
+        throw err;
+      }
+    });
+  }
+
+  /** Every element both tables should hold now. */
+  #desired(): ElementsBySet {
+    const b = new ElementBuilder();
+    for (const s of this.#nets.values()) for (const pin of s.pins.values()) pinElements(pin, b);
+    return desiredElements(this.#nets.values(), b);
   }
 
   #netList(): FirewallNetwork[] {

@@ -5,7 +5,7 @@ import { forbidden, invalidArgument } from "../../errors/index.js";
 import {
   ifnameProblem, ipOf, tryParseIp, type IpAddress, type IpPrefix,
 } from "../../types/index.js";
-import { BridgeLabels } from "./labels.js";
+import { BridgeLabels, PIN_ADDRESSES_DEFAULT } from "./labels.js";
 
 export interface BridgeNetworkConfig {
   readonly id: string;
@@ -20,6 +20,10 @@ export interface BridgeNetworkConfig {
   readonly ipv6: boolean;
   readonly v4: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined };
   readonly v6: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined } | undefined;
+  /** Each endpoint's bridge port only sends from its own MAC and addresses. */
+  readonly pinAddresses: boolean;
+  /** The network asked for it (with a firewall that cannot pin, that is an error rather than a quiet no). */
+  readonly pinAddressesAsked: boolean;
 }
 
 const KNOWN = new Set<string>(Object.values(BridgeLabels));
@@ -68,7 +72,7 @@ function bridgeNameFor(id: string, value: string | undefined): string {
 export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfig {
   const o = req.options;
   for (const key of o.keys()) {
-    if (key.startsWith("com.docker.network.bridge.") && !KNOWN.has(key)) {
+    if ((key.startsWith("com.docker.network.bridge.") || key.startsWith("com.dnet.network.bridge.")) && !KNOWN.has(key)) {
       throw invalidArgument("ERR_INVALID_OPTION", `unknown bridge option ${key}`);
     }
   }
@@ -94,6 +98,8 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
     ipv6: req.enableIPv6,
     v4: { pool: first.pool, gateway: first.gateway },
     v6: v6data === undefined ? undefined : { pool: v6data.pool, gateway: v6data.gateway },
+    pinAddresses: parseBool(BridgeLabels.pinAddresses, o.get(BridgeLabels.pinAddresses), PIN_ADDRESSES_DEFAULT),
+    pinAddressesAsked: parseBool(BridgeLabels.pinAddresses, o.get(BridgeLabels.pinAddresses), false),
   });
 }
 

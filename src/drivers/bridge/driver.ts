@@ -14,6 +14,7 @@ import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
 import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
+import { checkPinnable, pinEndpointPort, pinsPorts, unpinEndpointPort } from "./pin.js";
 import { reclaimUnrecorded } from "./reclaim.js";
 import { failure, repairBridge, repairVeth } from "./repair.js";
 import { createEndpointVeth, hostIfnameOf, randomMac } from "./veth.js";
@@ -40,6 +41,8 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   readonly #endpoints = new Map<string, BridgeEndpointState>();
   /** Endpoint ID by the name of its host end, while it is on its bridge: link events are matched by it. */
   readonly #attached = new Map<string, string>();
+  /** Left endpoints whose port pins wait for the reaper. */
+  readonly #unpins = new Map<string, BridgeEndpointState>();
   /** What `restore` re-created and removed, for the next `repair` report. */
   #unreported: Repair[] = [];
   #reclaimed: string[] = [];
@@ -61,6 +64,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
     const config = parseBridgeConfig(req);
     checkConflicts(config, this.#networks.values());
+    checkPinnable(config, this.#deps.firewall);
     const state = await setUpBridge(this.#deps.handles.host(), this.#deps.firewall, config);
     this.#networks.set(req.networkId, state);
   }
@@ -92,14 +96,22 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
    */
   async join(req: JoinRequest): Promise<JoinInfo> {
     const net = this.#network(req.networkId);
-    this.#endpoint(req.endpointId);
+    const ep = this.#endpoint(req.endpointId);
     const hostIfname = hostIfnameOf(req.endpointId);
+    this.#unpins.delete(req.endpointId); // pinned again below: a pending unpin of a previous join must not undo it
     const created = await createEndpointVeth(this.#deps.handles.host(), net, hostIfname, this.#deps.handles.get(req.sandboxKey), req.ifname);
     // Read again: the endpoint may have changed while the kernel worked. The index spares leave a lookup.
     this.#endpoints.set(req.endpointId, {
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
     });
     this.#attached.set(hostIfname, req.endpointId);
+    // Pinned before the controller brings the sandbox end up, so the port never sends unpinned. Tried and
+    // dropped: the pair created off-thread while this thread pins (or the pin sent off-thread) — both made
+    // the paired attach ~3 ms slower here (thread-pool sends wait behind the reaper's group delete).
+    await pinEndpointPort(this.#deps.firewall, net, ep, hostIfname).catch(async (err: unknown) => {
+      await this.leave(req.networkId, req.endpointId).catch(() => {});
+      throw err;
+    });
     const gw4 = gatewayIp(net.config.v4.gateway);
     const gw6 = gatewayIp(net.config.v6?.gateway);
     return {
@@ -120,6 +132,8 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   async leave(_networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return;
+    // The pin goes with the reaper, off the request path: a port in the trash sends nothing.
+    if (pinsPorts(this.#networks.get(ep.networkId), this.#deps.firewall)) this.#unpins.set(endpointId, ep);
     if (ep.hostIfname !== undefined) {
       this.#attached.delete(ep.hostIfname);
       await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
@@ -196,6 +210,8 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
         sandboxKey: joined ? ep.sandboxKey : undefined, ifname: joined ? ep.ifname : undefined,
       });
       if (hostIfname !== undefined) this.#attached.set(hostIfname, ep.endpointId);
+      const net = this.#networks.get(ep.networkId);
+      if (joined && net !== undefined) await pinEndpointPort(this.#deps.firewall, net, this.#endpoint(ep.endpointId), name);
       if (ep.externalConnectivity && this.#networks.has(ep.networkId)) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
     }
     if (this.#deps.reclaimUnrecorded === true) {
@@ -284,7 +300,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       this.#reaper = undefined;
       this.#trashSince = undefined;
       const host = this.#deps.handles.host();
-      this.#reaping = this.#reaping.then(() => deleteLinksByGroup(host, TRASH_GROUP, { offThread: true })).catch(() => {});
+      this.#reaping = this.#reaping.then(() => deleteLinksByGroup(host, TRASH_GROUP, { offThread: true })).then(() => this.#unpinLeft()).catch(() => {});
     }, overdue ? 0 : this.#deps.reapDelayMs ?? 50);
     this.#reaper.unref();
   }
@@ -296,6 +312,15 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     await this.#reaping;
     if (this.#deps.handles.host().closed) return;
     await deleteLinksByGroup(this.#deps.handles.host(), TRASH_GROUP);
+    await this.#unpinLeft();
+  }
+
+  /** Removes the pins of left endpoints (a join of one meanwhile took it off this list). */
+  async #unpinLeft(): Promise<void> {
+    for (const [id, ep] of this.#unpins) {
+      this.#unpins.delete(id);
+      await unpinEndpointPort(this.#deps.firewall, this.#networks.get(ep.networkId), ep).catch(() => {});
+    }
   }
 
   #network(id: string): BridgeNetworkState {

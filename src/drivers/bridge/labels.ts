@@ -10,7 +10,12 @@ export const BridgeLabels = Object.freeze({
   mtu: "com.docker.network.driver.mtu",
   containerIfacePrefix: "com.docker.network.container_iface_prefix",
   hostIpv4: "com.docker.network.host_ipv4",
+  /** dnet's own: pin each endpoint's bridge port to its MAC and addresses (anti-spoofing; docs/security.md). */
+  pinAddresses: "com.dnet.network.bridge.pin_addresses",
 } as const);
+
+/** Whether ports are pinned when a network does not say (see docs/security.md for the attach cost). */
+export const PIN_ADDRESSES_DEFAULT = true;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
