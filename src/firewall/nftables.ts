@@ -57,6 +57,8 @@ export class NftablesBackend implements FirewallBackend {
   readonly #nets = new Map<string, MutableNetworkState>();
   /** False until a transaction succeeded, and after any doubt: the next change then rewrites the table. */
   #synced = false;
+  /** Bumped by every change: a drift check that saw another one happen meanwhile says nothing. */
+  #version = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #options: NftablesBackendOptions;
@@ -85,6 +87,7 @@ export class NftablesBackend implements FirewallBackend {
 
   /** Applies `add`/`del` (the step to the state `#nets` already holds), or rewrites the table when in doubt. */
   async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
+    this.#version++;
     // Both tables in one `nft -f`: one transaction, so no reader ever sees either missing or half made.
     const full = (): string => this.#tables.map((t) => (this.#nets.size === 0 ? renderDeleteTable(t) : renderReplaceTable(t, this.#desired()))).join("");
     if (!this.#synced || prevEmpty || this.#nets.size === 0) {
@@ -261,13 +264,20 @@ export class NftablesBackend implements FirewallBackend {
     });
   }
 
+  /**
+   * Lists the tables outside the queue of changes: a check spawns `nft` and `iptables` (100 ms and more
+   * under load), and every join now changes the firewall (its port's pin), so holding the queue made
+   * joins wait behind the daemon's periodic check. A change made while the check ran voids its result
+   * (the next check decides): the listing may show the kernel before or after it.
+   */
   async check(): Promise<DriftReport> {
+    const start = await this.#serial(async () => ({ version: this.#version, elements: this.#desired(), nets: this.#netList() }));
+    const problems: string[] = [];
+    for (const t of this.#tables) problems.push(...await tableProblems(this.#run, t, start.elements, start.nets.length > 0));
+    if (this.#compat !== undefined && start.nets.length > 0) problems.push(...await this.#compat.drift(start.nets));
     return this.#serial(async () => {
-      const elements = this.#desired();
-      const problems: string[] = [];
-      for (const t of this.#tables) problems.push(...await tableProblems(this.#run, t, elements, this.#nets.size > 0));
+      if (this.#version !== start.version) return { drifted: false, problems: [] };
       if (problems.length > 0) this.#synced = false;
-      if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
       return { drifted: problems.length > 0, problems };
     });
   }
