@@ -3,8 +3,8 @@
 // with every network and endpoint locked, and the sandbox end of each re-created interface is configured
 // again as at join (addresses, MAC, routes, the default route when it is the sandbox's gateway).
 
-import { isRepairable, type NetworkDriver, type Repairable } from "../driver-api/index.js";
-import { configureInterface, watchLinks, type LinkEvent, type LinkWatch } from "../osl/index.js";
+import { isRepairable, type LinkChange, type NetworkDriver, type Repairable } from "../driver-api/index.js";
+import { configureInterface, watchLinks, type AddressRemoved, type LinkEvent, type LinkWatch } from "../osl/index.js";
 import { lockKeys, type ControllerContext } from "./context.js";
 import { interfaceConfig, joinedEndpoints } from "./endpoint-join.js";
 import { candidates, gatewayEndpoint } from "./gateway.js";
@@ -95,9 +95,10 @@ export class LinkRepairs {
     await this.#running;
   }
 
-  #concerns(e: LinkEvent): boolean {
-    const l = e.link;
-    const change = { deleted: e.deleted, index: l.index, name: l.name, up: l.up, group: l.group, ...(l.master === undefined ? {} : { master: l.master }) };
+  #concerns(e: LinkEvent | AddressRemoved): boolean {
+    const change: LinkChange = "addressRemovedFrom" in e
+      ? { deleted: false, index: e.addressRemovedFrom, name: "", up: true, group: 0, addressRemoved: true }
+      : { deleted: e.deleted, index: e.link.index, name: e.link.name, up: e.link.up, group: e.link.group, ...(e.link.master === undefined ? {} : { master: e.link.master }) };
     return repairables(this.#ctx).some((d) => d.concerns(change));
   }
 

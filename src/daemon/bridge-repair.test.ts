@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { EventDto } from "../api/dto.js";
 import { TestDaemon } from "../testing/test-daemon.js";
-import { metricValue, sleep } from "../testing/test-clients.js";
+import { metricValue, sleep, waitFor } from "../testing/test-clients.js";
 
 interface LinkJson { ifname: string; operstate?: string; flags?: string[]; master?: string; addr_info?: Array<{ local: string; prefixlen: number }> }
 
@@ -86,6 +86,15 @@ describe("kernel objects deleted behind the daemon's back are repaired", () => {
     assert.match(d.inNetns(keyB, "ip", ["route", "show", "default"]), /default via 10\.170\.0\.1 dev eth0/, "and its default route");
     console.log(`veth deleted → ping works again after ${ms} ms`);
     assert.ok((metricValue(await d.client.metrics(), 'dnet_repairs_total{object="endpoint"}') ?? 0) >= 1);
+  });
+
+  it("an address removed from the bridge comes back, while running", { timeout: 30_000 }, async () => {
+    const t0 = Date.now();
+    d.inHost("ip", ["addr", "del", "10.170.0.1/24", "dev", bridge]);
+    const back = (): boolean => (hostLinks().find((l) => l.ifname === bridge)?.addr_info ?? []).some((a) => a.local === "10.170.0.1");
+    assert.ok(await waitFor(back, 10_000, 5), "the gateway address is back");
+    console.log(`bridge address deleted → back after ${Date.now() - t0} ms`);
+    assert.ok(pings(d, keyA, "10.170.0.1"), "the sandboxes reach their gateway");
   });
 
   it("a bridge deleted while the daemon is down is repaired at start, and the restore report says so", { timeout: 30_000 }, async () => {

@@ -221,6 +221,8 @@ export interface LinkChange {
   readonly up: boolean;
   /** IFLA_GROUP. */
   readonly group: number;
+  /** Not the link itself: one of its addresses was removed (name, up and group are then unknown). */
+  readonly addressRemoved?: true;
 }
 
 /** One thing a driver found wrong with its kernel objects, and what it did (or could not do) about it. */

@@ -1,7 +1,10 @@
-// Link events of one network namespace: RTM_NEWLINK / RTM_DELLINK notifications read from an
-// RTMGRP_LINK monitor socket inside it, as they happen — how a link deleted behind our back is noticed.
+// Link events of one network namespace: RTM_NEWLINK / RTM_DELLINK (and RTM_DELADDR) notifications read
+// from a monitor socket inside it, as they happen — how a link deleted behind our back is noticed.
 
-import { NetlinkMonitor, RTMGRP_LINK, RTM_DELLINK, RTM_NEWLINK, decodeLinkMessage } from "../netlink/index.js";
+import {
+  NetlinkMonitor, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, RTM_DELADDR, RTM_DELLINK, RTM_NEWLINK, decodeAddrMessage,
+  decodeLinkMessage,
+} from "../netlink/index.js";
 import type { NetnsHandle } from "./handle.js";
 import { toLink, type Link } from "./link.js";
 
@@ -11,6 +14,11 @@ export interface LinkEvent {
   /** RTM_DELLINK: the link is gone. Otherwise it was created or changed (master, flags, name …). */
   readonly deleted: boolean;
   readonly link: Link;
+}
+
+/** An address was removed from the link with this index (someone ran `ip addr del`, or the link went). */
+export interface AddressRemoved {
+  readonly addressRemovedFrom: number;
 }
 
 export interface LinkWatch {
@@ -23,11 +31,12 @@ export interface LinkWatch {
  * stream. Per-family notifications (a bridge's AF_BRIDGE port messages) are left out: a port leaving a
  * bridge also shows as the port's own RTM_NEWLINK without a master.
  */
-export function watchLinks(h: NetnsHandle, onEvent: (e: LinkEvent | "overrun") => void): LinkWatch {
+export function watchLinks(h: NetnsHandle, onEvent: (e: LinkEvent | AddressRemoved | "overrun") => void): LinkWatch {
   const monitor = NetlinkMonitor.open(h.native, {
-    nsFd: h.nsFd, groups: RTMGRP_LINK,
+    nsFd: h.nsFd, groups: RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
     onOverrun: () => onEvent("overrun"),
     onMessage: (msg) => {
+      if (msg.type === RTM_DELADDR) { onEvent({ addressRemovedFrom: decodeAddrMessage(msg.payload).ifa.index }); return; }
       if (msg.type !== RTM_NEWLINK && msg.type !== RTM_DELLINK) return;
       const decoded = decodeLinkMessage(msg.payload);
       if (decoded.ifi.family !== AF_UNSPEC) return;

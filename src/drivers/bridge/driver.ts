@@ -229,6 +229,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       return change.deleted || !change.up || change.master !== net?.bridgeIndex;
     }
     for (const net of this.#networks.values()) {
+      if (change.addressRemoved === true) { if (change.index === net.bridgeIndex && net.createdBridge) return true; continue; }
       if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
     }
     return false;
