@@ -7,6 +7,7 @@ import { runControllerBench } from "./controller.js";
 import { runDnsBench } from "./dns.js";
 import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
+import { runMacvlanBench } from "./macvlan.js";
 import { runStoreBench } from "./store.js";
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   await runControllerBench();
   await runFirewallBench();
   await runBridgeBench();
+  await runMacvlanBench();
   await runApiBench();
   await runDnsBench();
 }

@@ -75,12 +75,26 @@ async function stopDaemon(s: Scratch): Promise<void> {
 }
 
 /** The docker binary and its version line, or why there is none. */
-function findDocker(): { bin: string; version: string } | { missing: string } {
-  const bin = process.env["DOCKER"] ?? "docker";
-  const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
-  if (r.error !== undefined) return { missing: `${bin}: ${r.error.message}` };
-  if (r.status !== 0) return { missing: `${bin} --version exited ${String(r.status)}: ${r.stderr.trim()}` };
-  return { bin, version: r.stdout.trim() };
+interface DockerCli { readonly bin: string; readonly version: string }
+
+/**
+ * Every distinct docker CLI to compare with: $DOCKER, or `docker` on PATH and Debian's /usr/bin/docker
+ * when that is another binary (a machine may have a current docker and docker.io's 20.10 side by side).
+ */
+function findDockers(): { found: DockerCli[]; missing: string[] } {
+  const wanted = process.env["DOCKER"] !== undefined ? [process.env["DOCKER"]] : ["docker", "/usr/bin/docker"];
+  const found: DockerCli[] = [];
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  for (const bin of wanted) {
+    const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
+    if (r.error !== undefined || r.status !== 0) { missing.push(`${bin}: ${r.error?.message ?? r.stderr.trim()}`); continue; }
+    const version = r.stdout.trim();
+    if (seen.has(version)) continue;
+    seen.add(version);
+    found.push({ bin, version });
+  }
+  return { found, missing };
 }
 
 /** Wall time of one run, in ms, from spawn to exit; a failed run stops the bench. */
@@ -138,8 +152,8 @@ function report(pairs: readonly Pair[], samples: readonly Samples[], runs: numbe
 }
 
 export async function runCliBench(runs = 30): Promise<void> {
-  const docker = findDocker();
-  if ("missing" in docker) console.log(`docker CLI not usable (${docker.missing}): the docker column is skipped`);
+  const dockers = findDockers();
+  for (const m of dockers.missing) console.log(`docker CLI not usable (${m})`);
   // Node 20 reads NODE_EXTRA_CA_CERTS at every start, before any of dnet's code runs (~90 ms for Debian's
   // whole bundle on the bench VM). dnet talks over a unix socket and needs no CA: measure without it.
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -150,17 +164,18 @@ export async function runCliBench(runs = 30): Promise<void> {
     env["DOCKER_CONFIG"] = join(s.tmp, "docker-config");
     const host = `unix://${s.socket}`;
     const dnet = (...a: string[]): string[] => [process.execPath, MAIN, "-H", host, ...a];
-    const dockerCmd = (...a: string[]): string[] | undefined => ("bin" in docker ? [docker.bin, "-H", host, ...a] : undefined);
-    const pairs: Pair[] = [
-      { label: "version", dnet: dnet("version"), docker: dockerCmd("version") },
-      { label: "network ls", dnet: dnet("network", "ls"), docker: dockerCmd("network", "ls") },
-      // The floor under every dnet command: Node's own start, then that plus one request through node:http.
+    const pairs: Pair[] = dockers.found.flatMap((d) => [
+      { label: `version, vs ${d.version}`, dnet: dnet("version"), docker: [d.bin, "-H", host, "version"] },
+      { label: `network ls, vs ${d.version}`, dnet: dnet("network", "ls"), docker: [d.bin, "-H", host, "network", "ls"] },
+    ]);
+    // The floor under every dnet command: Node's own start, then that plus one request through node:http.
+    pairs.push(
       { label: "floor: node -e 0", dnet: [process.execPath, "-e", "0"], docker: undefined },
       { label: "floor: node + one GET /version, no dnet code", dnet: [process.execPath, "--input-type=module", "-e", ONE_REQUEST, s.socket], docker: undefined },
-    ];
+    );
     console.log(`modules of dist/src loaded: dnet version ${modulesLoaded(s.tmp, dnet("version"), env)}, dnet network ls ${modulesLoaded(s.tmp, dnet("network", "ls"), env)}`);
     const samples = measure(pairs, runs, env);
-    report(pairs, samples, runs, "bin" in docker ? `${docker.bin} (${docker.version})` : "none");
+    report(pairs, samples, runs, dockers.found.length === 0 ? "none" : dockers.found.map((d) => d.bin).join(", "));
   } finally {
     await stopDaemon(s);
   }

@@ -9,7 +9,7 @@
 //
 // `node dist/bench/pair.js --pin <dist> [cycles]` compares the cost of port pinning (anti-spoofing) in
 // one build instead: one controller with the nftables firewall, two networks alternating, A with
-// com.dnet.network.bridge.pin_addresses=false and B with it on.
+// dnet.bridge.pin_ports=false and B with it on.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -88,7 +88,7 @@ async function insidePin(dist: string, cycles: number): Promise<void> {
   try {
     const sides = [] as Array<{ net: Network; sandboxes: Sandbox[]; samples: Samples }>;
     for (const [label, pin, subnet] of [["a", "false", "10.250.0.0/24"], ["b", "true", "10.251.0.0/24"]] as const) {
-      const net = await c.createNetwork({ name: `pin-${label}`, driver: "bridge", options: { "com.dnet.network.bridge.pin_addresses": pin }, ipam: { config: [{ subnet }] } });
+      const net = await c.createNetwork({ name: `pin-${label}`, driver: "bridge", options: { "dnet.bridge.pin_ports": pin }, ipam: { config: [{ subnet }] } });
       const sandboxes: Sandbox[] = [];
       for (let i = 0; i < SANDBOXES; i++) sandboxes.push(await c.createSandbox({ containerId: `pin-${label}${i}` }));
       sides.push({ net, sandboxes, samples: { attach: [], detach: [] } });
@@ -101,7 +101,7 @@ async function insidePin(dist: string, cycles: number): Promise<void> {
     }
     const line = (what: string, x: number[], y: number[]): string =>
       `${what}: A ${fmtMs(median(x))}  B ${fmtMs(median(y))}  B/A ${(median(y) / median(x)).toFixed(3)}  (+${fmtMs(median(y) - median(x))})`;
-    console.log(`port pinning, paired, ${cycles - NOT_COUNTED} cycles each, nftables (A = pin_addresses=false, B = true)`);
+    console.log(`port pinning, paired, ${cycles - NOT_COUNTED} cycles each, nftables (A = pin_ports=false, B = true)`);
     console.log(line("attach", a.samples.attach, b.samples.attach));
     console.log(line("detach", a.samples.detach, b.samples.detach));
   } finally {

@@ -130,7 +130,7 @@ napi_value netns_delete(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------------------------------------
 // listenAt(nsFd, family, type, ip, port) -> fd: a UDP (bound) or TCP (bound + listening) socket inside
-// a netns, to be handed to dgram `bind({fd})` or net.Server `listen({fd})`.
+// a netns, to be handed to dgram `bind({fd})` or net.Server `listen({fd})`, or held to reserve a port.
 napi_value listen_at(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   int32_t nsfd, family, type, port;
@@ -167,6 +167,9 @@ napi_value listen_at(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, err, "socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // An IPv6 socket covers IPv6 only (as Go's listeners do): [::]:80 must not also take 0.0.0.0:80,
+  // which a port published on both families holds with a socket of its own.
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   const char *failed = NULL;
   if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) failed = "bind";
   else if (type == SOCK_STREAM && listen(fd, 511) != 0) failed = "listen";

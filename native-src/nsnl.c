@@ -347,6 +347,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"netnsDelete", NULL, netns_delete, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openAt", NULL, open_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listenAt", NULL, listen_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"utsCreate", NULL, uts_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"utsSetNames", NULL, uts_set_names, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

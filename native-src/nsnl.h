@@ -30,4 +30,8 @@ napi_value netns_delete(napi_env env, napi_callback_info info);
 napi_value listen_at(napi_env env, napi_callback_info info);
 napi_value open_at(napi_env env, napi_callback_info info);
 
+// uts.c
+napi_value uts_create(napi_env env, napi_callback_info info);
+napi_value uts_set_names(napi_env env, napi_callback_info info);
+
 #endif

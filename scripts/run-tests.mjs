@@ -1,5 +1,5 @@
 // Runs every compiled test (dist/**/*.test.js) with node's test runner, then checks that the suite
-// left no network namespace, link, nft table or /run/netns mount behind that was not there before.
+// left no network namespace, link, nft table or netns / sandbox UTS mount behind that was not there before.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -23,7 +23,7 @@ function kernelSnapshot() {
   const links = tryRun("ip", ["-o", "link", "show"]).split("\n").map((l) => l.split(": ")[1]?.split("@")[0]).filter(Boolean);
   const tables = tryRun("nft", ["list", "tables"]).split("\n").filter(Boolean);
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n")
-    .map((l) => l.split(" ")[4]).filter((m) => m !== undefined && m.includes("/netns/"));
+    .map((l) => l.split(" ")[4]).filter((m) => m !== undefined && (m.includes("/netns/") || m.includes("-uts/")));
   return { netns, links, tables, mounts };
 }
 

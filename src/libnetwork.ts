@@ -5,13 +5,16 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
-import { builtinDrivers, builtinIpams } from "./drivers/builtin.js";
+import { builtinDrivers, builtinIpams, sharedLinkOwners, sharedPorts } from "./drivers/builtin.js";
+import { IpamDriverNames, type Ipam } from "./ipam-api/index.js";
+import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
+import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
 import type { EmbeddedDns, RepairListener } from "./controller/index.js";
 import { NETLINK_NETFILTER } from "./netlink/index.js";
-import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, listAddresses, listRoutes } from "./osl/index.js";
+import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, UtsDirectory, listAddresses, listRoutes, utsDirOf } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
 import type { IpPrefix } from "./types/index.js";
 import { notImplemented } from "./errors/index.js";
@@ -35,6 +38,7 @@ export interface ControllerOptions {
   readonly store?: KVStore;
   /** Extra network drivers (registered after the built-ins), built with the controller's kernel handles. */
   readonly drivers?: (deps: DriverDeps) => readonly NetworkDriver[];
+  /** @internal Crash tests: a hook called at each named step of an operation. */
   readonly fault?: FaultHook;
   /** Serve the embedded resolver (127.0.0.11) in sandboxes on user networks; default true. */
   readonly embeddedDns?: boolean;
@@ -47,6 +51,8 @@ export interface ControllerOptions {
    * start and while it runs (it watches the host namespace's links).
    */
   readonly onRepair?: RepairListener;
+  /** Watch the host's links and repair what is deleted behind the controller's back (default true; `dnet system cleanup` does not). */
+  readonly watchLinks?: boolean;
   /**
    * This controller owns its network namespace and netns directory alone (the daemon locks both): at
    * start, kernel objects of dnet's making that no record names — bridges, veths, netns files, firewall
@@ -54,6 +60,27 @@ export interface ControllerOptions {
    * Off by default: two controllers sharing a namespace would remove each other's.
    */
   readonly reclaimUnrecorded?: boolean;
+  /**
+   * Give each sandbox a UTS namespace with its hostname, bound at `<netnsDir>-uts/<name>` (so
+   * `nsenter --uts=` enters it), as a container runtime does; the daemon does. Default false (Docker's
+   * libnetwork leaves the UTS namespace to the runtime): sandboxes see the host's hostname.
+   */
+  readonly utsNamespaces?: boolean;
+  /**
+   * Docker's default network: a predefined bridge network named `bridge` on this bridge device (the
+   * daemon gives `dnet0`), with a free default pool. `"none"`: no such network, and one left by an earlier
+   * start is removed when nothing is connected to it (Docker's `--bridge none`). Absent: whatever the
+   * store has is left as it is.
+   */
+  readonly defaultBridge?: string;
+  /** Docker plugins: where driver and IPAM names that are not built in are looked for, and the plugin this process serves. */
+  readonly plugins?: PluginOptions;
+}
+
+/** `dir` replaces Docker's plugin directories for both sides (`--plugins-dir`). */
+export interface PluginOptions extends PluginClientOptions {
+  /** Serve dnet's drivers and default IPAM to dockerd as the plugin NAME (`--plugin-name`): `<dir>/NAME.sock`. */
+  readonly serve?: string;
 }
 
 /** What a driver gets from the composition root. */
@@ -90,23 +117,72 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     reclaimUnrecorded: options.reclaimUnrecorded === true,
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
-  const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
-  const drivers = builtinDrivers({ handles, firewall }, driverOptions);
+  const ports = sharedPorts();
+  const owners = sharedLinkOwners();
+  const ipams = builtinIpams(driverOptions);
+  const plugins = new PluginLoader(options.plugins);
+  let services: Services;
+  try {
+    services = await startServices(native, options, { handles, firewall, ports, owners, store, ipam: ipams.get(IpamDriverNames.default) });
+  } catch (err) {
+    plugins.close();
+    await firewall.close();
+    if (options.store === undefined) await store.close();
+    handles.closeAll();
+    throw err;
+  }
+  // Overlay networks' namespaces: beside the sandboxes' directory, never in it (nothing there may claim them).
+  const overlayNetns = new NetnsDirectory(native, `${netnsDir}-overlay`);
+  const drivers = builtinDrivers({ handles, firewall, ports, owners, overlayNetns }, { ...driverOptions, loader: plugins.driver });
   return NetworkController.open({
     store, handles, netns: new NetnsDirectory(native, netnsDir), etcNetnsDir,
-    drivers: drivers.registry, ipams: builtinIpams(driverOptions), firewall,
-    ...(dns === undefined ? {} : { dns: dns.embedded }),
+    ...(options.utsNamespaces === true ? { uts: new UtsDirectory(native, utsDirOf(netnsDir)) } : {}),
+    ...(options.defaultBridge === undefined ? {} : { defaultBridge: options.defaultBridge }),
+    drivers: drivers.registry, ipams, ipamLoader: plugins.ipam, firewall,
+    ...(services.dns === undefined ? {} : { dns: services.dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
     ...(options.onRepair === undefined ? {} : { onRepair: options.onRepair }),
+    ...(options.watchLinks === undefined ? {} : { watchLinks: options.watchLinks }),
     reclaimUnrecorded: options.reclaimUnrecorded === true,
+    startErrors: services.startErrors,
     onClose: async () => {
-      await dns?.close();
+      await services.close();
+      plugins.close();
       await drivers.close().catch(() => {});
       await firewall.close();
       if (options.store === undefined) await store.close();
     },
   });
+}
+
+interface Services {
+  readonly dns: RunningDns | undefined;
+  /** What the served plugin could not put back at start. */
+  readonly startErrors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * The served plugin, first: its pools go back into the shared IPAM before the controller can hand out
+ * new ones (and its socket is up when the controller's restore looks for plugins); then the DNS server.
+ */
+async function startServices(native: NativeAddon, options: ControllerOptions, deps: Omit<ServeDeps, "ipam"> & { ipam: Ipam | undefined }): Promise<Services> {
+  let served: ServedPlugin | undefined;
+  try {
+    const serve = options.plugins?.serve;
+    if (serve !== undefined && deps.ipam !== undefined) {
+      served = await servePlugin({ ...deps, ipam: deps.ipam }, { name: serve, ...(options.plugins?.dir === undefined ? {} : { dir: options.plugins.dir }) });
+    }
+    const dns = options.embeddedDns === false ? undefined : await startDns(native, options);
+    return {
+      dns, startErrors: (served?.restoreErrors ?? []).map((e) => new Error(`plugin ${serve ?? ""}: restore: ${String(e)}`, { cause: e })),
+      close: async () => { await served?.close().catch(() => {}); await dns?.close(); },
+    };
+  } catch (err) {
+    await served?.close().catch(() => {});
+    throw err;
+  }
 }
 
 function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCache): FirewallBackend {

@@ -4,7 +4,7 @@
 // measuring process runs inside a scratch netns that plays the host for dnet's library.
 
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -155,6 +155,12 @@ async function startPeers(skipped: string[]): Promise<Peer[]> {
   return peers;
 }
 
+/** DNET_COMPARE_ONLY="attach/detach,published port": run only the steps named (a quick look at a few workloads). */
+function onlySteps(): string[] | undefined {
+  const v = process.env["DNET_COMPARE_ONLY"];
+  return v === undefined || v === "" ? undefined : v.split(",").map((x) => x.trim());
+}
+
 /** The measuring part; runs inside the scratch netns. */
 async function inside(out: string): Promise<void> {
   const startedAt = new Date().toISOString();
@@ -162,7 +168,9 @@ async function inside(out: string): Promise<void> {
   const all: Section[] = [];
   const peers = await startPeers(skipped);
   try {
+    const only = onlySteps();
     const step = async (name: string, fn: () => Promise<Section[]>): Promise<void> => {
+      if (only !== undefined && !only.includes(name)) return;
       const t0 = Date.now();
       try { all.push(...await fn()); } catch (err) { skipped.push(`${name}: ${(err as Error).stack ?? String(err)}`); }
       console.log(`bench:compare: ${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -246,7 +254,9 @@ async function outside(): Promise<void> {
   const results = JSON.parse(readFileSync(out, "utf8")) as Results;
   rmSync(out, { force: true });
   results.leaks = leaks;
-  const md = writeReport(results, join(fileURLToPath(new URL("../../../", import.meta.url)), "docs", "bench"));
+  // A partial run (DNET_COMPARE_ONLY) prints its report but leaves the committed one alone.
+  const dir = onlySteps() === undefined ? join(fileURLToPath(new URL("../../../", import.meta.url)), "docs", "bench") : mkdtempSync(join(tmpdir(), "dnet-compare-report-"));
+  const md = writeReport(results, dir);
   console.log(md);
 }
 

@@ -65,10 +65,20 @@ export interface DockerNetworkCreateResponse {
 
 export interface DockerEndpointSettings {
   IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
+  Links?: string[] | null;
   Aliases?: string[] | null;
   MacAddress?: string | null;
   DriverOpts?: Record<string, string> | null;
 }
+
+/** One host side of a published port in Docker's `NetworkSettings.Ports` (what `docker port` prints). */
+export interface DockerPortHost {
+  HostIp: string;
+  HostPort: string;
+}
+
+/** `NetworkSettings.Ports`: "80/tcp" → where it is published now (null: asked for but not published). */
+export type DockerPortMap = Record<string, DockerPortHost[] | null>;
 
 export interface DockerNetworkConnectRequest {
   Container: string;
@@ -135,7 +145,7 @@ export interface SandboxCreateRequest {
   DnsOptions?: string[];
   /** "name:ip". */
   ExtraHosts?: string[];
-  /** Programmed on the first network's endpoint (the gateway endpoint). */
+  /** The sandbox's own: published on whichever endpoint gives it its default route, following it. */
   PortBindings?: PortBindingDto[];
   Networks?: SandboxNetworkRequest[];
 }
@@ -152,7 +162,11 @@ export interface SandboxEndpointDto {
   Gateway: string;
   GatewayIPv6: string;
   Aliases: string[];
+  /** What this endpoint publishes now (host ports resolved, one entry per family): only the gateway endpoint publishes. */
   PortBindings: PortBindingDto[];
+  Links: string[];
+  LinkLocalIPs: string[];
+  DriverOpts: Record<string, string>;
 }
 
 /** `GET /sandboxes/{id}`. */
@@ -171,6 +185,12 @@ export interface SandboxDto {
   ExtraHosts: string[];
   HostsPath: string;
   ResolvConfPath: string;
+  /** The UTS namespace file holding its hostname (`nsenter --uts=`); "" when it has none. */
+  UtsPath: string;
+  /** What the sandbox asked to publish (its own bindings and its endpoints'), as asked. */
+  PortBindings: PortBindingDto[];
+  /** Where they are published now, in Docker's `NetworkSettings.Ports` shape. */
+  Ports: DockerPortMap;
   Endpoints: SandboxEndpointDto[];
 }
 
@@ -186,6 +206,7 @@ export interface EndpointDto {
   IPv4Address: string;
   IPv6Address: string;
   Aliases: string[];
+  /** What this endpoint publishes now (host ports resolved): only a gateway endpoint publishes. */
   PortBindings: PortBindingDto[];
 }
 

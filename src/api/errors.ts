@@ -2,7 +2,7 @@
 // maps to (HTTP_STATUS_BY_KIND), and a response body becomes a LibnetworkError again on the client.
 
 import {
-  ERROR_KINDS, HTTP_STATUS_BY_KIND, LibnetworkError, isLibnetworkError, type ErrorKind,
+  ERROR_KINDS, HTTP_STATUS_BY_KIND, LibnetworkError, isErrorCode, isLibnetworkError, type ErrorKind,
 } from "../errors/index.js";
 import type { ErrorBody } from "./dto.js";
 
@@ -39,6 +39,7 @@ export function errorFromResponse(status: number, text: string): LibnetworkError
   }
   const kind: ErrorKind = isKind(body.kind) ? body.kind : KIND_BY_STATUS.get(status) ?? (status >= 500 ? "internal" : "invalid-argument");
   const message = typeof body.message === "string" && body.message !== "" ? body.message : `HTTP ${status}`;
-  const code = typeof body.code === "string" ? body.code : `ERR_HTTP_${status}`;
+  // A code this client does not know (a newer daemon's) is kept in no field: the status says enough.
+  const code = isErrorCode(body.code) ? body.code : `ERR_HTTP_${status}` as const;
   return new LibnetworkError(kind, code, message);
 }

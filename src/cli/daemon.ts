@@ -1,10 +1,9 @@
-// `dnet daemon [flags]`: runs the daemon in this process until SIGTERM/SIGINT.
+// `dnet daemon [flags]`: runs the daemon in this process until SIGTERM/SIGINT. The only command besides
+// `system cleanup` that loads the library (through src/daemon/).
 
 import { runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
-import { UsageError, parse, str, strs, type Command } from "./common.js";
-
-const USAGE = "dnet daemon [--socket PATH] [--tcp HOST:PORT] [--data-dir DIR] [--netns-dir DIR] [--firewall nftables|iptables|none] [--dns IP]... [--default-address-pool base=CIDR,size=N]... [--cluster-store etcd://HOST:PORT] [--advertise-addr IP] [--plugin-name NAME] [--log-format text|json] [--log-level debug|info|warn|error] [--request-timeout SECONDS] [--max-body-bytes N] [--max-connections N]";
+import { UsageError, flag, str, strs, type Command } from "./common.js";
 
 function parsePool(spec: string): { base: string; size: number } {
   const kv = Object.fromEntries(spec.split(",").map((part) => {
@@ -18,15 +17,18 @@ function parsePool(spec: string): { base: string; size: number } {
   return { base: kv["base"], size };
 }
 
-export const daemon: Command = async (args) => {
-  const p = parse(args, {
-    socket: { type: "string" }, tcp: { type: "string" }, "data-dir": { type: "string" }, "netns-dir": { type: "string" },
-    "etc-netns-dir": { type: "string" }, firewall: { type: "string" }, dns: { type: "string", multiple: true },
-    "default-address-pool": { type: "string", multiple: true }, "cluster-store": { type: "string" }, "advertise-addr": { type: "string" },
-    "plugin-name": { type: "string" }, "log-format": { type: "string" }, "log-level": { type: "string" },
-    "request-timeout": { type: "string" }, "max-body-bytes": { type: "string" }, "max-connections": { type: "string" },
-  }, USAGE);
-  if (p.positionals.length > 0) throw new UsageError(`"dnet daemon" accepts no arguments (usage: ${USAGE})`);
+/** `kv.cacertfile=/a,kv.certfile=/b` (also repeated flags) → pairs; the daemon checks the keys. */
+function parseStoreOpts(specs: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of specs.flatMap((s) => s.split(","))) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new UsageError(`invalid --cluster-store-opt ${JSON.stringify(part)}: use KEY=VALUE`);
+    out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export const daemon: Command = async (p) => {
   const firewall = str(p, "firewall") ?? "nftables";
   if (firewall !== "nftables" && firewall !== "iptables" && firewall !== "none") throw new UsageError(`invalid --firewall ${JSON.stringify(firewall)}`);
   const logFormat = str(p, "log-format") ?? "text";
@@ -38,6 +40,7 @@ export const daemon: Command = async (args) => {
     return v === undefined ? {} : ({ [key]: v } as Record<K, string>);
   };
   const pools = strs(p, "default-address-pool").map(parsePool);
+  const storeOpts = parseStoreOpts(strs(p, "cluster-store-opt"));
   const num = (flagName: string, min: number): number | undefined => {
     const v = str(p, flagName);
     if (v === undefined) return undefined;
@@ -48,11 +51,14 @@ export const daemon: Command = async (args) => {
   const timeoutS = num("request-timeout", 0.1);
   const maxBody = num("max-body-bytes", 1);
   const maxConnections = num("max-connections", 1);
+  const uiAllowRemote = flag(p, "ui-allow-remote");
+  if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   const handle = await runDaemon({
     ...opt("socket", "socket"), ...opt("tcp", "tcp"), ...opt("dataDir", "data-dir"), ...opt("netnsDir", "netns-dir"),
     ...opt("etcNetnsDir", "etc-netns-dir"), ...opt("clusterStore", "cluster-store"), ...opt("advertiseAddr", "advertise-addr"),
-    ...opt("pluginName", "plugin-name"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
+    ...opt("pluginName", "plugin-name"), ...opt("bridge", "bridge"), ...opt("ui", "ui"), uiAllowRemote, ...opt("pluginsDir", "plugins-dir"), pluginTcpAllow: strs(p, "plugin-tcp-allow"), firewall, dns: strs(p, "dns"), logFormat, logLevel, handleSignals: true,
     ...(pools.length === 0 ? {} : { defaultAddressPools: pools }),
+    ...(storeOpts.size === 0 ? {} : { clusterStoreOptions: storeOpts }),
     ...(timeoutS === undefined ? {} : { requestTimeoutMs: Math.round(timeoutS * 1000) }),
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),
     ...(maxConnections === undefined ? {} : { maxConnections: Math.floor(maxConnections) }),

@@ -1,5 +1,6 @@
 // Which modules each `dnet` command loads: the commands that talk to the daemon use only cli/, api/,
-// types/ and errors/ (never the library), and only `dnet daemon` loads src/daemon/. Modules are recorded
+// types/ and errors/ (never the library); help, --version and completions load the command table and not
+// the commands; only `dnet daemon` and `dnet system cleanup` load src/daemon/. Modules are recorded
 // by the ESM loader hook of src/testing/module-trace.ts; the socket is unreachable, so nothing runs.
 
 import assert from "node:assert/strict";
@@ -31,10 +32,14 @@ function traced(dir: string, args: readonly string[]): Promise<{ code: number; m
 
 const DAEMON_TALKING: ReadonlyArray<readonly string[]> = [
   ["version"], ["network", "ls"], ["network", "create", "--subnet", "10.1.0.0/24", "n1"], ["network", "inspect", "n1"],
-  ["network", "rm", "n1"], ["network", "connect", "n1", "s1"], ["network", "disconnect", "n1", "s1"], ["network", "prune"],
+  ["network", "rm", "n1"], ["network", "connect", "n1", "s1"], ["network", "disconnect", "n1", "s1"], ["network", "prune", "-f"],
   ["sandbox", "create", "s1"], ["sandbox", "ls"], ["sandbox", "inspect", "s1"], ["sandbox", "rm", "s1"],
-  ["sandbox", "exec", "s1", "--", "true"], ["run", "--rm", "--", "true"],
+  ["sandbox", "exec", "s1", "--", "true"], ["run", "--rm", "--", "true"], ["network", "ls", "--format", "{{.Name}}"],
+  ["network", "inspect", "-f", "{{json .IPAM}}", "n1"], ["events", "--filter", "type=network"], ["topology"],
 ];
+
+/** Commands that need no daemon: they succeed, and load the command table and little else. */
+const OFFLINE: ReadonlyArray<readonly string[]> = [["--version"], ["--help"], ["help", "network", "ls"], ["network", "create", "--help"], ["completion", "bash"], ["completion", "zsh"]];
 
 describe("dnet loads only what a command needs", () => {
   const dir = mkdtempSync(join(tmpdir(), "dnet-lazy-load-"));
@@ -51,9 +56,29 @@ describe("dnet loads only what a command needs", () => {
     });
   }
 
-  it("dnet daemon loads src/daemon/ (and so the library) itself", async () => {
-    const { code, modules } = await traced(dir, ["daemon", "--no-such-flag"]);
-    assert.equal(code, 2, "a usage error: nothing started");
+  for (const args of OFFLINE) {
+    it(`dnet ${args.join(" ")} works without a daemon and loads no library module`, async () => {
+      const { code, modules } = await traced(dir, args);
+      assert.equal(code, 0);
+      assert.deepEqual(modules.filter((m) => !CLIENT_LAYERS.has(m.split("/")[0] ?? "")), []);
+      // Help and completions come from the command table: no command's implementation is loaded for them.
+      assert.deepEqual(modules.filter((m) => /^cli\/(network|sandbox)-/.test(m)), [], modules.join(" "));
+    });
+  }
+
+  it("dnet system cleanup loads the library itself, only when it runs", async () => {
+    const args = ["system", "cleanup", "--dry-run", "--socket", join(dir, "nobody.sock"), "--data-dir", join(dir, "no-data"), "--netns-dir", join(dir, "no-netns")];
+    const { code, modules } = await traced(dir, args);
+    assert.equal(code, 0);
+    assert.ok(modules.includes("daemon/cleanup.js") && modules.includes("libnetwork.js"), modules.join(" "));
+  });
+
+  it("dnet daemon loads src/daemon/ (and so the library) itself, once its flags parsed", async () => {
+    const bad = await traced(dir, ["daemon", "--no-such-flag"]);
+    assert.equal(bad.code, 2, "a usage error: nothing started");
+    assert.deepEqual(bad.modules.filter((m) => !CLIENT_LAYERS.has(m.split("/")[0] ?? "")), [], "the command table caught it");
+    const { code, modules } = await traced(dir, ["daemon", "--request-timeout", "soon"]);
+    assert.equal(code, 2, "a usage error of the daemon command itself: nothing started");
     assert.ok(modules.includes("cli/daemon.js") && modules.includes("daemon/daemon.js"), modules.join(" "));
     assert.ok(modules.some((m) => m.startsWith("controller/")), "the library came with it");
   });

@@ -1,90 +1,73 @@
 #!/usr/bin/env node
-// `dnet`: the command line. Global `-H unix://PATH` (or DNET_HOST), then one subcommand per file.
+// `dnet`: the command line. Global flags (`-H unix://PATH` or DNET_HOST, `--help`, `--version`), then a
+// command from the command table (src/cli/commands.ts), whose implementation is imported only when it runs.
 // Exit codes: 0 ok, 1 error ("Error: …" on one line of stderr, code by kind), 2 usage error.
 
 import { DnetClient } from "../api/client.js";
+import { DNET_VERSION } from "../api/dto.js";
 import { EXIT_CODE_BY_KIND, isLibnetworkError } from "../errors/index.js";
-import { UsageError, type CliContext, type Command } from "./common.js";
-
-/** Loads one subcommand's file: a command pays only for the modules it uses. */
-type Load = () => Promise<Command>;
-
-// Each subcommand is imported when it runs. Every one but `daemon` talks to the daemon through api/; the
-// daemon command alone runs the library (~160 modules) in this process, so only it loads src/daemon/.
-const networkLs: Load = async () => (await import("./network-ls.js")).networkLs;
-const networkRm: Load = async () => (await import("./network-rm.js")).networkRm;
-const sandboxLs: Load = async () => (await import("./sandbox-ls.js")).sandboxLs;
-const sandboxRm: Load = async () => (await import("./sandbox-rm.js")).sandboxRm;
-
-const COMMANDS: Readonly<Record<string, Load | Readonly<Record<string, Load>>>> = {
-  daemon: async () => (await import("./daemon.js")).daemon,
-  run: async () => (await import("./run.js")).run,
-  version: async () => (await import("./version.js")).version,
-  network: {
-    create: async () => (await import("./network-create.js")).networkCreate, ls: networkLs, list: networkLs,
-    inspect: async () => (await import("./network-inspect.js")).networkInspect, rm: networkRm, remove: networkRm,
-    connect: async () => (await import("./network-connect.js")).networkConnect,
-    disconnect: async () => (await import("./network-disconnect.js")).networkDisconnect,
-    prune: async () => (await import("./network-prune.js")).networkPrune,
-  },
-  sandbox: {
-    create: async () => (await import("./sandbox-create.js")).sandboxCreate, ls: sandboxLs, list: sandboxLs,
-    inspect: async () => (await import("./sandbox-inspect.js")).sandboxInspect, rm: sandboxRm, remove: sandboxRm,
-    exec: async () => (await import("./sandbox-exec.js")).sandboxExec,
-  },
-};
-
-const USAGE = "usage: dnet [-H unix://PATH] COMMAND (daemon | network create|ls|inspect|rm|connect|disconnect|prune | sandbox create|ls|inspect|rm|exec | run | version)";
+import { parseCommandLine, parseGlobalFlags } from "./args.js";
+import { resolveCommand, type CliContext, type Parsed } from "./command-def.js";
+import { COMMAND_TABLE } from "./commands.js";
+import { UsageError } from "./common.js";
 
 function oneLine(msg: string): string {
   return msg.replace(/\s*\n\s*/g, "; ");
 }
 
+function context(host: string | undefined, holder: { client?: DnetClient }): CliContext {
+  return {
+    host, table: COMMAND_TABLE, stdin: process.stdin,
+    out: (text) => { process.stdout.write(`${text}\n`); },
+    write: (text) => { process.stdout.write(text); },
+    err: (text) => { process.stderr.write(text); },
+    client: () => (holder.client ??= new DnetClient(host)),
+  };
+}
+
+/** Prints the help of `words` (a command, a group, or nothing for the overview). */
+async function printHelp(ctx: CliContext, words: readonly string[]): Promise<number> {
+  const { help } = await import("./help.js");
+  return help({ values: {}, positionals: words }, ctx);
+}
+
+async function dispatch(args: readonly string[], ctx: CliContext): Promise<number> {
+  const resolved = resolveCommand(COMMAND_TABLE, args);
+  if (resolved.kind === "unknown") {
+    const parent = ["dnet", ...args.slice(0, resolved.words - 1)].join(" ");
+    throw new UsageError(`unknown command "${args[resolved.words - 1] ?? ""}" for "${parent}" (see '${parent} --help')`);
+  }
+  const rest = args.slice(resolved.words);
+  if (resolved.kind === "group") {
+    if (rest.length > 0 && rest[0] !== "-h" && rest[0] !== "--help") throw new UsageError(`unknown flag: ${rest[0]} (see 'dnet ${resolved.group.name} --help')`);
+    return printHelp(ctx, [resolved.group.name]);
+  }
+  const p = parseCommandLine(resolved.def, rest);
+  if (p.help) return printHelp(ctx, resolved.def.path);
+  const parsed: Parsed = { values: p.values, positionals: p.positionals };
+  const command = await resolved.def.load();
+  return command(parsed, ctx);
+}
+
 /** Runs one command line; returns the exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let host = env["DNET_HOST"];
-  let args = [...argv];
-  let client: DnetClient | undefined;
+  const holder: { client?: DnetClient } = {};
   try {
-    while (args[0] === "-H" || args[0] === "--host" || args[0]?.startsWith("--host=") === true || args[0]?.startsWith("-H=") === true) {
-      const a = args[0] as string;
-      if (a.includes("=")) { host = a.slice(a.indexOf("=") + 1); args = args.slice(1); } else {
-        if (args[1] === undefined) throw new UsageError("flag needs an argument: -H");
-        host = args[1];
-        args = args.slice(2);
-      }
+    const global = parseGlobalFlags(COMMAND_TABLE.globalFlags, argv);
+    const hostFlag = global.values["host"];
+    const ctx = context(typeof hostFlag === "string" ? hostFlag : env["DNET_HOST"], holder);
+    if (global.values["version"] === true) {
+      ctx.out(`dnet version ${DNET_VERSION}`);
+      return 0;
     }
-    const group = args[0];
-    if (group === undefined || group === "help" || group === "--help" || group === "-h") throw new UsageError(USAGE);
-    const entry = COMMANDS[group];
-    if (entry === undefined) throw new UsageError(`unknown command ${JSON.stringify(group)} (${USAGE})`);
-    let load: Load;
-    if (typeof entry === "function") { load = entry; args = args.slice(1); } else {
-      const sub = args[1];
-      const c = sub === undefined ? undefined : entry[sub];
-      if (c === undefined) throw new UsageError(`unknown command "${group} ${sub ?? ""}" (usage: dnet ${group} ${Object.keys(entry).join("|")})`);
-      load = c;
-      args = args.slice(2);
-    }
-    const cmd = await load();
-    const ctx: CliContext = {
-      host, out: (text) => { process.stdout.write(`${text}\n`); },
-      client: () => (client ??= new DnetClient(host)),
-    };
-    return await cmd(args, ctx);
+    if (global.values["help"] === true || global.rest.length === 0) return await printHelp(ctx, []);
+    return await dispatch(global.rest, ctx);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`Error: ${oneLine(err.message)}\n`);
-      return 2;
-    }
-    if (isLibnetworkError(err)) {
-      process.stderr.write(`Error: ${oneLine(err.message)}\n`);
-      return EXIT_CODE_BY_KIND[err.kind];
-    }
     process.stderr.write(`Error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
-    return 1;
+    if (err instanceof UsageError) return 2;
+    return isLibnetworkError(err) ? EXIT_CODE_BY_KIND[err.kind] : 1;
   } finally {
-    client?.close();
+    holder.client?.close();
   }
 }
 

@@ -2,9 +2,7 @@
 
 import type { DockerIpamConfig } from "../api/dto.js";
 import { parseIp, parsePrefix, prefixContains, prefixContainsIp, tryParsePrefix } from "../types/index.js";
-import { UsageError, flag, keyValues, needPositionals, parse, str, strs, type Command } from "./common.js";
-
-const USAGE = "dnet network create [-d|--driver DRIVER] [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR]... [--aux-address NAME=IP]... [--ipv6] [--internal] [--attachable] [--ipam-driver NAME] [--ipam-opt K=V]... [-o|--opt K=V]... [--label K=V]... NAME";
+import { UsageError, flag, keyValues, str, strs, type Command } from "./common.js";
 
 /** Docker's consolidateIpam: every gateway, range and aux address belongs to exactly one --subnet. */
 export function ipamConfigs(subnets: readonly string[], ranges: readonly string[], gateways: readonly string[], aux: Readonly<Record<string, string>>): DockerIpamConfig[] {
@@ -41,14 +39,7 @@ function safeContains(p: ReturnType<typeof parsePrefix>, ip: string): boolean {
   try { return prefixContainsIp(p, parseIp(ip)); } catch { throw new UsageError(`invalid IP address ${JSON.stringify(ip)}`); }
 }
 
-export const networkCreate: Command = async (args, ctx) => {
-  const p = parse(args, {
-    driver: { type: "string", short: "d" }, subnet: { type: "string", multiple: true }, gateway: { type: "string", multiple: true },
-    "ip-range": { type: "string", multiple: true }, "aux-address": { type: "string", multiple: true }, ipv6: { type: "boolean" },
-    internal: { type: "boolean" }, attachable: { type: "boolean" }, "ipam-driver": { type: "string" }, "ipam-opt": { type: "string", multiple: true },
-    opt: { type: "string", short: "o", multiple: true }, label: { type: "string", multiple: true },
-  }, USAGE);
-  needPositionals(p, 1, 1, USAGE);
+export const networkCreate: Command = async (p, ctx) => {
   const config = ipamConfigs(strs(p, "subnet"), strs(p, "ip-range"), strs(p, "gateway"), keyValues(strs(p, "aux-address"), "aux-address"));
   const res = await ctx.client().createNetwork({
     Name: p.positionals[0] as string, Driver: str(p, "driver") ?? "bridge", EnableIPv6: flag(p, "ipv6"), Internal: flag(p, "internal"),

@@ -1,12 +1,10 @@
-// `dnet network prune`: removes every custom network nothing is connected to (no prompt: -f is accepted).
+// `dnet network prune [-f]`: removes every custom network nothing is connected to, after asking [y/N].
 
-import { needPositionals, parse, type Command } from "./common.js";
+import { flag, type Command } from "./common.js";
+import { confirm } from "./prompt.js";
 
-const USAGE = "dnet network prune [-f|--force]";
-
-export const networkPrune: Command = async (args, ctx) => {
-  const p = parse(args, { force: { type: "boolean", short: "f" } }, USAGE);
-  needPositionals(p, 0, 0, USAGE);
+export const networkPrune: Command = async (p, ctx) => {
+  if (!flag(p, "force") && !(await confirm(ctx, "This will remove all custom networks no sandbox is connected to."))) return 0;
   const res = await ctx.client().pruneNetworks();
   if (res.NetworksDeleted.length > 0) ctx.out(`Deleted Networks:\n${res.NetworksDeleted.join("\n")}`);
   return 0;

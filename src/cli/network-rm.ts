@@ -1,21 +1,12 @@
-// `dnet network rm NAME|ID...`: prints each removed name; the first failure is reported, the rest still tried.
+// `dnet network rm NETWORK...`: prints each removed name; tries every one and reports every failure.
 
-import { needPositionals, parse, type Command } from "./common.js";
+import type { Command } from "./common.js";
+import { forEachRef } from "./refs.js";
 
-const USAGE = "dnet network rm NAME|ID...";
-
-export const networkRm: Command = async (args, ctx) => {
-  const p = parse(args, {}, USAGE);
-  needPositionals(p, 1, Infinity, USAGE);
-  let firstError: unknown;
-  for (const ref of p.positionals) {
-    try {
-      await ctx.client().removeNetwork(ref);
-      ctx.out(ref);
-    } catch (err) {
-      firstError ??= err;
-    }
-  }
-  if (firstError !== undefined) throw firstError;
+export const networkRm: Command = async (p, ctx) => {
+  await forEachRef(p.positionals, async (ref) => {
+    await ctx.client().removeNetwork(ref);
+    ctx.out(ref);
+  });
   return 0;
 };

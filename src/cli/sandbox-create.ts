@@ -1,19 +1,10 @@
 // `dnet sandbox create [...] NAME`: a sandbox (network namespace + hosts/resolv.conf), optionally on networks.
 
 import type { SandboxCreateRequest } from "../api/dto.js";
-import { needPositionals, parse, str, strs, type Command, type Parsed } from "./common.js";
+import { str, strs, type Command, type Parsed } from "./common.js";
 import { parseNetworkFlag, parsePublish } from "./publish.js";
 
-const USAGE = "dnet sandbox create [--hostname H] [--domainname D] [--dns IP]... [--dns-search D]... [--dns-option O]... [--add-host NAME:IP]... [-p|--publish SPEC]... [--network NET[:ALIAS,...]]... NAME";
-
-/** The flags `sandbox create` and `run` share. */
-export const SANDBOX_OPTIONS = {
-  hostname: { type: "string" }, domainname: { type: "string" }, dns: { type: "string", multiple: true },
-  "dns-search": { type: "string", multiple: true }, "dns-option": { type: "string", multiple: true },
-  "add-host": { type: "string", multiple: true }, publish: { type: "string", short: "p", multiple: true },
-  network: { type: "string", multiple: true },
-} as const;
-
+/** The request of `sandbox create` and `run` (their shared flags: SANDBOX_FLAGS in commands-sandbox.ts). */
 export function sandboxRequest(p: Parsed, name: string): SandboxCreateRequest {
   const hostname = str(p, "hostname");
   const domainname = str(p, "domainname");
@@ -24,9 +15,7 @@ export function sandboxRequest(p: Parsed, name: string): SandboxCreateRequest {
   };
 }
 
-export const sandboxCreate: Command = async (args, ctx) => {
-  const p = parse(args, SANDBOX_OPTIONS, USAGE);
-  needPositionals(p, 1, 1, USAGE);
+export const sandboxCreate: Command = async (p, ctx) => {
   const sb = await ctx.client().createSandbox(sandboxRequest(p, p.positionals[0] as string));
   ctx.out(sb.Id);
   return 0;

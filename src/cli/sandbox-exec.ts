@@ -1,4 +1,4 @@
-// `dnet sandbox exec NAME -- CMD [ARG...]`: CMD runs in the sandbox's netns with its hosts and resolv.conf
+// `dnet sandbox exec SANDBOX [--] CMD [ARG...]`: CMD runs in the sandbox's netns with its hosts and resolv.conf
 // on /etc (a private mount namespace), and its exit code becomes ours.
 
 import { spawn } from "node:child_process";
@@ -7,8 +7,6 @@ import { basename, dirname } from "node:path";
 import { constants } from "node:os";
 import type { SandboxDto } from "../api/dto.js";
 import { UsageError, type Command } from "./common.js";
-
-const USAGE = "dnet sandbox exec NAME -- CMD [ARG...]";
 
 // The bind mounts happen inside `unshare --mount`, so they never leak into the caller's mount namespace.
 const EXEC_SCRIPT = [
@@ -19,13 +17,14 @@ const EXEC_SCRIPT = [
   'exec nsenter --net="$ns" -- "$@"',
 ].join("\n");
 
-/** The argv that runs `cmd` inside the sandbox. */
+/** The argv that runs `cmd` inside the sandbox (in its UTS namespace too, for its hostname, when it has one). */
 export function execArgv(sb: SandboxDto, cmd: readonly string[]): string[] {
+  const uts = (sb.UtsPath ?? "") === "" ? [] : ["nsenter", `--uts=${sb.UtsPath}`, "--"];
   if (dirname(sb.Key) === "/run/netns" && basename(sb.Key) === sb.Name && existsSync(sb.Key)) {
     // iproute2 bind-mounts /etc/netns/NAME/* over /etc for us.
-    return ["ip", "netns", "exec", sb.Name, ...cmd];
+    return [...uts, "ip", "netns", "exec", sb.Name, ...cmd];
   }
-  return ["unshare", "--mount", "--", "sh", "-c", EXEC_SCRIPT, "dnet-exec", sb.Key, sb.ResolvConfPath, sb.HostsPath, ...cmd];
+  return [...uts, "unshare", "--mount", "--", "sh", "-c", EXEC_SCRIPT, "dnet-exec", sb.Key, sb.ResolvConfPath, sb.HostsPath, ...cmd];
 }
 
 /** Runs `cmd` in the sandbox; resolves with its exit code (128+N when killed by signal N). */
@@ -44,24 +43,12 @@ export function execIn(sb: SandboxDto, cmd: readonly string[]): Promise<number> 
   });
 }
 
-/** Splits `NAME [--] CMD...`. */
-export function splitCommand(args: readonly string[], usage: string): { before: string[]; cmd: string[] } {
-  const dd = args.indexOf("--");
-  const before = dd < 0 ? [] : args.slice(0, dd);
-  const cmd = dd < 0 ? [...args] : args.slice(dd + 1);
-  if (dd < 0 && args.length > 0) {
-    // No "--": the first word is the sandbox, the rest the command.
-    return { before: [args[0] as string], cmd: args.slice(1) };
-  }
-  if (cmd.length === 0) throw new UsageError(`missing command (usage: ${usage})`);
-  return { before, cmd };
-}
-
-export const sandboxExec: Command = async (args, ctx) => {
-  const { before, cmd } = splitCommand(args, USAGE);
-  if (before.length !== 1 || (before[0] as string).startsWith("-")) throw new UsageError(`"dnet sandbox exec" requires exactly one sandbox (usage: ${USAGE})`);
-  if (cmd.length === 0) throw new UsageError(`missing command (usage: ${USAGE})`);
-  const sb = await ctx.client().inspectSandbox(before[0] as string);
+export const sandboxExec: Command = async (p, ctx) => {
+  const [name, ...rest] = p.positionals;
+  // Flags end at the sandbox's name; a `--` right after it only separates the command.
+  const cmd = rest[0] === "--" ? rest.slice(1) : rest;
+  if (cmd.length === 0) throw new UsageError(`missing command (see 'dnet sandbox exec --help')`);
+  const sb = await ctx.client().inspectSandbox(name as string);
   ctx.client().close();
   return execIn(sb, cmd);
 };

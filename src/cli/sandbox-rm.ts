@@ -1,21 +1,13 @@
-// `dnet sandbox rm [-f] NAME...`: -f also removes a sandbox that is still connected to networks.
+// `dnet sandbox rm [-f] SANDBOX...`: -f also removes a sandbox still connected to networks; tries every one
+// and reports every failure.
 
-import { flag, needPositionals, parse, type Command } from "./common.js";
+import { flag, type Command } from "./common.js";
+import { forEachRef } from "./refs.js";
 
-const USAGE = "dnet sandbox rm [-f|--force] NAME|ID...";
-
-export const sandboxRm: Command = async (args, ctx) => {
-  const p = parse(args, { force: { type: "boolean", short: "f" } }, USAGE);
-  needPositionals(p, 1, Infinity, USAGE);
-  let firstError: unknown;
-  for (const ref of p.positionals) {
-    try {
-      await ctx.client().removeSandbox(ref, flag(p, "force"));
-      ctx.out(ref);
-    } catch (err) {
-      firstError ??= err;
-    }
-  }
-  if (firstError !== undefined) throw firstError;
+export const sandboxRm: Command = async (p, ctx) => {
+  await forEachRef(p.positionals, async (ref) => {
+    await ctx.client().removeSandbox(ref, flag(p, "force"));
+    ctx.out(ref);
+  });
   return 0;
 };

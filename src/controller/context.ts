@@ -1,8 +1,9 @@
 // Everything an operation needs, built once by the controller and passed to each operation.
 
 import type { Capability, DriverRegistry, NetworkDriver } from "../driver-api/index.js";
-import type { Ipam } from "../ipam-api/index.js";
-import type { HandleCache, NetnsDirectory } from "../osl/index.js";
+import type { Ipam, IpamRegistry } from "../ipam-api/index.js";
+import type { HandleCache, NetnsDirectory, UtsDirectory } from "../osl/index.js";
+import type { ClusterSlot } from "./cluster-contract.js";
 import { errUnknownDriver, errUnknownIpam } from "./errors.js";
 import type { KeyedMutex } from "./locks.js";
 import type { ControllerState } from "./state.js";
@@ -19,9 +20,11 @@ export interface ControllerContext {
   readonly state: ControllerState;
   readonly locks: KeyedMutex;
   readonly drivers: DriverRegistry;
-  readonly ipams: ReadonlyMap<string, Ipam>;
+  readonly ipams: IpamRegistry;
   readonly handles: HandleCache;
   readonly netns: NetnsDirectory;
+  /** Where sandboxes' UTS namespaces (their hostnames) are bound; absent: sandboxes share the host's names. */
+  readonly uts?: UtsDirectory;
   /** Where sandbox hosts/resolv.conf go: `<etcNetnsDir>/<sandbox name>/`. */
   readonly etcNetnsDir: string;
   /** The host's resolv.conf, and the sandbox resolv.conf contents computed from it, read again only when it changes. */
@@ -44,6 +47,8 @@ export interface ControllerContext {
   readonly released: Set<string>;
   /** This controller owns its namespace and netns directory alone: restore removes what no record names. */
   readonly reclaimUnrecorded: boolean;
+  /** The cluster (global-scope networks), once its store is attached. */
+  readonly cluster: ClusterSlot;
 }
 
 export async function driverOf(ctx: ControllerContext, name: string): Promise<NetworkDriver> {
@@ -58,12 +63,16 @@ export async function driverOf(ctx: ControllerContext, name: string): Promise<Ne
  */
 export function capabilityOf(ctx: ControllerContext, driverName: string): Capability {
   const driver = ctx.drivers.peek(driverName);
-  if (driver === undefined) throw errUnknownDriver(driverName);
-  return driver.capability();
+  // Only a plugin can be missing here (built-ins are always registered): one that could not be loaded at
+  // start. Plugin drivers always give their endpoints an interface, which is all the callers ask.
+  return driver?.capability() ?? PLUGIN_NOT_LOADED;
 }
 
-export function ipamOf(ctx: ControllerContext, name: string): Ipam {
-  const ipam = ctx.ipams.get(name);
+const PLUGIN_NOT_LOADED: Capability = Object.freeze({ dataScope: "local", connectivityScope: "local" });
+
+/** The IPAM named `name`, loading it when it is a plugin not used yet. */
+export async function ipamOf(ctx: ControllerContext, name: string): Promise<Ipam> {
+  const ipam = await ctx.ipams.get(name);
   if (ipam === undefined) throw errUnknownIpam(name);
   return ipam;
 }

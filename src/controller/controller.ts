@@ -1,9 +1,9 @@
 // The Controller: owns the records, the drivers and IPAMs, the netns handles, and every CNM object.
 
 import { isConfigurable, type DriverRegistry } from "../driver-api/index.js";
-import type { Ipam } from "../ipam-api/index.js";
+import { IpamRegistry, type Ipam, type IpamLoader } from "../ipam-api/index.js";
 import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
-import { nftGeneration, type HandleCache, type NetnsDirectory } from "../osl/index.js";
+import { nftGeneration, type HandleCache, type NetnsDirectory, type UtsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
 import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
@@ -12,7 +12,11 @@ import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
 import { LinkRepairs, type RepairListener } from "./link-repair.js";
+import { attachCluster, type AttachedCluster } from "./cluster-attach.js";
+import type { ClusterStore } from "./cluster-agent.js";
+import type { ClusterLog } from "./cluster-sync.js";
 import { KeyedMutex } from "./locks.js";
+import { reconcileDefaultBridge } from "./default-bridge.js";
 import { createNetwork, type CreateNetworkOptions } from "./network-create.js";
 import { Endpoint, Network, Sandbox } from "./objects.js";
 import { restore, type RestoreReport } from "./restore.js";
@@ -34,8 +38,12 @@ export interface ControllerDeps {
   readonly store: KVStore;
   readonly handles: HandleCache;
   readonly netns: NetnsDirectory;
+  /** Where sandboxes get their UTS namespaces (hostnames); absent: they keep the host's. */
+  readonly uts?: UtsDirectory;
   readonly drivers: DriverRegistry;
   readonly ipams: ReadonlyMap<string, Ipam>;
+  /** Finds IPAMs that are not built in (Docker plugins). */
+  readonly ipamLoader?: IpamLoader;
   readonly etcNetnsDir: string;
   readonly hostResolvConf: string;
   readonly fault?: FaultHook;
@@ -43,6 +51,10 @@ export interface ControllerDeps {
   readonly firewall?: FirewallBackend;
   /** The embedded resolver, kept in step with the records. */
   readonly dns?: EmbeddedDns;
+  /** The device of Docker's default `bridge` network; "none": no default network; absent: left as it is. */
+  readonly defaultBridge?: string;
+  /** Problems the composition root met while starting (a served plugin's restore), added to the restore report. */
+  readonly startErrors?: readonly unknown[];
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
   /** Told of each repair of kernel objects deleted behind the controller's back (at start and while it runs). */
@@ -66,35 +78,40 @@ export class NetworkController {
   #restoreReport: RestoreReport | undefined;
   #repairs: LinkRepairs | undefined;
   #closed = false;
+  #cluster: AttachedCluster | undefined;
   readonly #gate = new GenerationGate();
 
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
     this.#ctx = {
-      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers, ipams: deps.ipams,
+      state: new ControllerState(deps.store), locks: new KeyedMutex(), drivers: deps.drivers,
+      ipams: new IpamRegistry(deps.ipams, deps.ipamLoader),
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(), released: new Set(), reclaimUnrecorded: deps.reclaimUnrecorded === true,
+      dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined }, released: new Set(), reclaimUnrecorded: deps.reclaimUnrecorded === true,
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
+      ...(deps.uts === undefined ? {} : { uts: deps.uts }),
     };
   }
 
-  /** Loads the records, repairs what a crash left half done, and makes sure the predefined networks exist. */
+  /**
+   * Loads the records, repairs what a crash left half done, and makes sure the predefined networks exist.
+   * @internal The composition root's: users call `Controller.create(options)`.
+   */
   static async open(deps: ControllerDeps): Promise<NetworkController> {
     const c = new NetworkController(deps);
     try {
       await c.#ctx.state.load();
-      c.#restoreReport = await restore(c.#ctx);
-      if (deps.reclaimUnrecorded === true) await c.#reclaimFirewall(c.#restoreReport);
+      const report = await restore(c.#ctx);
+      report.errors.push(...deps.startErrors ?? []);
+      c.#restoreReport = report;
+      if (deps.reclaimUnrecorded === true) await c.#reclaimFirewall(report);
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }
-      const notify = deps.onRepair ?? ((): void => {});
-      for (const n of c.#restoreReport.repairs) notify(n);
-      if (deps.watchLinks !== false) {
-        c.#repairs = new LinkRepairs(c.#ctx, notify);
-        c.#repairs.start();
-      }
+      const bridge = await reconcileDefaultBridge(c.#ctx, deps.defaultBridge);
+      if (bridge !== undefined) report.repaired.push(bridge);
+      c.#startRepairs(report);
     } catch (err) {
       await c.close();
       throw err;
@@ -162,6 +179,15 @@ export class NetworkController {
     return report;
   }
 
+  /** Repairs done at start are told first; then the host's links are watched for what goes missing. */
+  #startRepairs(report: RestoreReport): void {
+    const notify = this.#deps.onRepair ?? ((): void => {});
+    for (const n of report.repairs) notify(n);
+    if (this.#deps.watchLinks === false) return;
+    this.#repairs = new LinkRepairs(this.#ctx, notify);
+    this.#repairs.start();
+  }
+
   /** Elements no network needs any more (a lost database's networks) leave our table at once, reported. */
   async #reclaimFirewall(report: RestoreReport): Promise<void> {
     try {
@@ -172,10 +198,20 @@ export class NetworkController {
     }
   }
 
+  /**
+   * Joins the cluster whose store is given (the daemon's --cluster-store): global-scope networks are
+   * shared with every host from then on. The caller keeps the store and closes it after the controller.
+   */
+  async attachCluster(store: ClusterStore, advertiseAddress: string, log: ClusterLog = () => {}): Promise<void> {
+    this.#open();
+    this.#cluster = await attachCluster(this.#ctx, store, advertiseAddress, log);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#repairs?.close();
+    await this.#cluster?.close().catch(() => undefined);
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.
     try {

@@ -2,13 +2,15 @@
 
 import type { CreateEndpointRequest, NetworkDriver } from "../driver-api/index.js";
 import { IpamLabels, type Ipam } from "../ipam-api/index.js";
-import { parseIp, parsePrefix } from "../types/index.js";
+import { parseIp, parsePrefix, randomHex } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
 import { allocateEndpointAddress } from "./endpoint-ipam.js";
+import { driverPortBinding } from "./gateway.js";
+import { allocateGlobalAddress, publishGlobalEndpoint } from "./cluster-hooks.js";
 import {
-  parseAliases, parseEndpointMac, parsePortBindings, type CreateEndpointOptions,
+  parseAliases, parseEndpointMac, parseLinkLocalIps, parseLinks, parsePortBindings, type CreateEndpointOptions,
 } from "./endpoint-options.js";
 import { newId } from "./ids.js";
 import type { EndpointRecord, NetworkRecord } from "./records.js";
@@ -22,10 +24,7 @@ export function endpointDriverRequest(e: EndpointRecord): CreateEndpointRequest 
       ...(e.addressIPv6 === undefined ? {} : { addressIPv6: parsePrefix(e.addressIPv6) }),
       ...(e.macAddress === undefined ? {} : { macAddress: e.macAddress }),
     },
-    portBindings: e.portBindings.map((b) => ({
-      proto: b.proto, port: b.port, hostPort: b.hostPort, hostPortEnd: b.hostPortEnd,
-      ...(b.hostIp === undefined ? {} : { hostIp: parseIp(b.hostIp) }),
-    })),
+    portBindings: e.portBindings.map(driverPortBinding),
     options: new Map(Object.entries(e.options)),
   };
 }
@@ -38,22 +37,29 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
   const ip4 = o.ip === undefined || o.ip === "" ? undefined : parseIp(o.ip, "IPv4 address");
   const ip6 = o.ip6 === undefined || o.ip6 === "" ? undefined : parseIp(o.ip6, "IPv6 address");
   const options = { ...(o.options ?? {}) };
+  const links = parseLinks(o.links);
+  const linkLocalIps = parseLinkLocalIps(o.linkLocalIps);
   return ctx.locks.run([lockKeys.network(networkId)], async () => {
     const network = ctx.state.network(networkId);
     if (network === undefined || network.state !== "ready") throw errNetworkNotFound(networkId);
     if (ctx.state.endpointsOf(networkId).some((e) => e.name === o.name)) throw errEndpointExists(o.name, network.name);
+    const driver = await driverOf(ctx, network.driver);
+    const ipam = await ipamOf(ctx, network.ipam.driver);
+    const capabilities = await ipam.capabilities();
+    // An IPAM that needs the MAC (a plugin) gets one made up here when none was given, as Docker does.
+    const mac = macAddress ?? (capabilities.requiresMacAddress ? `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}` : undefined);
     const record: EndpointRecord = {
       id: newId(), name: o.name, networkId, created: new Date().toISOString(), portBindings, aliases, options,
       anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",
-      ...(macAddress === undefined ? {} : { macAddress }),
+      ...(mac === undefined ? {} : { macAddress: mac }),
+      ...(o.disableResolution === true ? { disableResolution: true as const } : {}),
+      ...(links.length === 0 ? {} : { links }), ...(linkLocalIps.length === 0 ? {} : { linkLocalIps }),
     };
-    const driver = await driverOf(ctx, network.driver);
-    const ipam = ipamOf(ctx, network.ipam.driver);
     // The "creating" record is what a restart undoes a half-made endpoint from. An IPAM that the restart
     // rebuilds from the recorded endpoints needs none: an address taken by a crashed creation is free
     // again. A driver keeps no kernel object for an endpoint before its join, and drops what it knows of
     // unrecorded endpoints when it is restored (the contract's createEndpoint).
-    const recordFirst = !(await ipam.capabilities()).requiresRequestReplay;
+    const recordFirst = !capabilities.requiresRequestReplay;
     if (recordFirst) await ctx.state.putEndpoint(record);
     return allocateAndCreate(ctx, network, { driver, ipam, record, recordFirst }, ip4, ip6);
   });
@@ -78,9 +84,9 @@ async function allocateAndCreate(
   try {
     ctx.fault("endpoint-create:intent");
     const ipamOptions = { ...network.ipam.options, ...(record.macAddress === undefined ? {} : { [IpamLabels.macAddress]: record.macAddress }) };
-    const v4 = await allocateEndpointAddress(ipam, network, 4, ip4, ipamOptions, rollback);
+    const v4 = await allocateGlobalAddress(ctx, record.id, ipam, network, 4, ip4, ipamOptions, rollback);
     // A requested IPv6 address on a network without IPv6 is refused there (no IPv6 pool), not silently dropped.
-    const v6 = network.ipv6 || ip6 !== undefined ? await allocateEndpointAddress(ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
+    const v6 = network.ipv6 || ip6 !== undefined ? await allocateGlobalAddress(ctx, record.id, ipam, network, 6, ip6, ipamOptions, rollback) : undefined;
     ctx.fault("endpoint-create:ipam");
     let allocated: EndpointRecord = {
       ...record,
@@ -94,6 +100,7 @@ async function allocateAndCreate(
     }
     ctx.fault("endpoint-create:driver");
     const ready: EndpointRecord = { ...allocated, state: "ready" };
+    await publishGlobalEndpoint(ctx, network, ready, rollback);
     await ctx.state.putEndpoint(ready);
     syncEndpoint(ctx, ready);
     return ready;

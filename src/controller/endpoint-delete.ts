@@ -1,5 +1,6 @@
 // Deleting an endpoint: refused while joined unless forced (then it leaves first); its IPs are released.
 
+import { releaseGlobalEndpoint } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { forgetEndpoint } from "./dns-sync.js";
 import { errEndpointActive, errEndpointNotFound, errSandboxNotFound } from "./errors.js";
@@ -45,11 +46,12 @@ export async function finishEndpointDelete(ctx: ControllerContext, ep: EndpointR
     await driver.deleteEndpoint(network.id, ep.id);
     ctx.fault("endpoint-delete:driver");
     if (releaseIps && !ctx.released.has(released)) {
-      const ipam = ipamOf(ctx, network.ipam.driver);
+      const ipam = await ipamOf(ctx, network.ipam.driver);
       await releaseEndpointAddress(ipam, ep.v4PoolId, ep.address);
       await releaseEndpointAddress(ipam, ep.v6PoolId, ep.addressIPv6);
       ctx.released.add(released);
     }
+    await releaseGlobalEndpoint(ctx, network, ep);
   }
   await ctx.state.apply([{ kind: "endpoint", id: ep.id, networkId: ep.networkId, record: undefined }]);
   ctx.released.delete(released);

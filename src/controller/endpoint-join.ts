@@ -59,6 +59,7 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
       const driver = await driverOf(ctx, join.network.driver);
       const info = await driver.join({
         networkId: join.network.id, endpointId, sandboxKey: join.sb.key, ifname: join.ifname, options: new Map(Object.entries(join.ep.options)),
+        ...(join.sb.hostname === "" ? {} : { hostname: join.sb.hostname }),
       });
       rollback.push("driver leave", () => undoDriverJoin(ctx, join, () => driver.leave(join.network.id, endpointId)));
       ctx.fault("endpoint-join:driver");
@@ -81,18 +82,31 @@ export async function joinEndpoint(ctx: ControllerContext, endpointId: string, s
   });
 }
 
-/** Checks the join and records its intent: the endpoint's pending join, the sandbox's next interface name. */
+/** Checks the join and records its intent: the endpoint's pending join, under the interface name it will have. */
 async function recordIntent(ctx: ControllerContext, endpointId: string, sandboxId: string): Promise<Join> {
   const { ep, sb, network } = checkJoin(ctx, endpointId, sandboxId);
   const withInterface = capabilityOf(ctx, network.driver).noInterface !== true;
   const prefix = validateInterfacePrefix(network.options[IFACE_PREFIX_OPTION] ?? "eth");
-  const n = sb.nextInterface[prefix] ?? 0;
-  const ifname = withInterface ? validateIfname(`${prefix}${n}`) : "";
-  const sbIntent: SandboxRecord = withInterface ? { ...sb, nextInterface: { ...sb.nextInterface, [prefix]: n + 1 } } : sb;
+  const ifname = withInterface ? validateIfname(lowestFreeInterfaceName(sb, prefix)) : "";
   const epIntent: EndpointRecord = { ...ep, pending: { op: "join", sandboxId, ifname } };
-  await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent), change.sandbox(sb.id, sbIntent)]);
-  const sbDone: SandboxRecord = { ...sbIntent, endpoints: [...sbIntent.endpoints, { endpointId, networkId: network.id, ifname }] };
-  return { network, ep: epIntent, sb: sbIntent, ifname, before: joinedEndpoints(ctx, sbIntent), sbDone };
+  await ctx.state.apply([change.endpoint(ep.networkId, ep.id, epIntent)]);
+  const sbDone: SandboxRecord = { ...sb, endpoints: [...sb.endpoints, { endpointId, networkId: network.id, ifname }] };
+  return { network, ep: epIntent, sb, ifname, before: joinedEndpoints(ctx, sb), sbDone };
+}
+
+/**
+ * Docker 28's rule (moby 5a703c2, "scan ns ifaces to generate ifname"): the lowest number that none of
+ * the sandbox's interfaces with this prefix has, so a disconnect and a reconnect give `eth1` back.
+ */
+export function lowestFreeInterfaceName(sb: SandboxRecord, prefix: string): string {
+  const used = new Set<number>();
+  for (const { ifname } of sb.endpoints) {
+    const rest = ifname.slice(prefix.length);
+    if (ifname.startsWith(prefix) && /^(0|[1-9][0-9]*)$/.test(rest)) used.add(Number(rest));
+  }
+  let n = 0;
+  while (used.has(n)) n++;
+  return `${prefix}${n}`;
 }
 
 function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string): { ep: EndpointRecord; sb: SandboxRecord; network: NetworkRecord } {
@@ -122,14 +136,16 @@ async function clearIntent(ctx: ControllerContext, join: Join): Promise<void> {
 /** The driver's leave, and the interface taken out of the sandbox's view if the driver left it there. */
 async function undoDriverJoin(ctx: ControllerContext, join: Join, leave: () => Promise<void>): Promise<void> {
   await leave();
-  if (join.ifname !== "") await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
+  const retired = capabilityOf(ctx, join.network.driver).retiresInterface === true;
+  if (join.ifname !== "" && !retired) await retireInterface(ctx, join.sb, ctx.ifindexes.get(join.ep.id) ?? join.ifname);
   ctx.ifindexes.delete(join.ep.id);
 }
 
-/** The endpoint as joined: where, and what the driver's answer adds (gateways, routes, addresses decided at join). */
+/** The endpoint as joined: where, and what the driver's answer adds (gateways, routes, addresses and DNS decided at join). */
 function joinedRecord(join: Join, info: JoinInfo, priority: number): EndpointRecord {
   const address = info.address === undefined ? join.ep.address : formatPrefix(info.address);
   const addressIPv6 = info.addressIPv6 === undefined ? join.ep.addressIPv6 : formatPrefix(info.addressIPv6);
+  const own = { ...(join.ep.address === undefined ? {} : { address: join.ep.address }), ...(join.ep.addressIPv6 === undefined ? {} : { addressIPv6: join.ep.addressIPv6 }) };
   const macAddress = info.macAddress ?? join.ep.macAddress;
   return {
     ...withoutPending(join.ep), sandboxId: join.sb.id, ifname: join.ifname, disableGatewayService: info.disableGatewayService,
@@ -143,6 +159,8 @@ function joinedRecord(join: Join, info: JoinInfo, priority: number): EndpointRec
     ...(info.gatewayIPv6 === undefined ? {} : { gatewayIPv6: formatIp(info.gatewayIPv6) }),
     ...(info.extraHosts === undefined ? {} : { extraHosts: info.extraHosts.map((h) => ({ name: h.name, ip: formatIp(h.address) })) }),
     ...(priority === 0 ? {} : { priority }),
+    ...(info.address === undefined && info.addressIPv6 === undefined ? {} : { addressesBeforeJoin: own }),
+    ...(info.dns === undefined ? {} : { dnsServers: info.dns.servers.map(formatIp), dnsSearch: [...info.dns.search] }),
   };
 }
 
@@ -155,7 +173,8 @@ async function setUpInterface(ctx: ControllerContext, join: Join, ep: EndpointRe
   if (info.interface === undefined || join.ifname === "") return;
   const h = sandboxHandle(ctx, join.sb);
   if (info.interface.placement === "host") await moveInterface(ctx.handles.host(), info.interface.srcName, h, join.ifname);
-  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined);
+  // IPv6 on exactly when an address of the endpoint needs it (an IPv6 link-local one counts).
+  setInterfaceIPv6(ctx, join.sb, join.ifname, ep.addressIPv6 !== undefined || (ep.linkLocalIps ?? []).some((a) => a.includes(":")));
   ctx.ifindexes.set(ep.id, await configureInterface(h, join.ifname, interfaceConfig(ep, defaultRoutes)));
 }
 
@@ -164,7 +183,7 @@ export function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): Int
   const gateways = defaultRoutes ? [ep.gateway, ep.gatewayIPv6].filter((g): g is string => g !== undefined) : [];
   return {
     ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }),
-    addresses: [ep.address, ep.addressIPv6].filter((a): a is string => a !== undefined).map((a) => parsePrefix(a)),
+    addresses: [ep.address, ep.addressIPv6, ...(ep.linkLocalIps ?? [])].filter((a): a is string => a !== undefined).map((a) => parsePrefix(a)),
     routes: ep.staticRoutes.map((r) => ({
       destination: parsePrefix(r.destination), ...(r.type === "nexthop" && r.nextHop !== undefined ? { nextHop: parseIp(r.nextHop) } : {}),
     })),

@@ -2,7 +2,7 @@
 
 import type { PortProtocol } from "../driver-api/index.js";
 import { invalidArgument } from "../errors/index.js";
-import { formatIp, parseIp, parseUnicastMac } from "../types/index.js";
+import { formatIp, formatPrefix, parseIp, parseUnicastMac } from "../types/index.js";
 import type { PortBindingRecord } from "./records.js";
 
 export interface PortBindingInput {
@@ -25,6 +25,12 @@ export interface CreateEndpointOptions {
   readonly options?: Readonly<Record<string, string>>;
   /** No DNS record under the endpoint's own name. */
   readonly anonymous?: boolean;
+  /** No names at all in the embedded resolver, which it does not make its sandbox use (Docker's default bridge). */
+  readonly disableResolution?: boolean;
+  /** Legacy links, `NAME[:ALIAS]` (Docker's `--link`): hosts entries and sandbox-local DNS aliases. */
+  readonly links?: readonly string[];
+  /** Extra link-local addresses for the interface (`--link-local-ip`): 169.254.0.0/16 or fe80::/10. */
+  readonly linkLocalIps?: readonly string[];
 }
 
 const PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "udp", "sctp"]);
@@ -60,4 +66,27 @@ export function parseEndpointMac(mac: string | undefined): string | undefined {
   if (mac === undefined || mac === "") return undefined;
   parseUnicastMac(mac);
   return mac.toLowerCase();
+}
+
+/** Docker's ParseLink: `name:alias`, or `name` (its own alias); a leading `/` of the name is dropped. */
+export function parseLinks(links: readonly string[] | undefined): Array<{ name: string; alias: string }> {
+  return (links ?? []).map((l) => {
+    const [rawName = "", alias, extra] = typeof l === "string" ? l.split(":") : [];
+    const name = rawName.replace(/^\//, "");
+    const out = { name, alias: alias ?? name };
+    if (extra !== undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(out.name) || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(out.alias)) {
+      throw invalidArgument("ERR_INVALID_LINK", `invalid link ${JSON.stringify(l)}: use NAME or NAME:ALIAS`);
+    }
+    return out;
+  });
+}
+
+/** Link-local addresses with the prefix Docker gives them (/16 for IPv4, /64 for IPv6); others are refused (Docker's text). */
+export function parseLinkLocalIps(ips: readonly string[] | undefined): string[] {
+  return (ips ?? []).map((text) => {
+    const ip = parseIp(text, "link-local IP address");
+    const linkLocal = ip.family === 4 ? ip.value >> 16n === 0xa9fen : ip.value >> 118n === 0x3fan;
+    if (!linkLocal) throw invalidArgument("ERR_INVALID_LINK_LOCAL_IP", `invalid link local IP address: ${formatIp(ip)}`);
+    return formatPrefix({ family: ip.family, address: ip.value, length: ip.family === 4 ? 16 : 64 });
+  });
 }

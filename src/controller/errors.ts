@@ -13,8 +13,6 @@ export const errNetworkExists = (name: string): LibnetworkError =>
 export const errActiveEndpoints = (name: string, id: string): LibnetworkError =>
   forbidden("ERR_NETWORK_ACTIVE_ENDPOINTS", `network ${name} id ${id} has active endpoints`);
 /** Docker 20.10 silently ignored such a subnet and gave the network an IPv4 pool only: refused instead. */
-export const errIPv6NotEnabled = (name: string, subnets: string): LibnetworkError =>
-  invalidArgument("ERR_IPV6_NOT_ENABLED", `network ${name}: IPv6 subnet ${subnets} given but IPv6 is not enabled: enable it (--ipv6, EnableIPv6: true) or drop the subnet`);
 export const errPredefinedNetwork = (name: string): LibnetworkError =>
   forbidden("ERR_NETWORK_PREDEFINED", `${name} is a pre-defined network and cannot be removed`);
 export const errUnknownDriver = (name: string): LibnetworkError =>

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { snapshotOf } from "../testing/controller-world.js";
-import { checkPools, faultPoints, hostLinks, open, readWorld, reopenUnchanged, runScenario, scratch, type Dirs } from "../testing/fault-harness.js";
+import { checkPools, faultPoints, hostLinks, open, readWorld, recordedLinks, reopenUnchanged, runScenario, scratch, type Dirs } from "../testing/fault-harness.js";
 import { BASE, modelOf } from "../testing/fault-model.js";
 import { rootOnly, run, tryRun } from "../testing/kernel.js";
 
@@ -19,9 +19,9 @@ const linksIn = (nsPath: string): string[] =>
 describe("controller crash safety on the bridge driver: SIGKILL inside a join, then restart (root)", rootOnly, () => {
   const used: Array<{ dirs: Dirs; links: Set<string> }> = [];
 
-  after(() => {
+  after(async () => {
     for (const { dirs, links } of used) {
-      for (const name of hostLinks(links)) tryRun("ip", ["link", "del", name]);
+      for (const name of hostLinks(new Set([...links, ...await recordedLinks(dirs)]))) tryRun("ip", ["link", "del", name]);
       tryRun("umount", ["-l", dirs.netns]);
       rmSync(dirs.root, { recursive: true, force: true });
     }
@@ -52,13 +52,13 @@ describe("controller crash safety on the bridge driver: SIGKILL inside a join, t
 
         c = await reopenUnchanged(d);
         await checkPools(c, "bridge");
-        // The world still works: a1 joins now, and takes ctr-main's default route (as eth3: interface
-        // numbers never go back, and the crashed join had taken eth2).
+        // The world still works: a1 joins now, and takes ctr-main's default route (as eth2, the lowest
+        // free number: the crashed join's eth2 is gone).
         const ep = c.endpoints().find((e) => e.name === "a1");
         const sb = c.sandboxes().find((s) => s.containerId === "ctr-main");
         assert.ok(ep !== undefined && sb !== undefined);
         await ep.join(sb);
-        assert.deepEqual(modelOf(snapshotOf(c)).gatewayIf["ctr-main"], "eth3");
+        assert.deepEqual(modelOf(snapshotOf(c)).gatewayIf["ctr-main"], "eth2");
         for (const s of c.sandboxes()) await s.delete();
         for (const e of c.endpoints()) await e.delete();
         for (const n of c.networks()) if (n.type === "bridge") await n.delete();

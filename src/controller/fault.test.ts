@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { forceCleanup, kernelMismatches, snapshotOf } from "../testing/controller-world.js";
 import { BASE, modelOf, without, type Model } from "../testing/fault-model.js";
 import {
-  checkAddresses, checkPools, dumpStore, exercise, faultPoints, hostLinks, kernelView, open, readWorld, reopenUnchanged,
+  checkAddresses, checkPools, dumpStore, exercise, faultPoints, hostLinks, kernelView, open, readWorld, recordedLinks, reopenUnchanged,
   runScenario, scratch, tearDown, unsettled, type Dirs,
 } from "../testing/fault-harness.js";
 import { SCENARIO_OPERATIONS, buildWorld, runOperation, type World } from "../testing/fault-scenario.js";
@@ -42,9 +42,10 @@ describe("controller crash safety: SIGKILL at every fault point, then restart (r
 
   before(() => { fdsBefore = readdirSync("/proc/self/fd").length; });
 
-  after(() => {
+  after(async () => {
     for (const { dirs, ids, links } of used) {
-      for (const name of hostLinks(links ?? new Set())) tryRun("ip", ["link", "del", name]);
+      const names = new Set([...(links ?? []), ...await recordedLinks(dirs)]);
+      for (const name of hostLinks(names)) tryRun("ip", ["link", "del", name]);
       if (existsSync(dirs.root)) forceCleanup(dirs.root, dirs.netns, ids);
     }
     assert.equal(readdirSync("/proc/self/fd").length, fdsBefore, "fds left open");

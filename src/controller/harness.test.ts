@@ -10,6 +10,8 @@ import { LibnetworkError } from "../errors/index.js";
 // Test files use the composition root like any user of the library; the only import of it in these tests.
 import { Controller, JoinOptionDomainname, JoinOptionHostname } from "../libnetwork.js";
 import type { KVStore } from "../store/index.js";
+import type { NetworkDriver } from "../driver-api/index.js";
+import type { HandleCache } from "../osl/index.js";
 import { run, tryRun, uniqueName } from "../testing/kernel.js";
 import { TestVethDriver } from "../testing/veth-driver.js";
 import type { NetworkController } from "./controller.js";
@@ -24,6 +26,8 @@ export interface HarnessOptions {
   readonly embeddedDns?: boolean;
   /** Where the veth driver makes a join's interface (default: in the sandbox). */
   readonly placement?: "sandbox" | "host";
+  /** More drivers, made again at each (re)open with that controller's handles. */
+  readonly extraDrivers?: (handles: HandleCache) => readonly NetworkDriver[];
 }
 
 export interface Harness {
@@ -56,7 +60,9 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
     // Names the resolver does not know are forwarded: only ever to loopback in tests (nothing listens
     // on 127.0.0.1:53 here, so they fail fast), never to the test resolv.conf's documentation address.
     dns: ["127.0.0.1"],
-    drivers: ({ handles }) => [driver = new TestVethDriver(handles, o.placement === undefined ? {} : { placement: o.placement })],
+    drivers: ({ handles }) => [
+      driver = new TestVethDriver(handles, o.placement === undefined ? {} : { placement: o.placement }), ...(o.extraDrivers?.(handles) ?? []),
+    ],
   });
   let controller: NetworkController;
   try {

@@ -1,5 +1,5 @@
 // Root integration tests of join/leave against the kernel (§1.1, §1.6): the interface in the sandbox, eth
-// numbering never reused, IPs kept across leave and released on delete, and the default gateway choice.
+// numbering (lowest free number, Docker 28), IPs kept across leave and released on delete, and the default gateway choice.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -56,7 +56,7 @@ describe("join and leave (root)", rootOnly, () => {
     }
   });
 
-  it("in-sandbox names are eth0, eth1 … in join order and never reused during the sandbox's life", async () => {
+  it("in-sandbox names are eth0, eth1 … in join order; a join takes the lowest free number (Docker 28: a reconnect gets eth0 back)", async () => {
     const sb = await sandbox();
     const [ea, eb, ec] = [await net("a").createEndpoint({ name: "n1" }), await net("b").createEndpoint({ name: "n1" }), await net("c").createEndpoint({ name: "n1" })];
     try {
@@ -68,13 +68,13 @@ describe("join and leave (root)", rootOnly, () => {
       assert.deepEqual(ipv4In(sb.key, "eth1"), ["10.234.1.2/24"]);
       await eb.leave(sb);
       await ec.join(sb);
-      assert.equal(ec.info().ifname, "eth2", "eth0 is free again in the kernel, but not reused");
+      assert.equal(ec.info().ifname, "eth0", "eth0 is free again: the next join takes it");
       await ea.leave(sb);
       await eb.join(sb);
-      assert.equal(eb.info().ifname, "eth3", "a re-join gets a new number too");
-      assert.deepEqual(linkNamesIn(sb.key), ["eth2", "eth3", "lo"]);
-      assert.deepEqual(ipv4In(sb.key, "eth3"), ["10.234.2.2/24"]);
-      assert.deepEqual(sb.info().nextInterface, { eth: 4 });
+      assert.equal(eb.info().ifname, "eth1", "the lowest number no interface has");
+      assert.deepEqual(linkNamesIn(sb.key), ["eth0", "eth1", "lo"]);
+      assert.deepEqual(ipv4In(sb.key, "eth1"), ["10.234.2.2/24"]);
+      assert.deepEqual(ipv4In(sb.key, "eth0"), ["10.234.3.2/24"]);
       // A fresh sandbox starts again at eth0.
       const other = await sandbox();
       await ea.join(other);
@@ -119,7 +119,7 @@ describe("join and leave (root)", rootOnly, () => {
       assert.equal(probe.info().address, "10.234.3.3/24", "a new endpoint does not get it");
       await probe.delete();
       await ep.join(sb);
-      assert.deepEqual(ipv4In(sb.key, "eth1"), [address], "re-joined with the same address");
+      assert.deepEqual(ipv4In(sb.key, "eth0"), [address], "re-joined with the same address (and its interface name back)");
       await ep.leave(sb);
       await ep.delete();
       const reuse = await net("c").createEndpoint({ name: "reuse", ip: "10.234.3.2" });

@@ -1,5 +1,6 @@
 // Deleting a network: refused while it has endpoints; IPAM released before the driver is called (Docker's order).
 
+import { releaseGlobalNetwork } from "./cluster-hooks.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { forgetNetwork } from "./dns-sync.js";
@@ -17,6 +18,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
     if (ctx.state.endpointsOf(id).length > 0) throw errActiveEndpoints(record.name, id);
     // A delete that failed half way (recorded "deleting") is finished, not started again.
     if (record.state !== "deleting") {
+      await releaseGlobalNetwork(ctx, record);
       await ctx.state.putNetwork({ ...record, state: "deleting" });
       ctx.fault("network-delete:intent");
     }
@@ -31,7 +33,7 @@ export async function deleteNetwork(ctx: ControllerContext, id: string): Promise
 export async function finishNetworkDelete(ctx: ControllerContext, record: NetworkRecord, releaseIpam: boolean): Promise<void> {
   const released = `network:${record.id}`;
   if (releaseIpam && !ctx.released.has(released)) {
-    const ipam = ipamOf(ctx, record.ipam.driver);
+    const ipam = await ipamOf(ctx, record.ipam.driver);
     await releasePools(ipam, [...record.ipam.v4Info, ...record.ipam.v6Info]);
     ctx.released.add(released);
   }

@@ -10,10 +10,11 @@ import { joinEndpoint, joinedEndpoints } from "./endpoint-join.js";
 import { leaveEndpoint } from "./endpoint-leave.js";
 import { renameEndpoint } from "./endpoint-rename.js";
 import type { CreateEndpointOptions } from "./endpoint-options.js";
+import { endpointInfo, portMapEntry, type EndpointDriverInfo, type EndpointInfo, type PortMapEntry } from "./endpoint-info.js";
 import { errEndpointNotFound, errNetworkNotFound, errSandboxNotFound } from "./errors.js";
 import { resolveRef } from "./ids.js";
 import { deleteNetwork } from "./network-delete.js";
-import type { EndpointRecord, NetworkRecord, PortBindingRecord, SandboxRecord } from "./records.js";
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
 import { deleteSandbox } from "./sandbox-delete.js";
 import { sandboxHandle } from "./sandbox-interface.js";
 import type { CreateSandboxOptions, SandboxConfigOptions } from "./sandbox-create.js";
@@ -23,6 +24,7 @@ import { refreshSandbox } from "./sandbox-refresh.js";
 export type SandboxResolver = (containerIdOrSandbox: string | Sandbox, options: Partial<CreateSandboxOptions>) => Promise<Sandbox>;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
+
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
 
 export class Network {
@@ -86,27 +88,46 @@ export class Endpoint {
     this.#sandboxes = sandboxes;
   }
 
-  info(): EndpointRecord {
+  /** A snapshot of the endpoint: addresses, gateway, ports, and where it is joined. */
+  info(): EndpointInfo {
+    const r = this.#record();
+    return endpointInfo(r, r.sandboxId === undefined ? undefined : this.#ctx.state.sandbox(r.sandboxId)?.name);
+  }
+
+  #record(): EndpointRecord {
     const r = this.#ctx.state.endpoint(this.id);
     if (r === undefined) throw errEndpointNotFound(this.id);
     return r;
   }
 
-  get name(): string { return this.info().name; }
+  get name(): string { return this.#record().name; }
   /** The network's name (libnetwork's Endpoint.Network()). */
-  get network(): string { return this.#ctx.state.network(this.info().networkId)?.name ?? ""; }
+  get network(): string { return this.#ctx.state.network(this.#record().networkId)?.name ?? ""; }
 
   /** Operational data: the driver's, plus the port map and MAC under Docker's keys. */
-  driverInfo(): Record<string, unknown> {
-    const r = this.info();
+  driverInfo(): EndpointDriverInfo {
+    const r = this.#record();
     const network = this.#ctx.state.network(r.networkId);
     const ip = r.address?.split("/")[0] ?? "";
-    const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map((b) => portBindingView(b, ip)), [MAC_KEY]: r.macAddress ?? "" };
+    const out: Record<string, unknown> = { [PORTMAP_KEY]: r.portBindings.map((b) => portMapEntry(b, ip)), [MAC_KEY]: r.macAddress ?? "" };
     const driver = network === undefined ? undefined : this.#driverSync(network.driver);
     if (driver !== undefined && hasOperationalInfo(driver)) {
       for (const [k, v] of driver.endpointOperInfo(r.networkId, r.id)) out[k] = v;
     }
-    return out;
+    return out as EndpointDriverInfo;
+  }
+
+  /**
+   * The ports this endpoint publishes now, as its driver reports them (host ports resolved; one entry per
+   * family): non-empty only on a sandbox's gateway endpoint, which publishes the whole sandbox's ports.
+   */
+  publishedPorts(): readonly PortMapEntry[] {
+    const r = this.info();
+    const network = this.#ctx.state.network(r.networkId);
+    const driver = network === undefined ? undefined : this.#driverSync(network.driver);
+    if (driver === undefined || !hasOperationalInfo(driver)) return [];
+    const portmap = driver.endpointOperInfo(r.networkId, r.id).get(PORTMAP_KEY);
+    return Array.isArray(portmap) ? (portmap as PortMapEntry[]) : [];
   }
 
   /** Joins a sandbox (a string: the container ID, whose sandbox is created on first use, as in the README). */
@@ -142,13 +163,8 @@ export class Endpoint {
     return this.join(sandbox, Object.assign({}, ...options) as Partial<CreateSandboxOptions> & { priority?: number });
   }
   Leave(sandbox: Sandbox | string): Promise<void> { return this.leave(sandbox); }
-  DriverInfo(): Record<string, unknown> { return this.driverInfo(); }
+  DriverInfo(): EndpointDriverInfo { return this.driverInfo(); }
   Delete(force = false): Promise<void> { return this.delete(force); }
-}
-
-/** Docker's PortBinding JSON shape, with the container's IP as its `IP`. */
-function portBindingView(b: PortBindingRecord, ip: string): Record<string, unknown> {
-  return { Proto: b.proto, IP: ip, Port: b.port, HostIP: b.hostIp ?? "", HostPort: b.hostPort, HostPortEnd: b.hostPortEnd };
 }
 
 /** The ID of a ready sandbox named by container ID, sandbox ID, name or unique ID prefix. */
@@ -176,6 +192,11 @@ export class Sandbox {
   get name(): string { return this.info().name; }
   /** Path of the sandbox's network namespace. */
   get key(): string { return this.info().key; }
+  /** Path of its UTS namespace (its hostname), for `nsenter --uts=`; undefined when it has none. */
+  get utsPath(): string | undefined {
+    const r = this.info();
+    return r.uts === true && this.#ctx.uts !== undefined ? this.#ctx.uts.pathOf(r.name) : undefined;
+  }
 
   async delete(): Promise<void> {
     await deleteSandbox(this.#ctx, this.id);

@@ -1,6 +1,6 @@
 // Netns files in the controller's directory that no sandbox record names — what a lost or emptied
-// database leaves — deleted with their hosts and resolv.conf, for a controller that owns its directory
-// alone (`reclaimUnrecorded`; the bridges and veths are the drivers' to reclaim).
+// database leaves — deleted with their hosts and resolv.conf and their UTS namespace files, for a
+// controller that owns its directories alone (`reclaimUnrecorded`; bridges and veths are the drivers').
 
 import { existsSync } from "node:fs";
 import { removeSandboxDnsFiles, type SandboxDnsPaths } from "../dns/index.js";
@@ -17,6 +17,12 @@ export async function reclaimNetns(ctx: ControllerContext): Promise<string[]> {
     ctx.netns.delete(name);
     if (paths !== undefined) await removeSandboxDnsFiles(paths, ctx.dnsFiles).catch(() => false);
     out.push(`netns ${name}`);
+  }
+  // The UTS directory (`<netnsDir>-uts`) is dnet's alone: every file there is a sandbox's.
+  for (const name of ctx.uts?.list() ?? []) {
+    if (recorded.has(name)) continue;
+    ctx.uts?.delete(name);
+    out.push(`uts namespace ${name}`);
   }
   return out;
 }

@@ -36,6 +36,8 @@ export interface NetworkRecord {
   readonly ipam: {
     readonly driver: string;
     readonly options: Readonly<Record<string, string>>;
+    /** The creator gave no IPAM options at all (Docker 20.10 then shows `"Options": null`, not `{}`). */
+    readonly noOptions?: true;
     readonly v4: readonly IpamPoolConfig[];
     readonly v6: readonly IpamPoolConfig[];
     readonly v4Info: readonly IpamPoolInfo[];
@@ -79,6 +81,18 @@ export interface EndpointRecord {
   readonly aliases: readonly string[];
   readonly options: Readonly<Record<string, string>>;
   readonly anonymous: boolean;
+  /**
+   * No names in the embedded resolver, and it does not make its sandbox use 127.0.0.11 (Docker's
+   * CreateOptionDisableResolution: endpoints on the default bridge network).
+   */
+  readonly disableResolution?: true;
+  /**
+   * Legacy links given at connect (`--link NAME:ALIAS`): hosts entries and, on networks with names,
+   * sandbox-local DNS aliases.
+   */
+  readonly links?: ReadonlyArray<{ readonly name: string; readonly alias: string }>;
+  /** Extra link-local addresses on the interface (`--link-local-ip`), with their prefix ("169.254.1.1/16"). */
+  readonly linkLocalIps?: readonly string[];
   /** Set while joined. */
   readonly sandboxId?: string;
   readonly ifname?: string;
@@ -90,6 +104,14 @@ export interface EndpointRecord {
   readonly extraHosts?: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
   /** Join priority (Docker's JoinOptionPriority), set while joined: higher wins the default gateway. */
   readonly priority?: number;
+  /**
+   * Set while joined when the driver decided the addresses at join (a DHCP lease): the endpoint's own
+   * addresses before it (none for a dhcp network), given back by the leave.
+   */
+  readonly addressesBeforeJoin?: { readonly address?: string; readonly addressIPv6?: string };
+  /** Name servers and search domains the join learnt (a DHCP lease), set while joined. */
+  readonly dnsServers?: readonly string[];
+  readonly dnsSearch?: readonly string[];
   readonly pending?: PendingAttachment;
   readonly state: RecordState;
 }
@@ -118,8 +140,18 @@ export interface SandboxRecord {
   readonly dnsOptions: readonly string[];
   readonly extraHosts: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
   readonly endpoints: readonly SandboxEndpointRef[];
-  /** Next in-sandbox interface number per prefix ("eth" → 3): never decreases during the sandbox's life. */
+  /**
+   * Written by versions that never reused interface numbers; unused now (Docker 28's rule: a join takes the
+   * lowest number its sandbox's interfaces leave free).
+   */
   readonly nextInterface: Readonly<Record<string, number>>;
+  /**
+   * The sandbox's published ports (the container's, in Docker): programmed on whichever endpoint is its
+   * gateway, together with port bindings given with its endpoints. Absent in older records.
+   */
+  readonly portBindings?: readonly PortBindingRecord[];
+  /** The sandbox has a UTS namespace of its own (its hostname) at `<utsDir>/<name>`. */
+  readonly uts?: true;
   /**
    * The netns' `net.ipv6.conf.default.disable_ipv6` was set to 1 at creation: interfaces are born with
    * IPv6 off and only those of endpoints with an IPv6 address get it turned on. Absent for adopted and

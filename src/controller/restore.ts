@@ -9,14 +9,15 @@ import { endpointDriverRequest } from "./endpoint-create.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { joinEndpoint, joinedEndpoints, withoutPending } from "./endpoint-join.js";
 import { sandboxHandle } from "./sandbox-interface.js";
-import { candidates, gatewayEndpoint, programDefaultRoutes } from "./gateway.js";
-import { finishLeave } from "./endpoint-leave.js";
+import { candidates, driverPortBinding, gatewayEndpoint, programDefaultRoutes, sandboxPortBindings } from "./gateway.js";
+import { finishLeave, leftRecord } from "./endpoint-leave.js";
 import { driverRequest } from "./network-create.js";
 import { finishNetworkDelete } from "./network-delete.js";
 import { replayPools } from "./network-ipam.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from "./records.js";
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { finishSandboxDelete } from "./sandbox-delete.js";
+import { removeSandboxUts, syncSandboxUts } from "./sandbox-uts.js";
 import { bestEffort } from "./steps.js";
 import { attachResolver, syncEndpoint, syncNetwork } from "./dns-sync.js";
 import { repairDrivers, type RepairNotice } from "./link-repair.js";
@@ -65,6 +66,7 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
   for (const sb of records(ctx.state.sandboxes)) {
     if (sb.state === "ready" && !sb.hostNetns && ctx.netns.exists(sb.name)) {
       await attempt(`rewrite files of sandbox ${sb.id}`, async () => {
+        syncSandboxUts(ctx, sb); // a reboot took the UTS namespace along with the netns
         await attachResolver(ctx, sb);
         await writeSandboxFiles(ctx, sb, joinedEndpoints(ctx, sb));
       });
@@ -93,6 +95,7 @@ async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report
   await bestEffort([
     ["release handle", () => ctx.handles.release(sb.key)],
     ["delete netns", () => { if (!sb.hostNetns && ctx.netns.exists(sb.name)) ctx.netns.delete(sb.name); }],
+    ["delete UTS namespace", () => removeSandboxUts(ctx, sb)],
     ["remove files", () => removeSandboxFiles(ctx, sb)],
   ]);
   await ctx.state.apply([{ kind: "sandbox", id: sb.id, record: undefined }]);
@@ -100,7 +103,8 @@ async function rollBackSandbox(ctx: ControllerContext, sb: SandboxRecord, report
 }
 
 async function replayNetwork(ctx: ControllerContext, n: NetworkRecord): Promise<void> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return; // it kept its state itself (a plugin)
   const space = (await ipam.getDefaultAddressSpaces())[n.scope];
   const v4Info = await replayPools(ipam, space, 4, n.ipam.v4, n.ipam.v4Info, n.ipam.options);
   const v6Info = await replayPools(ipam, space, 6, n.ipam.v6, n.ipam.v6Info, n.ipam.options);
@@ -147,7 +151,8 @@ async function settleEndpoint(ctx: ControllerContext, e: EndpointRecord, report:
 }
 
 async function replayEndpointAddresses(ctx: ControllerContext, n: NetworkRecord, e: EndpointRecord): Promise<EndpointRecord> {
-  const ipam = ipamOf(ctx, n.ipam.driver);
+  const ipam = await ipamOf(ctx, n.ipam.driver);
+  if (!(await ipam.capabilities()).requiresRequestReplay) return e;
   const poolOf = (address: string, infos: NetworkRecord["ipam"]["v4Info"]): string | undefined =>
     infos.find((i) => prefixContainsIp(parsePrefix(i.pool), ipOf(parsePrefix(address))))?.poolId;
   let out = e;
@@ -191,11 +196,15 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
   // Reclaiming: every registered driver hears that it has nothing else, even without a network of its own.
   const names = [...networks.map((n) => n.driver), ...(ctx.reclaimUnrecorded ? ctx.drivers.names() : [])];
   for (const name of new Set(names)) {
-    const driver = await driverOf(ctx, name);
-    if (!isRestorable(driver)) continue;
+    // A plugin that is not there now must not keep the other drivers from their restore: it is looked for again on first use.
+    const driver = await driverOf(ctx, name).catch(() => undefined);
+    if (driver === undefined || !isRestorable(driver)) continue;
     const mine = networks.filter((n) => n.driver === name);
     const requests = [];
-    for (const n of mine) requests.push(driverRequest(n, (await ipamOf(ctx, n.ipam.driver).getDefaultAddressSpaces())[n.scope]));
+    for (const n of mine) {
+      const ipam = await ipamOf(ctx, n.ipam.driver);
+      requests.push(driverRequest(n, (await ipam.getDefaultAddressSpaces())[n.scope], (await ipam.capabilities()).dhcp === true));
+    }
     const endpoints = records(ctx.state.endpoints).filter((e) => mine.some((n) => n.id === e.networkId) && e.state === "ready");
     await driver.restore({ networks: requests, endpoints: endpoints.map((e) => restoreEndpoint(ctx, e)) });
   }
@@ -203,10 +212,12 @@ async function restoreDrivers(ctx: ControllerContext): Promise<void> {
 
 function restoreEndpoint(ctx: ControllerContext, e: EndpointRecord): RestoreEndpoint {
   const sb = e.sandboxId === undefined ? undefined : ctx.state.sandbox(e.sandboxId);
-  const gw = sb === undefined ? undefined : gatewayEndpoint(candidates(ctx, joinedEndpoints(ctx, sb)));
+  const joined = sb === undefined ? [] : joinedEndpoints(ctx, sb);
+  const gw = gatewayEndpoint(candidates(ctx, joined));
   return {
     ...endpointDriverRequest(e),
-    ...(sb === undefined ? {} : { sandboxKey: sb.key }),
+    ...(sb === undefined ? {} : { sandboxKey: sb.key, externalPortBindings: sandboxPortBindings(sb, joined).map(driverPortBinding) }),
+    ...(sb === undefined || sb.hostname === "" ? {} : { hostname: sb.hostname }),
     ...(e.ifname === undefined ? {} : { ifname: e.ifname }),
     externalConnectivity: gw !== undefined && gw.endpoint.id === e.id && !gw.network.internal,
   };
@@ -221,8 +232,7 @@ async function recreateSandbox(ctx: ControllerContext, sb: SandboxRecord, report
     if (e === undefined) continue;
     const n = ctx.state.network(e.networkId);
     if (n !== undefined) await (await driverOf(ctx, n.driver)).leave(n.id, e.id).catch(() => {});
-    const { sandboxId: _s, ifname: _i, gateway: _g, gatewayIPv6: _g6, ...rest } = withoutPending(e);
-    await ctx.state.putEndpoint({ ...rest, staticRoutes: [], disableGatewayService: false });
+    await ctx.state.putEndpoint(leftRecord(e));
   }
   ctx.handles.release(sb.key);
   if (sb.external) {

@@ -9,6 +9,8 @@ import { errContainerHasSandbox, errInvalidContainerId, errSandboxNameTaken } fr
 import { newId } from "./ids.js";
 import type { SandboxRecord } from "./records.js";
 import { attachResolver, forgetSandbox } from "./dns-sync.js";
+import { parsePortBindings, type PortBindingInput } from "./endpoint-options.js";
+import { createSandboxUts, removeSandboxUts, wantsUts } from "./sandbox-uts.js";
 import { removeSandboxFiles, writeSandboxFiles } from "./sandbox-files.js";
 import { writeIPv6Default } from "./sandbox-interface.js";
 import { Rollback } from "./steps.js";
@@ -28,6 +30,11 @@ export interface CreateSandboxOptions {
   readonly netnsPath?: string;
   /** Host networking: the sandbox is the host's own netns. */
   readonly hostNetns?: boolean;
+  /**
+   * Published ports of the sandbox (Docker's container ports, `-p`): programmed on whichever of its
+   * endpoints gives it its default route, following it from network to network.
+   */
+  readonly portBindings?: readonly PortBindingInput[];
 }
 
 function checkHostname(what: string, v: string | undefined): string {
@@ -72,13 +79,16 @@ function buildRecord(ctx: ControllerContext, o: CreateSandboxOptions): SandboxRe
     throw invalidArgument("ERR_INVALID_NETNS", `network namespace ${o.netnsPath} does not exist`);
   }
   const hostNetns = o.hostNetns === true;
-  return {
+  const portBindings = parsePortBindings(o.portBindings);
+  const record: SandboxRecord = {
     // The daemon's own netns: "host" networking means the namespace dnet itself runs in.
     id, containerId: o.containerId, name, key: hostNetns ? "/proc/self/ns/net" : ctx.netns.pathOf(name),
     external: o.netnsPath !== undefined, hostNetns, created: new Date().toISOString(),
     ...(hostNetns || o.netnsPath !== undefined ? {} : { ipv6DefaultOff: true as const }),
     ...config, endpoints: [], nextInterface: {}, state: "creating",
+    ...(portBindings.length === 0 ? {} : { portBindings }),
   };
+  return wantsUts(ctx, record) ? { ...record, uts: true } : record;
 }
 
 export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOptions): Promise<SandboxRecord> {
@@ -99,6 +109,10 @@ export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOpti
         else ctx.netns.create(record.name);
         rollback.push("delete netns", () => { ctx.handles.release(record.key); ctx.netns.delete(record.name); });
         ctx.fault("sandbox-create:netns");
+        if (record.uts === true) {
+          createSandboxUts(ctx, record);
+          rollback.push("delete UTS namespace", () => removeSandboxUts(ctx, record));
+        }
         const handle = ctx.handles.get(record.key);
         if (record.ipv6DefaultOff === true) writeIPv6Default(handle);
         await setLink(handle, "lo", { up: true });

@@ -7,6 +7,7 @@ import { errSandboxNotFound } from "./errors.js";
 import type { SandboxRecord } from "./records.js";
 import { forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles } from "./sandbox-files.js";
+import { removeSandboxUts } from "./sandbox-uts.js";
 import { bestEffort } from "./steps.js";
 
 export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): Promise<void> {
@@ -46,6 +47,7 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
     ["detach resolver", () => forgetSandbox(ctx, current.id)],
     ["release handle", () => ctx.handles.release(current.key)],
     ["delete netns", () => { if (!current.hostNetns && ctx.netns.exists(current.name)) ctx.netns.delete(current.name); }],
+    ["delete UTS namespace", () => removeSandboxUts(ctx, current)],
     ["remove files", () => removeSandboxFiles(ctx, current)],
   ]);
   ctx.fault("sandbox-delete:netns");

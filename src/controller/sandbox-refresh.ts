@@ -11,6 +11,7 @@ import { joinedEndpoints } from "./endpoint-join.js";
 import type { SandboxRecord } from "./records.js";
 import { sandboxConfig, type SandboxConfigOptions } from "./sandbox-create.js";
 import { writeSandboxFiles } from "./sandbox-files.js";
+import { syncSandboxUts } from "./sandbox-uts.js";
 
 export async function refreshSandbox(ctx: ControllerContext, sandboxId: string, o: SandboxConfigOptions): Promise<SandboxRecord> {
   return ctx.locks.run([lockKeys.sandbox(sandboxId)], async () => {
@@ -19,6 +20,7 @@ export async function refreshSandbox(ctx: ControllerContext, sandboxId: string, 
     if (sb.state === "deleting") throw errSandboxDeleting(sandboxId);
     const refreshed: SandboxRecord = { ...sb, ...sandboxConfig(sb.containerId, sb.id, o) };
     await ctx.state.putSandbox(refreshed);
+    syncSandboxUts(ctx, refreshed);
     await writeSandboxFiles(ctx, refreshed, joinedEndpoints(ctx, refreshed));
     return refreshed;
   });

@@ -1,5 +1,5 @@
 // A sandbox taking a neighbour's IP (`ip addr add` + a gratuitous ARP) receives the neighbour's traffic on
-// a bridge network without port pinning, as on Docker's bridge; with pinning (dnet's default) its
+// a bridge network without port pinning (the default, as on Docker's bridge); with dnet.bridge.pin_ports=true its
 // gratuitous ARP and its packets from that address are dropped at its bridge port and it gets nothing.
 
 import assert from "node:assert/strict";
@@ -78,15 +78,15 @@ for i in range(10):
     return { victim: v ?? -1, thief: t ?? -1 };
   };
 
-  it("without pinning (pin_addresses=false), the thief gets the victim's traffic, as on Docker's bridge", { timeout: 30_000 }, async () => {
-    const r = await scenario("nopin", "10.193.0", { "com.dnet.network.bridge.pin_addresses": "false" });
-    console.log(`pin_addresses=false: victim got ${r.victim}, thief got ${r.thief} of 10`);
+  it("without pinning (the default), the thief gets the victim's traffic, as on Docker's bridge", { timeout: 30_000 }, async () => {
+    const r = await scenario("nopin", "10.193.0", {});
+    console.log(`pin_ports default (off): victim got ${r.victim}, thief got ${r.thief} of 10`);
     assert.ok(r.thief > 0, `the thief received nothing (${JSON.stringify(r)}): the scenario does not reproduce the attack`);
   });
 
-  it("with pinning (the default), the thief gets nothing and the victim everything", { timeout: 30_000 }, async () => {
-    const r = await scenario("pin", "10.194.0", {});
-    console.log(`pin_addresses default: victim got ${r.victim}, thief got ${r.thief} of 10`);
+  it("with pinning (dnet.bridge.pin_ports=true), the thief gets nothing and the victim everything", { timeout: 30_000 }, async () => {
+    const r = await scenario("pin", "10.194.0", { "dnet.bridge.pin_ports": "true" });
+    console.log(`pin_ports=true: victim got ${r.victim}, thief got ${r.thief} of 10`);
     assert.equal(r.thief, 0);
     assert.equal(r.victim, 10);
   });

@@ -3,29 +3,29 @@
 // so the next start finds every network and sandbox where it was.
 
 import { connect } from "node:net";
-import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
-import { Controller, DEFAULT_DATA_DIR, STORE_FILE_NAME, type Controller as NetworkController } from "../libnetwork.js";
+import { DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
 import type { RepairListener } from "../controller/index.js";
-import { lockInstance, type InstanceLock } from "../instance-lock.js";
+import { clusterLinkFor } from "./cluster-link.js";
+import { openLocked } from "./daemon-open.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
-import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
 import { errorFields } from "./error-info.js";
-import { EventBus } from "./events.js";
 import { FdPressure } from "./fd-pressure.js";
 import { FirewallWatch } from "./firewall-watch.js";
 import { Logger, type LogFormat, type LogLevel } from "./logging.js";
-import { Metrics } from "./metrics.js";
 import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
 import { privilegeError } from "./privileges.js";
-import { reportRepair } from "./repairs.js";
-import { logReclaimed, logRestoreErrors, restoreSummary, type StoreFileState } from "./restore-log.js";
+import { logRestoreErrors, restoreSummary } from "./restore-log.js";
 import { Router, createApiServer } from "./server.js";
+import { parseUiAddress } from "./ui-address.js";
+import { startUiServer } from "./ui-server.js";
+import { daemonUiSource } from "./ui-state.js";
 
 export interface DaemonOptions {
   readonly socket?: string;
@@ -36,10 +36,19 @@ export interface DaemonOptions {
   readonly etcNetnsDir?: string;
   readonly firewall?: "nftables" | "iptables" | "none";
   readonly dns?: readonly string[];
+  /** Device of the predefined `bridge` network (Docker's default network); "none": no such network. Default dnet0. */
+  readonly bridge?: string;
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
   readonly clusterStore?: string;
   readonly advertiseAddr?: string;
+  /** `--cluster-store-opt` pairs (TLS: kv.cacertfile, kv.certfile, kv.keyfile). */
+  readonly clusterStoreOptions?: ReadonlyMap<string, string>;
+  /** Serve dnet's drivers and default IPAM to dockerd as this plugin (`<pluginsDir>/NAME.sock`). */
   readonly pluginName?: string;
+  /** Replaces Docker's plugin directories (/run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins). */
+  readonly pluginsDir?: string;
+  /** TCP addresses plugin spec files may name besides loopback. */
+  readonly pluginTcpAllow?: readonly string[];
   readonly logFormat?: LogFormat;
   readonly logLevel?: LogLevel;
   readonly maxBodyBytes?: number;
@@ -50,6 +59,9 @@ export interface DaemonOptions {
   readonly eventBufferBytes?: number;
   /** How often the firewall is checked for drift (someone flushed our table) and repaired; 0 = never. */
   readonly firewallCheckMs?: number;
+  /** `HOST:PORT`: also serve a read-only web page of the topology and metrics there (loopback only, unless `uiAllowRemote`). */
+  readonly ui?: string;
+  readonly uiAllowRemote?: boolean;
   /** Install SIGTERM/SIGINT handlers that stop gracefully (the CLI does). */
   readonly handleSignals?: boolean;
 }
@@ -64,6 +76,8 @@ export interface DaemonHandle {
 }
 
 const DEFAULT_NETNS_DIR = "/run/netns";
+/** Not docker0: Docker and dnet can run side by side on one host. */
+const DEFAULT_BRIDGE_DEVICE = "dnet0";
 
 function etcDirOf(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
@@ -96,7 +110,8 @@ function listen(server: Server, target: { path: string } | { host: string; port:
 async function removeOrphanEndpoints(controller: NetworkController, logger: Logger): Promise<void> {
   for (const ep of controller.endpoints()) {
     const info = ep.info();
-    if (info.sandboxId !== undefined || info.pending !== undefined) continue;
+    // Runs after the controller's restore, which finished or rolled back every join or leave in flight.
+    if (info.sandboxId !== undefined) continue;
     try {
       await ep.delete(true);
       logger.warn("removed an endpoint left unjoined by an interrupted connect", { endpoint: info.name, id: info.id, network: info.networkId });
@@ -106,74 +121,77 @@ async function removeOrphanEndpoints(controller: NetworkController, logger: Logg
   }
 }
 
+/** The library's options for the daemon's flags (the daemon always gives sandboxes UTS namespaces and reclaims). */
+function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: string; etcNetnsDir: string }, onRepair: RepairListener): ControllerOptions {
+  return {
+    // The daemon locks its data directory and namespace: what no record names there is a lost run's.
+    ...dirs, firewall: o.firewall ?? "nftables", utsNamespaces: true, onRepair, reclaimUnrecorded: true,
+    defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
+    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
+    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
+    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    plugins: {
+      ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
+      ...(o.pluginTcpAllow === undefined ? {} : { tcpAllow: o.pluginTcpAllow }),
+    },
+  };
+}
+
+/** The API on the unix socket (mode 0660) and, with --tcp, on TCP too; each server is pushed as it listens. */
+async function startApiServers(servers: Server[], o: DaemonOptions, http: Parameters<typeof createApiServer>[0], socketPath: string): Promise<void> {
+  const unix = createApiServer(http);
+  await listen(unix, { path: socketPath });
+  servers.push(unix);
+  chmodSync(socketPath, 0o660);
+  if (o.tcp === undefined) return;
+  const m = /^(.*):(\d+)$/.exec(o.tcp);
+  const tcp = createApiServer(http);
+  await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
+  servers.push(tcp);
+  http.logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
+}
+
+/** `shut` run once, however often the returned function is called. */
+function shutdownOnce(shut: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= shut());
+}
+
+async function closeServers(servers: readonly Server[]): Promise<void> {
+  await Promise.all(servers.map((s) => new Promise<void>((r) => {
+    s.close(() => r());
+    s.closeIdleConnections();
+    // In-flight requests get a moment to finish; event streams never do, so they are cut.
+    setTimeout(() => s.closeAllConnections(), 2_000).unref();
+  })));
+}
+
+/** SIGTERM and SIGINT stop the daemon cleanly, then the process. */
+function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
+  const onSignal = (sig: string): void => {
+    logger.info("signal received", { signal: sig });
+    close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+}
+
 export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
   const unprivileged = privilegeError();
   if (unprivileged !== undefined) throw unprivileged;
-  if (o.clusterStore !== undefined) throw notImplemented("ERR_CLUSTER_STORE", "--cluster-store is not implemented yet");
-  if (o.pluginName !== undefined) throw notImplemented("ERR_PLUGIN_SERVER", "--plugin-name is not implemented yet");
+  const cluster = clusterLinkFor(o, logger);
   const socketPath = o.socket ?? DEFAULT_SOCKET;
+  const ui = o.ui === undefined ? undefined : parseUiAddress(o.ui, o.uiAllowRemote === true);
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
-  // Before anything else: a second daemon on the same data or in the same netns would fight this one.
-  const lock = await lockInstance(dataDir);
-  // Ready before the controller: its start-up repairs are logged and counted too.
-  const events = new EventBus();
-  const live: { controller?: NetworkController; connections?: ConnectionGuard } = {};
-  const metrics = new Metrics(() => (live.controller === undefined ? {} : {
-    networks: live.controller.networks().length, endpoints: live.controller.endpoints().length,
-    sandboxes: live.controller.sandboxes().length, event_subscribers: events.subscribers, connections: live.connections?.count ?? 0,
-  }));
-  const store = { file: join(dataDir, STORE_FILE_NAME), state: storeFileState(join(dataDir, STORE_FILE_NAME)) };
-  let controller: NetworkController;
-  try {
-    await claimSocket(socketPath);
-    controller = await openController(o, { dataDir, netnsDir, etcNetnsDir }, (n) => reportRepair(n, logger, events, metrics));
-  } catch (err) {
-    await lock.release();
-    throw err;
-  }
-  live.controller = controller;
-  const connections = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
-  live.connections = connections;
-  const report = controller.restoreReport;
-  if (report !== undefined) logReclaimed(report, store, logger);
-  return serve(o, { controller, lock, logger, events, metrics, connections, socketPath, dataDir, netnsDir, etcNetnsDir });
-}
-
-function storeFileState(file: string): StoreFileState {
-  try {
-    return statSync(file).size === 0 ? "empty" : "present";
-  } catch {
-    return "missing";
-  }
-}
-
-interface Paths { readonly dataDir: string; readonly netnsDir: string; readonly etcNetnsDir: string }
-
-function openController(o: DaemonOptions, { dataDir, netnsDir, etcNetnsDir }: Paths, onRepair: RepairListener): Promise<NetworkController> {
-  return Controller.create({
-    // The daemon locks its data directory and namespace: what no record names there is a lost run's.
-    dataDir, netnsDir, etcNetnsDir, firewall: o.firewall ?? "nftables", onRepair, reclaimUnrecorded: true,
-    ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
-    // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
-    ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
-  });
-}
-
-interface Opened extends Paths {
-  readonly controller: NetworkController;
-  readonly lock: InstanceLock;
-  readonly logger: Logger;
-  readonly events: EventBus;
-  readonly metrics: Metrics;
-  readonly connections: ConnectionGuard;
-  readonly socketPath: string;
-}
-
-async function serve(o: DaemonOptions, { controller, lock, logger, events, metrics, connections, socketPath, dataDir, netnsDir, etcNetnsDir }: Opened): Promise<DaemonHandle> {
+  const { controller, lock, events, metrics, connections } = await openLocked({
+    dataDir, claimSocket: () => claimSocket(socketPath), maxConnections: o.maxConnections,
+    options: (onRepair) => controllerOptions(o, { dataDir, netnsDir, etcNetnsDir }, onRepair),
+  }, logger);
   await removeOrphanEndpoints(controller, logger);
+  cluster?.start(controller);
   const fd = new FdPressure(logger, metrics);
   const ops = new Operations(controller, events, metrics, logger);
   const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir, o.eventBufferBytes));
@@ -183,26 +201,19 @@ async function serve(o: DaemonOptions, { controller, lock, logger, events, metri
   };
   const servers: Server[] = [];
   try {
-    const unix = createApiServer(http);
-    await listen(unix, { path: socketPath });
-    servers.push(unix);
-    chmodSync(socketPath, 0o660);
-    if (o.tcp !== undefined) {
-      const m = /^(.*):(\d+)$/.exec(o.tcp);
-      const tcp = createApiServer(http);
-      await listen(tcp, { host: (m?.[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port: Number(m?.[2] ?? o.tcp) });
-      servers.push(tcp);
-      logger.warn("listening on TCP: anyone who can reach it controls the host's networking", { addr: o.tcp });
-    }
+    await startApiServers(servers, o, http, socketPath);
+    if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
+    await cluster?.stop();
     await controller.close();
+    await cluster?.close();
     await lock.release();
     throw err;
   }
   const report = controller.restoreReport;
   logger.info("dnet daemon started", {
-    socket: socketPath, dataDir, netnsDir, pid: process.pid, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
+    socket: socketPath, dataDir, netnsDir, pid: process.pid, plugin: o.pluginName, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
     maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
   });
   if (report !== undefined) logRestoreErrors(report, logger);
@@ -212,33 +223,19 @@ async function serve(o: DaemonOptions, { controller, lock, logger, events, metri
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      logger.info("dnet daemon stopping");
-      firewallWatch.close();
-      fd.close();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => {
-        s.close(() => r());
-        s.closeIdleConnections();
-        // In-flight requests get a moment to finish; event streams never do, so they are cut.
-        setTimeout(() => s.closeAllConnections(), 2_000).unref();
-      })));
-      await controller.close();
-      try { unlinkSync(socketPath); } catch { /* already gone */ }
-      await lock.release();
-      logger.info("dnet daemon stopped");
-      resolveStopped();
-    })();
-    return closing;
-  };
-  if (o.handleSignals === true) {
-    const onSignal = (sig: string): void => {
-      logger.info("signal received", { signal: sig });
-      close().then(() => process.exit(0), (err: unknown) => { logger.error("shutdown failed", errorFields(err)); process.exit(1); });
-    };
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-    process.once("SIGINT", () => onSignal("SIGINT"));
-  }
+  const close = shutdownOnce(async () => {
+    logger.info("dnet daemon stopping");
+    firewallWatch.close();
+    fd.close();
+    await closeServers(servers);
+    await cluster?.stop();
+    await controller.close();
+    await cluster?.close();
+    try { unlinkSync(socketPath); } catch { /* already gone */ }
+    await lock.release();
+    logger.info("dnet daemon stopped");
+    resolveStopped();
+  });
+  if (o.handleSignals === true) exitOnSignals(close, logger);
   return { socketPath, controller, close, stopped };
 }

@@ -47,12 +47,12 @@ describe("the real docker CLI against dnet", () => {
 
   it("lists with filters, quiet and format", async () => {
     const names = (await docker("network", "ls", "--format", "{{.Name}}")).trim().split("\n").sort();
-    assert.deepEqual(names, ["dk1", "dk6", "dkint", "host", "none"]);
+    assert.deepEqual(names, ["bridge", "dk1", "dk6", "dkint", "host", "none"]);
     const table = await docker("network", "ls");
     assert.match(table.split("\n")[0] ?? "", /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE/);
     assert.equal((await docker("network", "ls", "-q", "--filter", "name=dkint")).trim().length, 12);
     assert.equal((await docker("network", "ls", "-q", "--filter", "label=team=net", "--no-trunc")).trim().length, 64);
-    assert.deepEqual((await docker("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}")).trim().split("\n").sort(), ["host", "none"]);
+    assert.deepEqual((await docker("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}")).trim().split("\n").sort(), ["bridge", "host", "none"]);
     assert.deepEqual((await docker("network", "ls", "--filter", "driver=null", "--format", "{{.Name}}")).trim(), "none");
   });
 
@@ -60,7 +60,7 @@ describe("the real docker CLI against dnet", () => {
     const sb = await d.client.createSandbox({ Name: "dksb1" });
     await docker("network", "connect", "--ip", "10.91.0.200", "--alias", "web", "--alias", "www", "dk1", "dksb1");
     const [n] = JSON.parse(await docker("network", "inspect", "dk1")) as DockerNetwork[];
-    const c = n?.Containers[sb.Id];
+    const c = n?.Containers[sb.ContainerID];
     assert.equal(c?.Name, "dksb1");
     assert.equal(c?.IPv4Address, "10.91.0.200/24");
     assert.match(c?.MacAddress ?? "", /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
@@ -106,9 +106,9 @@ describe("the real docker CLI against dnet", () => {
     const pruned = await docker("network", "prune", "-f");
     assert.match(pruned, /Deleted Networks:/);
     assert.match(pruned, /dkprune/);
-    assert.doesNotMatch(pruned, /dk6|host|none/);
+    assert.doesNotMatch(pruned, /dk6|host|none|bridge/);
     const left = (await docker("network", "ls", "--format", "{{.Name}}")).trim().split("\n").sort();
-    assert.deepEqual(left, ["dk6", "host", "none"]);
+    assert.deepEqual(left, ["bridge", "dk6", "host", "none"]);
     await docker("network", "disconnect", "dk6", "dksb1");
     assert.equal((await docker("network", "rm", "dk6")).trim(), "dk6");
     await d.client.removeSandbox("dksb1", true);

@@ -4,7 +4,10 @@ import { arch, release } from "node:os";
 import { API_VERSION, DNET_VERSION, MIN_API_VERSION, type DockerIpamConfig, type DockerNetwork, type DockerNetworkCreateRequest, type DockerVersion } from "../api/dto.js";
 import { invalidArgument } from "../errors/index.js";
 import { networkDto } from "./convert.js";
-import { labelMatches, type Operations } from "./operations.js";
+import { containerRoutes } from "./docker-container-routes.js";
+import { findNetwork } from "./docker-lookup.js";
+import { swarmRoutes } from "./docker-swarm-routes.js";
+import { labelMatches, type ConnectOptions, type Operations } from "./operations.js";
 import type { Reply, Route } from "./server.js";
 import {
   object, objectArray, optBool, optObject, optString, parseFilters, reqString, stringArray, stringMap,
@@ -31,16 +34,29 @@ function parseCreate(body: unknown): DockerNetworkCreateRequest {
   });
   const flags = Object.fromEntries(["CheckDuplicate", "EnableIPv6", "Internal", "Attachable", "Ingress", "ConfigOnly"].map((k) => [k, optBool(o, k)]));
   return {
-    Name: reqString(o, "Name"), Driver: optString(o, "Driver") ?? "", Scope: optString(o, "Scope") ?? "",
-    IPAM: { Driver: optString(ipam, "Driver", "IPAM.") ?? "", Config: config, Options: stringMap(ipam, "Options", "IPAM.") },
+    Name: reqString(o, "Name"), Driver: optString(o, "Driver") ?? "", Scope: optString(o, "Scope") ?? "", CheckDuplicate: flags["CheckDuplicate"] ?? false,
+    // null when not sent: Docker 20.10 shows it as null then, {} when an empty map was sent.
+    IPAM: { Driver: optString(ipam, "Driver", "IPAM.") ?? "", Config: config, Options: ipam["Options"] === undefined || ipam["Options"] === null ? null : stringMap(ipam, "Options", "IPAM.") },
     EnableIPv6: flags["EnableIPv6"] ?? false, Internal: flags["Internal"] ?? false, Attachable: flags["Attachable"] ?? false,
     Ingress: flags["Ingress"] ?? false, ConfigOnly: flags["ConfigOnly"] ?? false,
     Options: stringMap(o, "Options"), Labels: stringMap(o, "Labels"),
   };
 }
 
+/** Docker's GetBoolOrDefault for `dangling`: true/1 or false/0, one of them; else its invalid-filter error. */
+function danglingFilter(values: readonly string[] | undefined): boolean | undefined {
+  if (values === undefined) return undefined;
+  const isTrue = values.some((v) => v === "true" || v === "1");
+  const isFalse = values.some((v) => v === "false" || v === "0");
+  if (isTrue === isFalse) throw invalidArgument("ERR_INVALID_FILTER", `invalid filter 'dangling=[${values.join(" ")}]'`);
+  return isTrue;
+}
+
 function matchesFilters(n: DockerNetwork, predefined: boolean, f: Readonly<Record<string, string[]>>): boolean {
   const any = (key: string, pred: (v: string) => boolean): boolean => f[key] === undefined || (f[key] as string[]).some(pred);
+  // Docker's filterNetworkByUse: dangling = not predefined and nothing connected (endpoints count, joined or not).
+  const dangling = danglingFilter(f["dangling"]);
+  if (dangling !== undefined && dangling !== (!predefined && Object.keys(n.Containers).length === 0)) return false;
   return any("name", (v) => n.Name.includes(v)) && any("id", (v) => n.Id.startsWith(v)) && any("driver", (v) => n.Driver === v) &&
     any("scope", (v) => n.Scope === v) &&
     any("type", (v) => {
@@ -58,6 +74,22 @@ function version(): DockerVersion {
   };
 }
 
+/** Docker's EndpointSettings of a connect: static addresses, aliases, links, link-local addresses, driver options, MAC. */
+function parseEndpointConfig(v: unknown): ConnectOptions {
+  const cfg = optObject(v, "EndpointConfig");
+  const ipam = optObject(cfg["IPAMConfig"], "EndpointConfig.IPAMConfig");
+  const ip = optString(ipam, "IPv4Address", "EndpointConfig.IPAMConfig.");
+  const ip6 = optString(ipam, "IPv6Address", "EndpointConfig.IPAMConfig.");
+  const mac = optString(cfg, "MacAddress", "EndpointConfig.");
+  return {
+    ...(ip === undefined || ip === "" ? {} : { ip }), ...(ip6 === undefined || ip6 === "" ? {} : { ip6 }),
+    ...(mac === undefined || mac === "" ? {} : { macAddress: mac }),
+    aliases: stringArray(cfg, "Aliases", "EndpointConfig."), links: stringArray(cfg, "Links", "EndpointConfig."),
+    linkLocalIps: stringArray(ipam, "LinkLocalIPs", "EndpointConfig.IPAMConfig.").filter((a) => a !== ""),
+    driverOpts: stringMap(cfg, "DriverOpts", "EndpointConfig."),
+  };
+}
+
 export function dockerRoutes(ops: Operations): Route[] {
   const c = ops.controller;
   const list = (filters: Readonly<Record<string, string[]>>): DockerNetwork[] =>
@@ -71,12 +103,18 @@ export function dockerRoutes(ops: Operations): Route[] {
       method: "GET", path: "/networks",
       handler: ({ query }): Reply => ({ status: 200, body: list(parseFilters(query.get("filters"), ["name", "id", "driver", "label", "type", "scope", "dangling"])) }),
     },
-    { method: "GET", path: "/networks/{id}", handler: ({ params }): Reply => ({ status: 200, body: networkDto(c, ops.network(params[0] as string).info()) }) },
+    {
+      method: "GET", path: "/networks/{id}",
+      handler: ({ params, query }): Reply => {
+        const net = findNetwork(c, params[0] as string, "inspect", query.get("scope") ?? undefined);
+        return { status: 200, body: networkDto(c, net.info()) };
+      },
+    },
     {
       method: "POST", path: "/networks/create",
-      handler: async ({ body }): Promise<Reply> => {
-        const net = await ops.createNetwork(parseCreate(body));
-        return { status: 201, body: { Id: net.id, Warning: "" } };
+      handler: async ({ body, apiVersion }): Promise<Reply> => {
+        const { net, warning } = await ops.createNetwork(parseCreate(body), apiVersion);
+        return { status: 201, body: { Id: net.id, Warning: warning } };
       },
     },
     {
@@ -85,19 +123,10 @@ export function dockerRoutes(ops: Operations): Route[] {
     },
     {
       method: "POST", path: "/networks/{id}/connect",
-      handler: async ({ params, body }): Promise<Reply> => {
+      handler: async ({ params, body, apiVersion }): Promise<Reply> => {
         const o = object(body);
         const container = reqString(o, "Container");
-        const cfg = optObject(o["EndpointConfig"], "EndpointConfig");
-        const ipam = optObject(cfg["IPAMConfig"], "EndpointConfig.IPAMConfig");
-        const ip = optString(ipam, "IPv4Address", "EndpointConfig.IPAMConfig.");
-        const ip6 = optString(ipam, "IPv6Address", "EndpointConfig.IPAMConfig.");
-        const mac = optString(cfg, "MacAddress", "EndpointConfig.");
-        await ops.connect(params[0] as string, container, {
-          ...(ip === undefined || ip === "" ? {} : { ip }), ...(ip6 === undefined || ip6 === "" ? {} : { ip6 }),
-          ...(mac === undefined || mac === "" ? {} : { macAddress: mac }),
-          aliases: stringArray(cfg, "Aliases", "EndpointConfig."),
-        });
+        await ops.connect(params[0] as string, container, { ...parseEndpointConfig(o["EndpointConfig"]), apiVersion });
         return { status: 200, text: "" };
       },
     },
@@ -117,5 +146,7 @@ export function dockerRoutes(ops: Operations): Route[] {
         return { status: 200, body: { NetworksDeleted: await ops.prune(f["label"] ?? []) } };
       },
     },
+    ...containerRoutes(ops),
+    ...swarmRoutes(),
   ];
 }

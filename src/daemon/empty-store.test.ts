@@ -41,6 +41,7 @@ describe("a database emptied or lost while the kernel keeps an earlier run's obj
       const links = hostLinks();
       for (const name of [old.bridge, ...old.veths]) assert.ok(!links.includes(name), `${name} removed`);
       assert.deepEqual(readdirSync(d.netnsDir), [], "no netns file left");
+      assert.deepEqual(readdirSync(`${d.netnsDir}-uts`), [], "no UTS namespace file left");
       assert.doesNotMatch(nftTable(), new RegExp(subnet.replace(/\./g, "\\.")), "no firewall element of the old network");
       // The same subnet and addresses, now without a stale twin in the kernel.
       await d.client.createNetwork({ Name: "new", IPAM: { Config: [{ Subnet: `${subnet}.0/24` }] } });

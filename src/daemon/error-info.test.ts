@@ -35,12 +35,12 @@ describe("errorInfo", () => {
 
   it("makes log lines of errors, in both formats, never {}", () => {
     const lines: string[] = [];
-    const err = unavailable("ERR_X", "it broke", sysError("EMFILE", "socket EMFILE"));
+    const err = unavailable("ERR_OUT_OF_FILE_DESCRIPTORS", "it broke", sysError("EMFILE", "socket EMFILE"));
     new Logger("info", "json", (l) => lines.push(l)).info("m", { report: { errors: [err] }, error: err });
     new Logger("info", "text", (l) => lines.push(l)).info("m", { report: { errors: [err] } });
     for (const l of lines) assert.doesNotMatch(l, /\{\}/, l);
     const rec = JSON.parse(lines[0] as string) as { report: { errors: Array<{ code: string; errno: string }> } };
-    assert.deepEqual(rec.report.errors[0], { message: "it broke", code: "ERR_X", errno: "EMFILE" });
+    assert.deepEqual(rec.report.errors[0], { message: "it broke", code: "ERR_OUT_OF_FILE_DESCRIPTORS", errno: "EMFILE" });
     assert.match(lines[1] as string, /report="\{\\"errors\\":\[\{\\"message\\":\\"it broke\\"/);
   });
 });
@@ -48,7 +48,7 @@ describe("errorInfo", () => {
 describe("isFdExhaustion", () => {
   it("finds EMFILE/ENFILE in codes, causes, gathered errors and wrapped text", () => {
     assert.ok(isFdExhaustion(sysError("EMFILE", "spawn nft EMFILE")));
-    assert.ok(isFdExhaustion(internal("ERR_Y", "x", sysError("ENFILE", "y"))));
+    assert.ok(isFdExhaustion(internal("ERR_NOT_PRIVILEGED", "x", sysError("ENFILE", "y"))));
     assert.ok(isFdExhaustion(new AggregateError([new Error("a"), sysError("EMFILE", "b")])));
     assert.ok(isFdExhaustion(new Error("endpoint e1: Error: socket EMFILE (Too many open files)")));
     assert.ok(!isFdExhaustion(sysError("EPERM", "socket EPERM")));

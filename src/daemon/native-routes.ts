@@ -54,15 +54,15 @@ function parseSandboxCreate(body: unknown): SandboxCreateRequest {
 export function nativeRoutes(ops: Operations, metrics: Metrics, etcNetnsDir: string, eventBufferBytes?: number): Route[] {
   const c = ops.controller;
   return [
-    { method: "GET", path: "/sandboxes", handler: (): Reply => ({ status: 200, body: c.sandboxes().map((s) => sandboxDto(c, s.info(), etcNetnsDir)) }) },
+    { method: "GET", path: "/sandboxes", handler: (): Reply => ({ status: 200, body: c.sandboxes().map((s) => sandboxDto(c, s, etcNetnsDir)) }) },
     {
       method: "POST", path: "/sandboxes",
       handler: async ({ body }): Promise<Reply> => {
         const sb = await ops.createSandbox(parseSandboxCreate(body));
-        return { status: 201, body: sandboxDto(c, sb.info(), etcNetnsDir) };
+        return { status: 201, body: sandboxDto(c, sb, etcNetnsDir) };
       },
     },
-    { method: "GET", path: "/sandboxes/{id}", handler: ({ params }): Reply => ({ status: 200, body: sandboxDto(c, ops.sandbox(params[0] as string).info(), etcNetnsDir) }) },
+    { method: "GET", path: "/sandboxes/{id}", handler: ({ params }): Reply => ({ status: 200, body: sandboxDto(c, ops.sandbox(params[0] as string), etcNetnsDir) }) },
     {
       method: "DELETE", path: "/sandboxes/{id}",
       handler: async ({ params, query }): Promise<Reply> => {

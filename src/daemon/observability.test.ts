@@ -39,7 +39,7 @@ describe("events, metrics and logs", () => {
     assert.match(text, /dnet_errors_total\{operation="network_remove",kind="not-found"\} 1/);
     assert.match(text, /dnet_operation_duration_seconds_bucket\{operation="connect",le="\+Inf"\} 1/);
     assert.match(text, /dnet_operation_duration_seconds_count\{operation="network_create"\} 1/);
-    assert.match(text, /^dnet_networks 2$/m);
+    assert.match(text, /^dnet_networks 3$/m); // none, host and the default bridge
     assert.match(text, /^dnet_sandboxes 0$/m);
     for (const line of text.trim().split("\n")) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="[^"]*",?)*\})? [\d.e+-]+)$/, line);
   });

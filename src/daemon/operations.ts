@@ -2,9 +2,14 @@
 // sandbox, then join), disconnect, prune, and sandbox creation with its networks — each with undo on
 // failure, an event and an operation metric.
 
-import type { DockerNetworkCreateRequest, PortBindingDto, SandboxCreateRequest, SandboxNetworkRequest } from "../api/dto.js";
-import type { Endpoint, Network, NetworkController, Sandbox } from "../controller/index.js";
+import { API_VERSION, type DockerNetworkCreateRequest, type PortBindingDto, type SandboxCreateRequest, type SandboxNetworkRequest } from "../api/dto.js";
+import {
+  DEFAULT_BRIDGE_NETWORK, type Endpoint, type Network, type NetworkController, type NetworkRecord, type PortBindingInput, type Sandbox,
+} from "../controller/index.js";
 import { forbidden, invalidArgument, isLibnetworkError, notFound, notImplemented } from "../errors/index.js";
+import { parseIp, parsePrefix, prefixContainsIp } from "../types/index.js";
+import { findNetwork, type LookupStyle } from "./docker-lookup.js";
+import { apiVersionAtLeast } from "./server.js";
 import { errorFields } from "./error-info.js";
 import type { EventBus } from "./events.js";
 import type { Logger } from "./logging.js";
@@ -17,6 +22,26 @@ export interface ConnectOptions {
   readonly aliases?: readonly string[];
   readonly macAddress?: string;
   readonly portBindings?: readonly PortBindingDto[];
+  /** Legacy links, `NAME[:ALIAS]`. */
+  readonly links?: readonly string[];
+  /** Endpoint driver options: recorded with the endpoint, handed to the driver's join. */
+  readonly driverOpts?: Readonly<Record<string, string>>;
+  readonly linkLocalIps?: readonly string[];
+  /** The Engine API version of the request: Docker's behaviour changed at 1.44. */
+  readonly apiVersion?: string;
+}
+
+/** Names dockerd keeps for its own networks (runconfig.IsPreDefinedNetwork). */
+const PREDEFINED_NAMES: ReadonlySet<string> = new Set(["bridge", "host", "none", "default", "ingress"]);
+
+/** Docker's runconfig errors for the default bridge network (validationError: 400). */
+const ERR_IP_ON_DEFAULT = "user specified IP address is supported on user defined networks only";
+const ERR_ALIAS_ON_DEFAULT = "network-scoped alias is supported only for containers in user defined networks";
+const ERR_NO_SUBNET = "user specified IP address is supported only when connecting to networks with user configured subnets";
+
+/** Docker's default network: the predefined bridge network (no names in the resolver, no static IPs, no aliases). */
+export function isDefaultBridge(n: NetworkRecord): boolean {
+  return n.predefined && n.name === DEFAULT_BRIDGE_NETWORK;
 }
 
 export class Operations {
@@ -39,8 +64,9 @@ export class Operations {
     });
   }
 
-  network(ref: string): Network {
-    return this.controller.network(ref);
+  /** A network by Docker's rules (ID, then name — ambiguous when shared — then ID prefix). */
+  network(ref: string, style: LookupStyle = "find"): Network {
+    return findNetwork(this.controller, ref, style);
   }
 
   /** Docker's "No such container" for a sandbox that does not exist. */
@@ -53,8 +79,15 @@ export class Operations {
     }
   }
 
-  createNetwork(req: DockerNetworkCreateRequest): Promise<Network> {
+  /**
+   * Docker's create: the predefined names are refused; a name in use is refused when the request says
+   * CheckDuplicate, and from API 1.44 always; otherwise created anyway with Docker's warning.
+   */
+  createNetwork(req: DockerNetworkCreateRequest, apiVersion = API_VERSION): Promise<{ net: Network; warning: string }> {
     return this.#change("network_create", async () => {
+      if (PREDEFINED_NAMES.has(req.Name)) throw forbidden("ERR_NETWORK_PREDEFINED", `operation is not permitted on predefined ${req.Name} network `);
+      const checkDuplicate = req.CheckDuplicate === true || apiVersionAtLeast(apiVersion, "1.44");
+      const same = this.controller.networks().find((n) => n.name === req.Name);
       if (req.Ingress === true) throw forbidden("ERR_INGRESS", "ingress networks need swarm mode, which dnet does not run");
       if (req.ConfigOnly === true) throw notImplemented("ERR_CONFIG_ONLY", "config-only networks are not supported");
       if (req.Scope !== undefined && req.Scope !== null && req.Scope !== "" && req.Scope !== "local") {
@@ -71,20 +104,23 @@ export class Operations {
             ...(c.Gateway === undefined || c.Gateway === "" ? {} : { gateway: c.Gateway }),
             auxAddresses: c.AuxiliaryAddresses ?? {},
           })),
-          options: req.IPAM?.Options ?? {},
+          ...(req.IPAM?.Options === undefined || req.IPAM.Options === null ? {} : { options: req.IPAM.Options }),
         },
-        options: req.Options ?? {}, labels: req.Labels ?? {},
+        options: req.Options ?? {}, labels: req.Labels ?? {}, checkDuplicate,
         internal: req.Internal === true, ipv6: req.EnableIPv6 === true, attachable: req.Attachable === true,
       });
       this.events.emit("network", "create", net.id, { name: net.name, type: net.type });
       this.logger.info("network created", { network: net.name, id: net.id, driver: net.type });
-      return net;
+      const unused = unusedIPv6(req);
+      if (unused !== "") this.logger.warn(unused, { network: net.name });
+      const warnings = [same === undefined ? "" : `Network with name ${same.name} (id : ${same.id}) already exists`, unused];
+      return { net, warning: warnings.filter((w) => w !== "").join("; ") };
     });
   }
 
   removeNetwork(ref: string): Promise<void> {
     return this.#change("network_remove", async () => {
-      const net = this.network(ref);
+      const net = this.network(ref, "unique");
       const { name, driver } = net.info();
       await net.delete();
       this.events.emit("network", "destroy", net.id, { name, type: driver });
@@ -98,22 +134,17 @@ export class Operations {
       const net = this.network(netRef);
       const sb = this.sandbox(sbRef);
       const info = net.info();
-      if ((o.ip !== undefined && info.ipam.v4.every((p) => p.subnet === undefined)) ||
-        (o.ip6 !== undefined && info.ipam.v6.every((p) => p.subnet === undefined))) {
-        throw invalidArgument("ERR_STATIC_IP", "user specified IP address is supported only when connecting to networks with user configured subnets");
-      }
+      const ip6 = staticIPv6(info, o);
+      const defaultBridge = isDefaultBridge(info);
       await leftoverOf(net, sb.name)?.delete(true);
       const ep = await net.createEndpoint({
         name: sb.name,
-        ...(o.ip === undefined ? {} : { ip: o.ip }), ...(o.ip6 === undefined ? {} : { ip6: o.ip6 }),
+        ...(o.ip === undefined ? {} : { ip: o.ip }), ...(ip6 === undefined ? {} : { ip6 }),
         ...(o.macAddress === undefined ? {} : { macAddress: o.macAddress }),
-        aliases: [...(o.aliases ?? [])],
-        portBindings: (o.portBindings ?? []).map((p) => ({
-          proto: p.Proto, port: p.Port,
-          ...(p.HostIP === undefined || p.HostIP === "" ? {} : { hostIp: p.HostIP }),
-          ...(p.HostPort === undefined ? {} : { hostPort: p.HostPort }),
-          ...(p.HostPortEnd === undefined ? {} : { hostPortEnd: p.HostPortEnd }),
-        })),
+        aliases: [...(o.aliases ?? [])], links: [...(o.links ?? [])], linkLocalIps: [...(o.linkLocalIps ?? [])], options: { ...(o.driverOpts ?? {}) },
+        // dockerd's endpoints on the default bridge: no names, and no embedded DNS for them.
+        ...(defaultBridge ? { anonymous: true, disableResolution: true } : {}),
+        portBindings: portInputs(o.portBindings),
       });
       try {
         await ep.join(sb);
@@ -122,6 +153,7 @@ export class Operations {
         throw err;
       }
       this.events.emit("network", "connect", net.id, { name: info.name, container: sb.id, sandbox: sb.name, endpoint: ep.id });
+      this.logger.info("sandbox connected", { network: info.name, sandbox: sb.name, endpoint: ep.id, address: ep.info().address });
       return ep;
     });
   }
@@ -144,6 +176,7 @@ export class Operations {
       if (sb !== undefined && ep.info().sandboxId === sb.id) await ep.leave(sb);
       await ep.delete(force);
       this.events.emit("network", "disconnect", net.id, { name: net.name, container: sb?.id ?? "", sandbox: sb?.name ?? sbRef, endpoint: ep.id });
+      this.logger.info("sandbox disconnected", { network: net.name, sandbox: sb?.name ?? sbRef, endpoint: ep.id, force: force || undefined });
     });
   }
 
@@ -162,6 +195,7 @@ export class Operations {
           this.logger.debug("prune skipped a network", { network: info.name, ...errorFields(err) });
         }
       }
+      this.logger.info("networks pruned", { count: deleted.length, networks: deleted.join(",") || undefined });
       return deleted;
     });
   }
@@ -177,10 +211,12 @@ export class Operations {
         ...(req.Hostname === undefined ? {} : { hostname: req.Hostname }),
         ...(req.Domainname === undefined ? {} : { domainname: req.Domainname }),
         dns: req.Dns ?? [], dnsSearch: req.DnsSearch ?? [], dnsOptions: req.DnsOptions ?? [], extraHosts: req.ExtraHosts ?? [],
+        portBindings: portInputs(req.PortBindings),
       });
       this.events.emit("sandbox", "create", sb.id, { name: sb.name });
+      this.logger.info("sandbox created", { sandbox: sb.name, id: sb.id, netns: sb.info().key });
       try {
-        for (const [i, { req: n, net }] of networks.entries()) await this.connect(net.id, sb.id, connectOptionsOf(n, i === 0 ? req.PortBindings : undefined));
+        for (const { req: n, net } of networks) await this.connect(net.id, sb.id, connectOptionsOf(n));
       } catch (err) {
         await this.#undos.run(`sandbox:${sb.id}`, `undo of the sandbox ${sb.name} a failed create made`, async () => {
           await this.controller.sandbox(sb.id).delete();
@@ -201,6 +237,7 @@ export class Operations {
       }
       await sb.delete();
       this.events.emit("sandbox", "destroy", sb.id, { name: info.name });
+      this.logger.info("sandbox removed", { sandbox: info.name, id: sb.id, endpoints: info.endpoints.length });
     });
   }
 }
@@ -216,12 +253,50 @@ function leftoverOf(net: Network, sandboxName: string): Endpoint | undefined {
   });
 }
 
-function connectOptionsOf(n: SandboxNetworkRequest, ports: readonly PortBindingDto[] | undefined): ConnectOptions {
+function portInputs(dtos: readonly PortBindingDto[] | undefined): PortBindingInput[] {
+  return (dtos ?? []).map((p) => ({
+    proto: p.Proto, port: p.Port,
+    ...(p.HostIP === undefined || p.HostIP === "" ? {} : { hostIp: p.HostIP }),
+    ...(p.HostPort === undefined ? {} : { hostPort: p.HostPort }),
+    ...(p.HostPortEnd === undefined ? {} : { hostPortEnd: p.HostPortEnd }),
+  }));
+}
+
+function connectOptionsOf(n: SandboxNetworkRequest): ConnectOptions {
   return {
     ...(n.IPv4Address === undefined || n.IPv4Address === "" ? {} : { ip: n.IPv4Address }),
     ...(n.IPv6Address === undefined || n.IPv6Address === "" ? {} : { ip6: n.IPv6Address }),
-    aliases: n.Aliases ?? [], portBindings: ports ?? [],
+    aliases: n.Aliases ?? [],
   };
+}
+
+/**
+ * Docker's checks of static addresses and aliases (validateNetworkingConfig), and what becomes of an IPv6
+ * address on a network without IPv6: it needs a configured IPv6 subnet (from API 1.44 it must lie in one),
+ * then is not assigned, as dockerd does (the endpoint gets no IPv6 address). Returns the IPv6 address to ask for.
+ */
+function staticIPv6(n: NetworkRecord, o: ConnectOptions): string | undefined {
+  if (isDefaultBridge(n) && (o.ip !== undefined || o.ip6 !== undefined)) throw invalidArgument("ERR_STATIC_IP", ERR_IP_ON_DEFAULT);
+  if (isDefaultBridge(n) && (o.aliases ?? []).length > 0) throw invalidArgument("ERR_ALIAS", ERR_ALIAS_ON_DEFAULT);
+  for (const [ip, pools] of [[o.ip, n.ipam.v4], [o.ip6, n.ipam.v6]] as const) {
+    if (ip === undefined) continue;
+    const subnets = pools.flatMap((p) => (p.subnet === undefined ? [] : [parsePrefix(p.subnet)]));
+    if (subnets.length === 0) throw invalidArgument("ERR_STATIC_IP", ERR_NO_SUBNET);
+    if (apiVersionAtLeast(o.apiVersion ?? API_VERSION, "1.44") && !subnets.some((s) => prefixContainsIp(s, parseIp(ip)))) {
+      throw invalidArgument("ERR_STATIC_IP", `no configured subnet or ip-range contain the IP address ${ip}`);
+    }
+  }
+  return n.ipv6 ? o.ip6 : undefined;
+}
+
+/**
+ * Docker (20.10) keeps the IPv6 subnet of a network created without EnableIPv6 in its IPAM config and
+ * uses it for nothing: dnet does the same, and says so in the create's Warning rather than silently.
+ */
+function unusedIPv6(req: DockerNetworkCreateRequest): string {
+  if (req.EnableIPv6 === true) return "";
+  const v6 = (req.IPAM?.Config ?? []).map((c) => c.Subnet ?? "").filter((s) => s.includes(":"));
+  return v6.length === 0 ? "" : `IPv6 subnet ${v6.join(", ")} is not used: IPv6 is not enabled on this network (--ipv6)`;
 }
 
 /** Docker's label filter: "key" (present) or "key=value". */

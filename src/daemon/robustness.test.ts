@@ -124,7 +124,7 @@ describe("daemon robustness", () => {
         if (i % 4 === 0) await c.removeSandbox(`ccsb${i}`, true);
       }));
       const counts = await assertConsistent(d);
-      assert.deepEqual(counts, { networks: 3 + 50, sandboxes: 1 + 75, endpoints: 1 + 50 + 75 });
+      assert.deepEqual(counts, { networks: 4 + 50, sandboxes: 1 + 75, endpoints: 1 + 50 + 75 });
       // Racing duplicates: exactly one create of a name wins.
       const dup = await Promise.allSettled(clients.slice(0, 20).map((c) => c.createNetwork({ Name: "racer", IPAM: { Config: [{ Subnet: "10.121.0.0/24" }] } })));
       assert.equal(dup.filter((r) => r.status === "fulfilled").length, 1);

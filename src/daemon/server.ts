@@ -19,6 +19,8 @@ export interface RouteContext {
   readonly query: URLSearchParams;
   /** The parsed JSON body; `undefined` when there is none. */
   readonly body: unknown;
+  /** The Engine API version the request path names (`/v1.44/…`); without one, the daemon's own (Docker's rule). */
+  readonly apiVersion: string;
 }
 
 export interface Reply {
@@ -40,7 +42,14 @@ export interface Route {
 
 interface CompiledRoute extends Route { readonly re: RegExp }
 
-const VERSION_PREFIX = /^\/v\d+(\.\d+)?(?=\/)/;
+const VERSION_PREFIX = /^\/v(\d+(?:\.\d+)?)(?=\/)/;
+
+/** True when API version `v` is at least `min` ("1.44" ≥ "1.41"; numeric per part). */
+export function apiVersionAtLeast(v: string, min: string): boolean {
+  const [a = 0, b = 0] = v.split(".").map(Number);
+  const [c = 0, d = 0] = min.split(".").map(Number);
+  return a !== c ? a > c : b >= d;
+}
 
 export class HttpError extends LibnetworkError {
   readonly status: number;
@@ -181,6 +190,7 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse)
   try {
     const url = new URL(req.url ?? "/", "http://dnet");
     const path = url.pathname.replace(VERSION_PREFIX, "");
+    const apiVersion = VERSION_PREFIX.exec(url.pathname)?.[1] ?? API_VERSION;
     const found = o.router.match(req.method ?? "", path);
     if (typeof found === "object") routeName = `${found.route.method} ${found.route.path}`;
     let body: unknown;
@@ -194,7 +204,7 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse)
     if (found === "method") throw new HttpError(405, `method ${req.method ?? ""} not allowed`);
     // A change started without descriptors would fail halfway and need them for its undo.
     if (o.fd.exhausted && req.method !== "GET" && req.method !== "HEAD") throw o.fd.refusal();
-    const reply = await found.route.handler({ req, res, params: found.params, query: url.searchParams, body });
+    const reply = await found.route.handler({ req, res, params: found.params, query: url.searchParams, body, apiVersion });
     status = reply?.status ?? res.statusCode;
     if (reply !== undefined) send(res, req.method === "HEAD" ? { ...reply, text: "" } : reply);
   } catch (err) {

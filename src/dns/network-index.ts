@@ -127,7 +127,7 @@ export class NetworkIndex {
     // Docker: the name gets the PTR; an anonymous endpoint's first alias takes its place.
     const ptrName = ep.anonymous === true ? ep.aliases?.[0] : ep.name;
     if (ptrName === undefined || ptrName === "") return;
-    const target = `${ptrName}.${this.spec.name}`;
+    const target = this.spec.name === "" ? ptrName : `${ptrName}.${this.spec.name}`;
     const answer = new Lazy(() => ptrRecord(target));
     for (const ip of [ep.ipv4, ep.ipv6]) {
       if (ip !== undefined) pushTo(this.#reverse, ip, { endpointId: ep.endpointId, answer });

@@ -6,7 +6,10 @@ import type { Upstream } from "./sandbox-resolvconf.js";
 
 export interface NetworkSpec {
   readonly networkId: string;
-  /** The name used in `container.network` lookups and in PTR answers. */
+  /**
+   * The name used in `container.network` lookups and in PTR answers; "" for a network whose name is no
+   * DNS name (Docker accepts `test 01`): its endpoints still resolve, but not qualified by it.
+   */
   readonly name: string;
   /** Internal networks give their sandboxes no forwarding (unless another attached network is external). */
   readonly internal?: boolean;
@@ -80,7 +83,7 @@ export function normalizeAddress(text: string | undefined, family: IpFamily, wha
 export function normalizeNetwork(n: NetworkSpec): NetworkSpec {
   return Object.freeze({
     networkId: checkId(n.networkId, "network id"),
-    name: checkName(checkId(n.name, "network name"), "network name"),
+    name: n.name === "" ? "" : checkName(checkId(n.name, "network name"), "network name"),
     internal: n.internal === true,
     ipv6: n.ipv6 === true,
   });

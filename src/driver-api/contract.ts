@@ -24,6 +24,24 @@ export interface Capability {
   readonly noInterface?: boolean;
   /** Only a sandbox that uses the host's own network namespace may join, and such a sandbox only these networks (Docker's host driver). */
   readonly hostNamespace?: boolean;
+  /**
+   * The driver can obtain an endpoint's addresses by DHCP at join, on the interface it creates: its networks
+   * may use an IPAM that hands out no addresses itself (the `dhcp` IPAM). The controller refuses that IPAM
+   * for drivers without this capability.
+   */
+  readonly dhcp?: boolean;
+  /**
+   * The driver's leave takes the interface out of the sandbox itself (it deletes it, off the request path):
+   * the controller does not take it down and rename it. For links whose down is costly: a macvlan's waits for
+   * an RCU grace period (10–25 ms measured) inside the request, stalling the caller's thread.
+   */
+  readonly retiresInterface?: boolean;
+}
+
+/** A network whose endpoints get their addresses from a DHCP server at join (its IPAM hands out none). */
+export interface DhcpNetwork {
+  /** The network's IPAM options (`--ipam-opt`), for the DHCP client (e.g. its timeout); unparsed. */
+  readonly options: ReadonlyMap<string, string>;
 }
 
 /** One IPAM pool of a network, as handed to the driver (Docker's IPAMData). */
@@ -43,6 +61,12 @@ export interface CreateNetworkRequest {
   readonly ipv6: readonly IpamData[];
   readonly internal: boolean;
   readonly enableIPv6: boolean;
+  /**
+   * Set when the network's IPAM leaves addressing to DHCP (only for drivers with the `dhcp` capability):
+   * the pools are placeholders, endpoints have no address before their join, and the join answers the
+   * leased address in `JoinInfo.address`. A driver that cannot run DHCP in this network's mode refuses it.
+   */
+  readonly dhcp?: DhcpNetwork;
 }
 
 export type PortProtocol = "tcp" | "udp" | "sctp";
@@ -93,6 +117,8 @@ export interface JoinRequest {
   readonly ifname: string;
   /** Endpoint options (`com.docker.network.endpoint.*` and driver options given at connect), unparsed. */
   readonly options: ReadonlyMap<string, string>;
+  /** The sandbox's hostname, when it has one (a DHCP client sends it to the server). */
+  readonly hostname?: string;
 }
 
 /**
@@ -118,6 +144,14 @@ export interface ExtraHost {
   readonly address: IpAddress;
 }
 
+/** Name servers and search domains the network told the join about (a DHCP lease's options 6, 15, 119). */
+export interface JoinDns {
+  /** Upstreams of the sandbox's embedded resolver (or its resolv.conf servers without one), unless the sandbox has `--dns`. */
+  readonly servers: readonly IpAddress[];
+  /** Search domains of the sandbox's resolv.conf, unless the sandbox has `--dns-search`. */
+  readonly search: readonly string[];
+}
+
 /** What a join gives the sandbox (Docker's JoinInfo). */
 export interface JoinInfo {
   /** Absent for drivers with the `noInterface` capability. */
@@ -135,6 +169,8 @@ export interface JoinInfo {
   readonly disableGatewayService: boolean;
   /** Entries the driver wants in the sandbox's hosts file. */
   readonly extraHosts?: readonly ExtraHost[];
+  /** DNS settings learnt at join (DHCP): kept with the endpoint while it is joined. */
+  readonly dns?: JoinDns;
 }
 
 /**
@@ -158,9 +194,17 @@ export interface NetworkDriver {
   leave(networkId: string, endpointId: string): Promise<void>;
 }
 
+/**
+ * What the gateway endpoint publishes: the sandbox's port bindings, whichever endpoint they were given
+ * with (Docker hands the driver the sandbox's labels), so they follow the gateway from network to network.
+ */
+export interface ExternalConnectivityRequest {
+  readonly portBindings: readonly PortBinding[];
+}
+
 /** Drivers that program reachability from outside (port publishing, NAT) on the gateway endpoint. */
 export interface ExternalConnectivity {
-  programExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
+  programExternalConnectivity(networkId: string, endpointId: string, req: ExternalConnectivityRequest): Promise<void>;
   revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void>;
 }
 
@@ -190,6 +234,21 @@ export function hasDiscovery(d: NetworkDriver): d is NetworkDriver & Discovery {
   return typeof c.discoverNew === "function" && typeof c.discoverDelete === "function";
 }
 
+/**
+ * Drivers whose networks are allocated cluster-wide before any host creates them (Docker's
+ * NetworkAllocate / NetworkFree, which swarm managers call; remote plugins may implement them).
+ */
+export interface NetworkAllocation {
+  /** Allocates the network's cluster resources; answers options every host's `createNetwork` then gets. */
+  allocateNetwork(req: CreateNetworkRequest): Promise<ReadonlyMap<string, string>>;
+  freeNetwork(networkId: string): Promise<void>;
+}
+
+export function hasNetworkAllocation(d: NetworkDriver): d is NetworkDriver & NetworkAllocation {
+  const c = d as Partial<NetworkAllocation>;
+  return typeof c.allocateNetwork === "function" && typeof c.freeNetwork === "function";
+}
+
 /** Drivers that own kernel objects and can check them against what they should be after a restart. */
 export interface Restorable {
   /** Re-creates missing kernel objects for the networks and endpoints the controller still has. */
@@ -200,8 +259,12 @@ export interface Restorable {
 export interface RestoreEndpoint extends CreateEndpointRequest {
   readonly sandboxKey?: string;
   readonly ifname?: string;
+  /** The sandbox's hostname, for a joined endpoint whose sandbox has one. */
+  readonly hostname?: string;
   /** It is its sandbox's gateway endpoint: its ports should be published again. */
   readonly externalConnectivity: boolean;
+  /** What it publishes then: the sandbox's port bindings (absent: the endpoint's own). */
+  readonly externalPortBindings?: readonly PortBinding[];
 }
 
 export interface RestoreState {

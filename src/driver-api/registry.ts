@@ -1,4 +1,4 @@
-// The driver registry: built-in drivers by name; unknown names go to a loader (Docker plugins, later).
+// The driver registry: built-in drivers by name; unknown names go to a loader (Docker plugins).
 
 import { conflict, invalidArgument } from "../errors/index.js";
 import type { NetworkDriver } from "./contract.js";
@@ -9,6 +9,8 @@ export type DriverLoader = (name: string) => Promise<NetworkDriver | undefined>;
 export class DriverRegistry {
   readonly #drivers = new Map<string, NetworkDriver>();
   readonly #loader: DriverLoader | undefined;
+  /** Loads under way, so concurrent first uses of one plugin share one activation. */
+  readonly #loading = new Map<string, Promise<NetworkDriver | undefined>>();
 
   constructor(loader?: DriverLoader) {
     this.#loader = loader;
@@ -26,8 +28,13 @@ export class DriverRegistry {
   async get(name: string): Promise<NetworkDriver | undefined> {
     const builtin = this.#drivers.get(name);
     if (builtin !== undefined || this.#loader === undefined) return builtin;
-    const loaded = await this.#loader(name);
-    if (loaded !== undefined) this.#drivers.set(name, loaded);
+    let pending = this.#loading.get(name);
+    if (pending === undefined) {
+      pending = this.#loader(name).finally(() => this.#loading.delete(name));
+      this.#loading.set(name, pending);
+    }
+    const loaded = await pending;
+    if (loaded !== undefined && !this.#drivers.has(name)) this.#drivers.set(name, loaded);
     return loaded;
   }
 

@@ -1,5 +1,7 @@
 // The one error taxonomy of the library: a kind (what the caller can do about it) and a stable code.
 
+import type { ERROR_CODES, ErrorCode } from "./codes.js";
+
 export const ERROR_KINDS = [
   "invalid-argument",
   "not-found",
@@ -21,9 +23,9 @@ export interface LibnetworkErrorOptions {
 export class LibnetworkError extends Error {
   readonly kind: ErrorKind;
   /** Stable, machine-readable code such as `ERR_NETWORK_NOT_FOUND`. */
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(kind: ErrorKind, code: string, message: string, options: LibnetworkErrorOptions = {}) {
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options: LibnetworkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "LibnetworkError";
     this.kind = kind;
@@ -31,40 +33,46 @@ export class LibnetworkError extends Error {
   }
 }
 
+/**
+ * A code literal must be an {@link ErrorCode} (a typo fails to compile); a code the compiler only knows as
+ * `string` passes here and is checked against {@link ERROR_CODES} by the errors layer's test.
+ */
+export type KnownCode<C extends string> = string extends C ? C : C extends ErrorCode ? C : never;
+
 export function isLibnetworkError(err: unknown): err is LibnetworkError {
   return err instanceof LibnetworkError;
 }
 
-export function invalidArgument(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("invalid-argument", code, message, { cause });
+export function invalidArgument<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("invalid-argument", code as ErrorCode, message, { cause });
 }
 
-export function notFound(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("not-found", code, message, { cause });
+export function notFound<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("not-found", code as ErrorCode, message, { cause });
 }
 
-export function conflict(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("conflict", code, message, { cause });
+export function conflict<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("conflict", code as ErrorCode, message, { cause });
 }
 
-export function forbidden(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("forbidden", code, message, { cause });
+export function forbidden<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("forbidden", code as ErrorCode, message, { cause });
 }
 
-export function unavailable(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("unavailable", code, message, { cause });
+export function unavailable<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("unavailable", code as ErrorCode, message, { cause });
 }
 
-export function internal(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("internal", code, message, { cause });
+export function internal<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("internal", code as ErrorCode, message, { cause });
 }
 
-export function notImplemented(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("not-implemented", code, message, { cause });
+export function notImplemented<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("not-implemented", code as ErrorCode, message, { cause });
 }
 
-export function timeout(code: string, message: string, cause?: unknown): LibnetworkError {
-  return new LibnetworkError("timeout", code, message, { cause });
+export function timeout<C extends string>(code: C & KnownCode<C>, message: string, cause?: unknown): LibnetworkError {
+  return new LibnetworkError("timeout", code as ErrorCode, message, { cause });
 }
 
 /** kind → HTTP status, as Docker's API maps its error classes. */

@@ -1,8 +1,9 @@
 // A kernel refusal: keeps the errno, its symbolic code and the kernel's extended-ACK text.
 
+import type { ErrnoCode } from "./codes.js";
 import { LibnetworkError, type ErrorKind } from "./errors.js";
 
-const ERRNO_NAMES: Readonly<Record<number, string>> = Object.freeze({
+const ERRNO_NAMES: Readonly<Record<number, ErrnoCode>> = Object.freeze({
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 9: "EBADF", 11: "EAGAIN", 12: "ENOMEM",
   13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 19: "ENODEV", 22: "EINVAL", 24: "EMFILE",
   28: "ENOSPC", 34: "ERANGE", 71: "EPROTO", 75: "EOVERFLOW", 90: "EMSGSIZE", 93: "EPROTONOSUPPORT",
@@ -21,11 +22,12 @@ const KIND_BY_ERRNO: Readonly<Record<string, ErrorKind>> = Object.freeze({
   ENOBUFS: "unavailable", ENOMEM: "unavailable", ENOSPC: "unavailable", EAGAIN: "unavailable",
 });
 
-export function errnoName(errno: number): string {
+export function errnoName(errno: number): ErrnoCode {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }
 
 export class NetlinkError extends LibnetworkError {
+  declare readonly code: ErrnoCode;
   /** Positive errno value (17 for EEXIST). */
   readonly errno: number;
   /** Extended-ACK message from the kernel, or "" when it sent none. */

@@ -1,7 +1,7 @@
 // Runs firewall tools (nft, iptables, sysctl) in the backend's netns, turning failures into typed errors.
 
 import { spawn } from "node:child_process";
-import { LibnetworkError, internal, invalidArgument, unavailable } from "../errors/index.js";
+import { LibnetworkError, internal, invalidArgument, unavailable, type ErrorCode } from "../errors/index.js";
 
 export interface CommandResult {
   readonly stdout: string;
@@ -16,7 +16,7 @@ export class CommandError extends LibnetworkError {
   readonly status: number | null;
   readonly stderr: string;
 
-  constructor(code: string, message: string, status: number | null, stderr: string) {
+  constructor(code: ErrorCode, message: string, status: number | null, stderr: string) {
     super("internal", code, message);
     this.name = "CommandError";
     this.status = status;

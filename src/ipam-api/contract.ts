@@ -23,6 +23,11 @@ export interface IpamCapabilities {
    * network's pool (as an explicit pool) and every stored address (as a preferred address) at start.
    */
   readonly requiresRequestReplay: boolean;
+  /**
+   * Addresses come from a DHCP server at join, not from this IPAM: `requestAddress` hands out none, and the
+   * network's driver must be able to run DHCP on the interfaces it creates (its `dhcp` capability).
+   */
+  readonly dhcp?: boolean;
 }
 
 export interface PoolRequest {

@@ -2,3 +2,4 @@
 export * from "./contract.js";
 export * from "./labels.js";
 export * from "./errors.js";
+export * from "./registry.js";

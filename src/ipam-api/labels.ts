@@ -16,4 +16,5 @@ export const IpamLabels = Object.freeze({
 export const IpamDriverNames = Object.freeze({
   default: "default",
   null: "null",
+  dhcp: "dhcp",
 } as const);

@@ -1,6 +1,7 @@
 // Typed facade over the nsnl addon (native-src/nsnl.c): the only door to syscalls Node lacks.
 
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 /** An opaque handle returned by `watch`. */
 export interface WatchHandle { readonly __watch: unique symbol }
@@ -50,8 +51,15 @@ export interface NativeAddon {
    * `dirFd`, openat() relative to that directory fd.
    */
   openAt(nsFd: number, path: string, flags: number, dirFd?: number): number;
-  /** A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`. */
+  /**
+   * A bound UDP, or bound and listening TCP, socket inside the netns of `nsFd`, with SO_REUSEADDR; an
+   * IPv6 one is IPV6_V6ONLY.
+   */
   listenAt(nsFd: number, family: number, type: number, ip: string, port: number): number;
+  /** A new UTS namespace with these names, bind-mounted at `path` (which must not exist). */
+  utsCreate(path: string, hostname: string, domainname: string): void;
+  /** Sets the names of the UTS namespace bound at `path`. */
+  utsSetNames(path: string, hostname: string, domainname: string): void;
 }
 
 export const AF_INET = 2;
@@ -60,11 +68,15 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 
-/** Loads the compiled addon (build/Release/nsnl.node, built by `npm install`). */
+/**
+ * Loads the addon with node-gyp-build from the package root (three levels above dist/src/native/): a
+ * build of native-src/ in build/Release when there is one (a checkout, a package compiled at install),
+ * else the prebuild in prebuilds/ that fits this platform. `LIBNETWORK_PREBUILD=DIR` loads from DIR.
+ */
 export function loadNative(): NativeAddon {
   const require = createRequire(import.meta.url);
-  // dist/src/native/addon.js → package root is three levels up.
-  return require("../../../build/Release/nsnl.node") as NativeAddon;
+  const nodeGypBuild = require("node-gyp-build") as (root: string) => unknown;
+  return nodeGypBuild(fileURLToPath(new URL("../../../", import.meta.url))) as NativeAddon;
 }
 
 export function isNativeError(err: unknown): err is NativeError {

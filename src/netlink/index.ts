@@ -15,6 +15,7 @@ export * from "./schemas/bridge.js";
 export * from "./schemas/vxlan.js";
 export * from "./schemas/macvlan.js";
 export * from "./schemas/ipvlan.js";
+export * from "./schemas/vlan.js";
 export * from "./socket.js";
 export * from "./schemas/nf-tables.js";
 export * from "./monitor.js";

@@ -58,15 +58,20 @@ export async function addAddress(h: NetnsHandle, spec: AddressSpec): Promise<voi
   await h.route.request(addAddressRequest(await linkIndex(h, spec.link), spec));
 }
 
-export async function deleteAddress(h: NetnsHandle, link: LinkRef, address: IpPrefix): Promise<void> {
+/** The RTM_DELADDR of `address` on the link `index`. */
+export function deleteAddressRequest(index: number, address: IpPrefix): NetlinkRequest {
   checkPrefix(address);
-  const index = await linkIndex(h, link);
   const ip: IpAddress = { family: address.family, value: address.address };
-  await h.route.request({
+  return {
     type: RTM_DELADDR,
     payload: encodeAddrMessage({ ifa: { family: familyCode(address.family), prefixlen: address.length, index }, attrs: { local: ip, address: ip } }),
     describe: `delete address ${formatPrefix(address)}`,
-  });
+  };
+}
+
+export async function deleteAddress(h: NetnsHandle, link: LinkRef, address: IpPrefix): Promise<void> {
+  checkPrefix(address);
+  await h.route.request(deleteAddressRequest(await linkIndex(h, link), address));
 }
 
 /** Addresses of the netns, optionally of one link and/or one family. */

@@ -1,10 +1,9 @@
-// Link creation per kind (veth with its peer born in the target netns, bridge, vxlan, macvlan, ipvlan).
+// Link creation per kind (veth with its peer born in the target netns, bridge, vxlan); the kinds of LAN
+// networks (macvlan, ipvlan, VLAN, dummy) are in link-create-lan.ts.
 
 import { invalidArgument } from "../errors/index.js";
 import {
-  IFF_UP, IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
-  MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit,
-  IFLA_LINK, iterateAttrs, type NetlinkRequest,
+  IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit, IFLA_LINK, iterateAttrs, type NetlinkRequest,
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
@@ -60,18 +59,7 @@ export type VxlanSpec = CommonLinkSpec & {
   readonly l3miss?: boolean;
 };
 
-export type MacvlanMode = "private" | "vepa" | "bridge" | "passthru";
-export interface MacvlanSpec extends CommonLinkSpec { readonly parent: LinkRef; readonly mode?: MacvlanMode }
-
-export type IpvlanMode = "l2" | "l3" | "l3s";
-export interface IpvlanSpec extends CommonLinkSpec { readonly parent: LinkRef; readonly mode?: IpvlanMode }
-
-type LinkInfo = NonNullable<NonNullable<LinkMessageInit["attrs"]>["linkinfo"]>;
-
-const MACVLAN_MODES: Readonly<Record<MacvlanMode, number>> = {
-  private: MACVLAN_MODE_PRIVATE, vepa: MACVLAN_MODE_VEPA, bridge: MACVLAN_MODE_BRIDGE, passthru: MACVLAN_MODE_PASSTHRU,
-};
-const IPVLAN_MODES: Readonly<Record<IpvlanMode, number>> = { l2: IPVLAN_MODE_L2, l3: IPVLAN_MODE_L3, l3s: IPVLAN_MODE_L3S };
+export type LinkInfo = NonNullable<NonNullable<LinkMessageInit["attrs"]>["linkinfo"]>;
 
 function checkMtu(mtu: number | undefined): void {
   if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
@@ -85,7 +73,7 @@ function queueAttrs(queues: number | undefined): { numTxQueues?: number; numRxQu
   return { numTxQueues: queues, numRxQueues: queues };
 }
 
-function checkCommon(spec: CommonLinkSpec): void {
+export function checkCommon(spec: CommonLinkSpec): void {
   validateIfname(spec.name);
   if (spec.index !== undefined) validateIfindex(spec.index);
   checkMtu(spec.mtu);
@@ -98,9 +86,9 @@ function checkCommon(spec: CommonLinkSpec): void {
  * NLM_F_ECHO: the kernel (6.3+) answers with the new link's message, whose index saves a lookup; not for a
  * link created in another netns than the socket's: the kernel would look for the sender in that netns.
  */
-interface ExtraAttrs { readonly link?: number; readonly queues?: number }
+export interface ExtraAttrs { readonly link?: number; readonly queues?: number }
 
-function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: ExtraAttrs = {}): NetlinkRequest | Promise<NetlinkRequest> {
+export function createRequest(h: NetnsHandle, spec: CommonLinkSpec, linkinfo: LinkInfo, extra: ExtraAttrs = {}): NetlinkRequest | Promise<NetlinkRequest> {
   checkCommon(spec);
   const master = masterOf(h, spec);
   return master instanceof Promise
@@ -228,21 +216,4 @@ export async function createVxlan(h: NetnsHandle, spec: VxlanSpec): Promise<void
     learning: flag(spec.learning), proxy: flag(spec.proxy), l2miss: flag(spec.l2miss), l3miss: flag(spec.l3miss),
   }).filter(([, v]) => v !== undefined));
   await h.route.request(await createRequest(h, spec, { kind: "vxlan", data } as LinkInfo));
-}
-
-export async function createMacvlan(h: NetnsHandle, spec: MacvlanSpec): Promise<void> {
-  const mode = MACVLAN_MODES[spec.mode ?? "bridge"];
-  if (mode === undefined) throw invalidArgument("ERR_INVALID_MACVLAN_MODE", `invalid macvlan mode ${JSON.stringify(spec.mode)}`);
-  checkCommon(spec);
-  const link = await linkIndex(h, spec.parent);
-  await h.route.request(await createRequest(h, spec, { kind: "macvlan", data: { mode } }, { link }));
-}
-
-/** ipvlan (the kernel here has no IPVLAN: the kernel answers EOPNOTSUPP, surfaced as not-implemented). */
-export async function createIpvlan(h: NetnsHandle, spec: IpvlanSpec): Promise<void> {
-  const mode = IPVLAN_MODES[spec.mode ?? "l2"];
-  if (mode === undefined) throw invalidArgument("ERR_INVALID_IPVLAN_MODE", `invalid ipvlan mode ${JSON.stringify(spec.mode)}`);
-  checkCommon(spec);
-  const link = await linkIndex(h, spec.parent);
-  await h.route.request(await createRequest(h, spec, { kind: "ipvlan", data: { mode } }, { link }));
 }

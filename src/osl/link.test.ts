@@ -8,7 +8,8 @@ import { loadNative } from "../native/index.js";
 import { ipJson, rootOnly, run, tryRun, uniqueName } from "../testing/kernel.js";
 import { parseIp } from "../types/index.js";
 import { HandleCache, type NetnsHandle } from "./handle.js";
-import { createBridge, createIpvlan, createMacvlan, createVeth, createVxlan } from "./link-create.js";
+import { createBridge, createVeth, createVxlan } from "./link-create.js";
+import { createIpvlan, createMacvlan } from "./link-create-lan.js";
 import { deleteLink, deleteLinksByGroup, findLink, getLink, setHairpin, setLink } from "./link.js";
 import { NetnsDirectory } from "./namespace.js";
 

@@ -175,6 +175,16 @@ export async function deleteLink(h: NetnsHandle, ref: LinkRef): Promise<void> {
 }
 
 /**
+ * deleteLink sent from a thread-pool thread on a socket of its own: the kernel's ~17 ms (RCU waits after
+ * the link is closed and unlisted) pass while the event loop goes on. The request is on its way when this
+ * returns its promise; the promise settles when the kernel is done.
+ */
+export async function deleteLinkOffThread(h: NetnsHandle, ref: LinkRef): Promise<void> {
+  const request = deleteLinkRequest(ref);
+  await h.withOwnRouteSocket((s) => s.request({ ...request, offThread: true }));
+}
+
+/**
  * Deletes every link of `group` in one kernel batch (one RCU grace period for all of them). That call
  * blocks for 20 ms and more (measured: 20 ms for one veth, 110 ms for 200 on a bridge): `offThread`
  * sends it from a thread-pool thread, on a socket of its own, so the event loop goes on meanwhile.

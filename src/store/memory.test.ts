@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { runStoreConformance } from "./conformance.js";
 import { MemoryStore } from "./memory.js";
+import { runWatchConformance } from "./watch-conformance.js";
 
 runStoreConformance("memory", async () => {
   const store = new MemoryStore();
@@ -18,4 +19,9 @@ it("MemoryStore instances share neither keys nor revisions", async () => {
   assert.equal(await b.put("k", "b"), ra);
   assert.equal((await a.get("k"))?.value, "a");
   await Promise.all([a.close(), b.close()]);
+});
+
+runWatchConformance("memory", async () => {
+  const store = new MemoryStore();
+  return { store, cleanup: () => store.close() };
 });

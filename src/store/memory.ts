@@ -18,6 +18,7 @@ import {
   type TxnResult,
   type WriteOptions,
 } from "./contract.js";
+import type { Ephemeral, LeasingStore, Snapshot, StoreWatch, WatchEvent, WatchableStore } from "./watch.js";
 
 interface Slot {
   readonly value: string;
@@ -25,8 +26,11 @@ interface Slot {
 }
 
 /** Nothing survives `close()` or the process; every instance is independent of every other. */
-export class MemoryStore implements KVStore {
+export class MemoryStore implements KVStore, WatchableStore, LeasingStore {
   readonly #data = new Map<string, Slot>();
+  /** Every change ever made, for watches that start in the past; a test store stays small. */
+  readonly #history: WatchEvent[] = [];
+  readonly #watchers = new Set<{ prefix: string; onEvent: (e: WatchEvent) => void }>();
   #revision = 0;
   #closed = false;
 
@@ -55,6 +59,7 @@ export class MemoryStore implements KVStore {
     checkExpectation(key, expect, this.#data.get(key)?.revision);
     const revision = ++this.#revision;
     this.#data.set(key, { value, revision });
+    this.#emit([{ type: "put", key, value, revision }]);
     return revision;
   }
 
@@ -64,19 +69,17 @@ export class MemoryStore implements KVStore {
     const expect = validateExpect(key, options.expectRevision);
     checkExpectation(key, expect, this.#data.get(key)?.revision);
     if (!this.#data.delete(key)) return false;
-    this.#revision++;
+    this.#emit([{ type: "delete", key, revision: ++this.#revision }]);
     return true;
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     this.#open();
     validatePrefix(prefix, false);
-    let count = 0;
-    for (const key of [...this.#data.keys()]) {
-      if (key.startsWith(prefix) && this.#data.delete(key)) count++;
-    }
-    if (count > 0) this.#revision++;
-    return count;
+    const gone = [...this.#data.keys()].filter((key) => key.startsWith(prefix) && this.#data.delete(key)).sort(compareKeys);
+    if (gone.length > 0) this.#revision++;
+    this.#emit(gone.map((key) => ({ type: "delete", key, revision: this.#revision })));
+    return gone.length;
   }
 
   /** Durability is checked, then has no meaning here: nothing reaches a disk. */
@@ -86,22 +89,54 @@ export class MemoryStore implements KVStore {
     validateTxnOptions(options);
     for (const op of valid) checkExpectation(op.key, op.expectRevision, this.#data.get(op.key)?.revision);
     const revision = this.#revision + 1;
-    let wrote = false;
+    const events: WatchEvent[] = [];
     for (const op of valid) {
       if (op.op === "put") {
         this.#data.set(op.key, { value: op.value, revision });
-        wrote = true;
-      } else if (op.op === "delete") {
-        wrote = this.#data.delete(op.key) || wrote;
+        events.push({ type: "put", key: op.key, value: op.value, revision });
+      } else if (op.op === "delete" && this.#data.delete(op.key)) {
+        events.push({ type: "delete", key: op.key, revision });
       }
     }
-    if (wrote) this.#revision = revision;
+    if (events.length > 0) this.#revision = revision;
+    this.#emit(events);
     return { revision: this.#revision };
+  }
+
+  async snapshot(prefix: string): Promise<Snapshot> {
+    return { entries: await this.list(prefix), revision: this.#revision };
+  }
+
+  /** Events are delivered from a microtask, never from inside the write that caused them. */
+  async watch(prefix: string, after: Revision, onEvent: (event: WatchEvent) => void): Promise<StoreWatch> {
+    this.#open();
+    validatePrefix(prefix, true);
+    const watcher = { prefix, onEvent };
+    const backlog = this.#history.filter((e) => e.revision > after && e.key.startsWith(prefix));
+    this.#watchers.add(watcher);
+    queueMicrotask(() => backlog.forEach((e) => this.#watchers.has(watcher) && onEvent(e)));
+    return { close: async () => void this.#watchers.delete(watcher) };
+  }
+
+  /** Lives until `close` (of the key or of the store): a process holds no lease on its own memory. */
+  async putEphemeral(key: string, value: string, _ttlSeconds: number): Promise<Ephemeral> {
+    await this.put(key, value);
+    let open = true;
+    return { close: async () => { if (open && !this.#closed) await this.delete(key); open = false; } };
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#data.clear();
+    this.#watchers.clear();
+  }
+
+  #emit(events: readonly WatchEvent[]): void {
+    this.#history.push(...events);
+    for (const watcher of this.#watchers) {
+      const mine = events.filter((e) => e.key.startsWith(watcher.prefix));
+      if (mine.length > 0) queueMicrotask(() => mine.forEach((e) => this.#watchers.has(watcher) && watcher.onEvent(e)));
+    }
   }
 
   #open(): void {

@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DNET_TRASH_GROUP } from "../osl/link-groups.js";
 
 const ECHO = join(dirname(fileURLToPath(import.meta.url)), "echo-server.js");
 
@@ -56,7 +57,14 @@ export async function ipJson<T = unknown>(ns: string | undefined, args: readonly
 
 interface IpAddrInfo { readonly family: string; readonly local: string; readonly prefixlen: number; readonly scope: string }
 interface IpLink { readonly ifname: string; readonly address?: string; readonly mtu?: number; readonly master?: string; readonly link_type?: string;
-  readonly linkinfo?: { readonly info_kind?: string }; readonly addr_info?: readonly IpAddrInfo[]; readonly operstate?: string }
+  readonly linkinfo?: { readonly info_kind?: string }; readonly addr_info?: readonly IpAddrInfo[]; readonly operstate?: string;
+  readonly group?: string }
+
+/** Names of the links of a netns that a driver has left for its reaper (in dnet's trash group). */
+export async function linksAwaitingReaper(ns?: string): Promise<string[]> {
+  const list = await ipJson<IpLink[]>(ns, ["-d", "link", "show"]);
+  return list.filter((l) => l.group === String(DNET_TRASH_GROUP)).map((l) => l.ifname);
+}
 
 /** Links of a netns: name → kind, master, mtu, MAC, global addresses. */
 export async function links(ns?: string): Promise<Record<string, { kind: string; master: string; mtu: number; mac: string; addrs: string[] }>> {

@@ -67,6 +67,9 @@ export async function connectivityScenario(w: World): Promise<void> {
     "ping a1 → i2 (into internal)": () => ping(a1.key, i2.ip),
     "curl outside → i2 directly (internal)": () => curl(w.outside, i2.ip, 80),
     "ping i1 → host address (internal)": () => ping(i1.key, O.hostIp),
+    "ping i1 → its bridge address (internal)": () => ping(i1.key, `${NET.i}.1`),
+    // No default route: a connection out fails at once (ENETUNREACH) instead of timing out.
+    "route i1 → internet (internal)": async () => (await exec(i1.key, "ip", ["route", "get", O.internetIp])).out,
     "curl a1 → internet": () => curl(a1.key, O.internetIp, 80),
     // To the peer address: a UDP reply from "the internet" on OUT's lo would leave with eth0's source.
     "udp a1 → outside peer": () => udp(a1.key, O.peerIp, 53),

@@ -1,19 +1,17 @@
 // Scenario "ports": published ports reached from the outside, from the host itself (127.0.0.1, its
 // addresses, the bridge gateway), from a sibling sandbox (hairpin) and from another network; fixed,
-// range, dynamic, UDP, explicit host IP, host_binding_ipv4; no userland proxy; ports following the
-// sandbox's gateway endpoint; host port conflicts.
+// range, dynamic, UDP, explicit host IP, host_binding_ipv4; no userland proxy (host ports only held by a
+// socket); ports following the sandbox's gateway endpoint; host port conflicts.
 
-import { curl, eventually, links, must, routes, udp } from "./bridge-probes.js";
+import { curl, eventually, links, linksAwaitingReaper, must, routes, udp } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { Attached, World } from "./bridge-world.js";
+import type { PortMapEntry } from "../controller/index.js";
+import { portsFollowGateway } from "./bridge-scenarios-ports-follow.js";
 
 export const PNET = Object.freeze({ p: "10.242.1", q: "10.242.2", hb: "10.242.3", gz: "10.242.4", ga: "10.242.5" });
-const PORTMAP = "com.docker.network.portmap";
-
-interface PortmapEntry { readonly Proto: string; readonly Port: number; readonly HostPort: number; readonly HostIP: string }
-
-const portmapOf = (a: Attached): PortmapEntry[] => (a.ep.driverInfo()[PORTMAP] ?? []) as PortmapEntry[];
+const portmapOf = (a: Attached): readonly PortMapEntry[] => a.ep.driverInfo()["com.docker.network.portmap"];
 
 export async function portsScenario(w: World): Promise<void> {
   const P = await w.network("net-p", { subnet: `${PNET.p}.0/24` });
@@ -62,6 +60,7 @@ export async function portsScenario(w: World): Promise<void> {
 
   await gatewayFollows(w);
   await conflicts(w, p1);
+  await portsFollowGateway(w);
 }
 
 /** A sandbox on gw-z, then also on gw-a (which sorts first, so it becomes the gateway), then not. */
@@ -112,6 +111,8 @@ async function conflicts(w: World, p1: Attached): Promise<void> {
   w.see("after conflicts: outside → host:8080", await curl(w.outside, O.hostIp, 8080));
   w.see("after conflicts: p1 address", p1.ip);
   w.see("after conflicts: no detached veth left in H", await eventually(async () => !Object.keys(await links()).some((l) => l.startsWith("dx"))));
+  // The failed joins' host ends wait for the reaper (50 ms after the last leave); when it runs is timing.
+  w.see("after conflicts: reaper done in H", await eventually(async () => (await linksAwaitingReaper()).length === 0));
   w.see("after conflicts: H links", Object.keys(await links()));
   w.see("after conflicts: ports4 map", await must(undefined, "nft", ["list", "map", "inet", "dnet", "ports4"]));
 }

@@ -24,6 +24,11 @@ export interface ScenarioConfig {
   readonly dir: string;
   /** Path of OUT's netns file (the child reaches it with nsenter). */
   readonly outsideNetns: string;
+  /**
+   * Run the scenario through the plugin protocol: the controller serves its drivers and IPAM as this
+   * plugin and its networks use it (driver and IPAM) by that name, as any plugin's.
+   */
+  readonly plugin?: string;
 }
 
 /** Observations of one scenario: name → what was seen. The tests hold the expectations. */
@@ -78,8 +83,11 @@ export class ScratchHost {
   }
 
   /** Runs one scenario in H and returns its report; rejects with the child's output when it fails. */
-  run(scenario: string, timeoutMs = 150_000): Promise<Report> {
-    const cfg: ScenarioConfig = { dir: join(this.dir, scenario), outsideNetns: `/run/netns/${this.outside}` };
+  run(scenario: string, timeoutMs = 150_000, plugin?: string): Promise<Report> {
+    const cfg: ScenarioConfig = {
+      dir: join(this.dir, plugin === undefined ? scenario : `${scenario}-${plugin}`), outsideNetns: `/run/netns/${this.outside}`,
+      ...(plugin === undefined ? {} : { plugin }),
+    };
     const child = spawn("ip", ["netns", "exec", this.host, process.execPath, SCENARIO, scenario, JSON.stringify(cfg)], {
       stdio: ["ignore", "pipe", "pipe"], detached: true,
     });

@@ -41,12 +41,15 @@ export class World {
   readonly servers = new Servers();
   readonly outside: string;
   readonly c: Controller;
+  /** The driver (and IPAM) networks are made with: "bridge", or the plugin that serves it. */
+  readonly driver: string;
   readonly #sandboxes: Sandbox[] = [];
   readonly #networks: Network[] = [];
 
-  private constructor(c: Controller, outside: string) {
+  private constructor(c: Controller, outside: string, plugin: string | undefined) {
     this.c = c;
     this.outside = outside;
+    this.driver = plugin ?? "bridge";
   }
 
   static async open(cfg: ScenarioConfig): Promise<World> {
@@ -56,8 +59,9 @@ export class World {
     const c = await Controller.create({
       dns: ["127.0.0.1"], dataDir: join(cfg.dir, "data"), netnsDir: join(cfg.dir, "netns"), etcNetnsDir: join(cfg.dir, "netns-etc"),
       hostResolvConf: resolv, firewall: "nftables",
+      ...(cfg.plugin === undefined ? {} : { plugins: { dir: join(cfg.dir, "plugins"), serve: cfg.plugin } }),
     });
-    return new World(c, cfg.outsideNetns);
+    return new World(c, cfg.outsideNetns, cfg.plugin);
   }
 
   /** Records one observation (names are the tests' keys). */
@@ -68,15 +72,16 @@ export class World {
   async network(name: string, s: NetworkSpec): Promise<Network> {
     const v4: IpamConfigInput = { subnet: s.subnet, ...(s.gateway === undefined ? {} : { gateway: s.gateway }), ...(s.ipRange === undefined ? {} : { ipRange: s.ipRange }) };
     const n = await this.c.createNetwork({
-      name, driver: "bridge", options: s.options ?? {}, internal: s.internal === true, ipv6: s.subnet6 !== undefined,
-      ipam: { config: s.subnet6 === undefined ? [v4] : [v4, { subnet: s.subnet6 }] },
+      name, driver: this.driver, options: s.options ?? {}, internal: s.internal === true, ipv6: s.subnet6 !== undefined,
+      ipam: { config: s.subnet6 === undefined ? [v4] : [v4, { subnet: s.subnet6 }], ...(this.driver === "bridge" ? {} : { driver: this.driver }) },
     });
     this.#networks.push(n);
     return n;
   }
 
-  async sandbox(name: string): Promise<Sandbox> {
-    const sb = await this.c.createSandbox({ containerId: name });
+  /** A sandbox; `ports` are its own (Docker's container ports), published on whichever endpoint is its gateway. */
+  async sandbox(name: string, ports?: readonly PortBindingInput[]): Promise<Sandbox> {
+    const sb = await this.c.createSandbox({ containerId: name, ...(ports === undefined ? {} : { portBindings: ports }) });
     this.#sandboxes.push(sb);
     return sb;
   }

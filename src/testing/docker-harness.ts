@@ -38,6 +38,13 @@ export interface DockerHarnessOptions {
   readonly dir: string;
   /** Bound for `docker version` to answer after start (default 60 s). */
   readonly startTimeoutMs?: number;
+  /** dockerd's networking flags (default: `--iptables=true --ip-forward=true --ip6tables=false`). */
+  readonly networkArgs?: readonly string[];
+  /**
+   * A directory dockerd sees as /run/docker/plugins (bind-mounted in its private mount namespace), so a
+   * plugin socket made there is found by dockerd without touching the host's /run/docker/plugins.
+   */
+  readonly pluginsDir?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,8 +70,10 @@ function tail(path: string, lines = 40): string {
   try { return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n"); } catch { return "(no log)"; }
 }
 
+/** Where dockerd looks for plugin sockets (not configurable in dockerd). */
+const PLUGIN_SOCKETS = "/run/docker/plugins";
 /** Host paths containerd/dockerd create outside their configured roots; removed by stop() if they were not there. */
-const STRAY_DIRS = ["/run/docker/plugins", "/run/docker", "/run/containerd/s", "/run/containerd"];
+const STRAY_DIRS = [PLUGIN_SOCKETS, "/run/docker", "/run/containerd/s", "/run/containerd"];
 
 export class DockerHarness {
   readonly netns: string;
@@ -93,7 +102,7 @@ export class DockerHarness {
   static async start(o: DockerHarnessOptions): Promise<DockerHarness> {
     const h = new DockerHarness(o);
     try {
-      await h.#start(o.startTimeoutMs ?? 60_000);
+      await h.#start(o);
     } catch (err) {
       const logs = h.logs();
       await h.stop().catch(() => {});
@@ -113,7 +122,8 @@ export class DockerHarness {
     }
   }
 
-  async #start(timeoutMs: number): Promise<void> {
+  async #start(o: DockerHarnessOptions): Promise<void> {
+    const timeoutMs = o.startTimeoutMs ?? 60_000;
     const d = this.dir;
     mkdirSync(d, { recursive: true });
     const config = join(d, "containerd.toml");
@@ -130,9 +140,14 @@ export class DockerHarness {
     const cpid = this.#containerd.pid;
     if (cpid === undefined) throw new Error("cannot spawn containerd");
     await this.#waitFor(() => existsSync(join(d, "containerd.sock")), 30_000, "containerd socket");
+    if (o.pluginsDir !== undefined) {
+      // The mount point is made on the host (removed by stop() if it was not there); the mount stays private.
+      mkdirSync(PLUGIN_SOCKETS, { recursive: true });
+      execFileSync("nsenter", [`--target=${cpid}`, "--mount", "--", "mount", "--bind", o.pluginsDir, PLUGIN_SOCKETS]);
+    }
     const dockerd = ["dockerd", "--storage-driver", "vfs", "--data-root", `${d}/docker`, "--exec-root", `${d}/exec`,
       "--pidfile", `${d}/docker.pid`, "-H", `unix://${this.socket}`, "--containerd", `${d}/containerd.sock`,
-      "--config-file", `${d}/daemon.json`, "--iptables=true", "--ip-forward=true", "--ip6tables=false"];
+      "--config-file", `${d}/daemon.json`, ...(o.networkArgs ?? ["--iptables=true", "--ip-forward=true", "--ip6tables=false"])];
     // Docker ≤22 writes a trust key to /etc/docker/key.json unless its config says otherwise (gone in 23+).
     const old = /version 2[0-2]\./i.test(execFileSync("dockerd", ["--version"], { encoding: "utf8" }));
     writeFileSync(join(d, "daemon.json"), `${JSON.stringify(old ? { "deprecated-key-path": `${d}/key.json` } : {})}\n`);

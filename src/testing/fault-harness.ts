@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Controller } from "../libnetwork.js";
@@ -75,6 +75,21 @@ export async function dumpStore(d: Dirs): Promise<StoreDump> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Host-side link names (bridges `br-…`, veths `veth…`) of every network and endpoint the scenario's store
+ * records, finished or not: what an after hook removes even when a test failed before it learnt the names.
+ */
+export async function recordedLinks(d: Dirs): Promise<Set<string>> {
+  const names = new Set<string>();
+  if (!existsSync(d.data)) return names;
+  for (const key of Object.keys(await dumpStore(d).catch(() => ({})))) {
+    const [kind, first, second] = key.split("/");
+    if (kind === "network" && first !== undefined) names.add(`br-${first.slice(0, 12)}`);
+    if (kind === "endpoint" && second !== undefined) names.add(`veth${second.slice(0, 11)}`);
+  }
+  return names;
 }
 
 /** Records still mid-operation (state other than ready, or a pending join/leave). */

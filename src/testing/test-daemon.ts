@@ -70,9 +70,9 @@ export class TestDaemon {
     return (this.#client ??= new DnetClient(this.host));
   }
 
-  /** Starts the daemon and waits until it answers /_ping. */
-  async start(): Promise<void> {
-    const proc = this.spawnDaemon();
+  /** Starts the daemon (with other flags than the constructor's, if given) and waits until it answers /_ping. */
+  async start(extraArgs?: readonly string[]): Promise<void> {
+    const proc = this.spawnDaemon(extraArgs);
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`daemon exited with ${proc.exitCode}: ${this.log}`);
@@ -90,11 +90,11 @@ export class TestDaemon {
   }
 
   /** Starts the daemon process without waiting for it (stderr collects into `log`). */
-  spawnDaemon(): ChildProcess {
+  spawnDaemon(extraArgs: readonly string[] = this.extraArgs): ChildProcess {
     const args = ["--net=/run/netns/" + this.hostNetns, ...this.prefix, process.execPath, DNET_MAIN, "daemon", "--socket", this.socket,
       "--data-dir", `${this.tmp}/data`, "--netns-dir", this.netnsDir,
       // Unknown names are forwarded only to loopback in tests (nothing listens there: they fail fast).
-      "--dns", "127.0.0.1", ...this.extraArgs];
+      "--dns", "127.0.0.1", ...extraArgs];
     const proc = spawn("nsenter", args, { stdio: ["ignore", "ignore", "pipe"] });
     this.proc = proc;
     proc.stderr?.on("data", (c: Buffer) => { this.log += c.toString(); });

@@ -18,6 +18,8 @@ export interface TestVethDriverOptions {
 export class TestVethDriver implements NetworkDriver {
   readonly name: string;
   readonly calls: string[] = [];
+  /** Every join request as received (options included). */
+  readonly joins: JoinRequest[] = [];
   readonly #handles: HandleCache;
   readonly #placement: "sandbox" | "host";
   readonly #gateways = new Map<string, IpAddress | undefined>();
@@ -48,6 +50,7 @@ export class TestVethDriver implements NetworkDriver {
 
   async join(req: JoinRequest): Promise<JoinInfo> {
     this.calls.push(`join ${req.endpointId} ${req.ifname}`);
+    this.joins.push(req);
     const host = this.#handles.host();
     const { hostEnd, srcName } = names(req.endpointId);
     const inSandbox = this.#placement === "sandbox";

@@ -121,9 +121,9 @@ describe("bridge config: each option", () => {
     assert.doesNotThrow(() => parseBridgeConfig(req({ [L.containerIfacePrefix]: "lnv" })));
   });
 
-  test("com.docker.network.bridge.default_bridge: false is fine, true is refused", () => {
-    assert.doesNotThrow(() => parseBridgeConfig(req({ [L.defaultBridge]: "false" })));
-    fails(req({ [L.defaultBridge]: "true" }), "forbidden", "default bridge networks are not supported by dnet (create a named bridge network)");
+  test("com.docker.network.bridge.default_bridge parses (the controller keeps it for the daemon's predefined bridge)", () => {
+    assert.equal(parseBridgeConfig(req({ [L.defaultBridge]: "false" })).defaultBridge, false);
+    assert.equal(parseBridgeConfig(req({ [L.defaultBridge]: "true" })).defaultBridge, true);
     fails(req({ [L.defaultBridge]: "maybe" }), "invalid-argument",
       'failed to parse com.docker.network.bridge.default_bridge value: maybe (strconv.ParseBool: parsing "maybe": invalid syntax)');
   });

@@ -5,7 +5,7 @@ import { forbidden, invalidArgument } from "../../errors/index.js";
 import {
   ifnameProblem, ipOf, tryParseIp, type IpAddress, type IpPrefix,
 } from "../../types/index.js";
-import { BridgeLabels, PIN_ADDRESSES_DEFAULT } from "./labels.js";
+import { BridgeLabels, PIN_PORTS_DEFAULT } from "./labels.js";
 
 export interface BridgeNetworkConfig {
   readonly id: string;
@@ -18,12 +18,12 @@ export interface BridgeNetworkConfig {
   readonly mtu: number | undefined;
   readonly internal: boolean;
   readonly ipv6: boolean;
+  /** The daemon's predefined `bridge` network (Docker's default bridge). */
+  readonly defaultBridge: boolean;
   readonly v4: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined };
   readonly v6: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined } | undefined;
-  /** Each endpoint's bridge port only sends from its own MAC and addresses. */
-  readonly pinAddresses: boolean;
-  /** The network asked for it (with a firewall that cannot pin, that is an error rather than a quiet no). */
-  readonly pinAddressesAsked: boolean;
+  /** Each endpoint's bridge port only sends from its own MAC and addresses (`dnet.bridge.pin_ports`). */
+  readonly pinPorts: boolean;
 }
 
 const KNOWN = new Set<string>(Object.values(BridgeLabels));
@@ -72,16 +72,13 @@ function bridgeNameFor(id: string, value: string | undefined): string {
 export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfig {
   const o = req.options;
   for (const key of o.keys()) {
-    if ((key.startsWith("com.docker.network.bridge.") || key.startsWith("com.dnet.network.bridge.")) && !KNOWN.has(key)) {
+    if ((key.startsWith("com.docker.network.bridge.") || key.startsWith("dnet.bridge.")) && !KNOWN.has(key)) {
       throw invalidArgument("ERR_INVALID_OPTION", `unknown bridge option ${key}`);
     }
   }
   const v4 = req.ipv4.filter((d) => !(d.pool.length === 0 && d.pool.address === 0n));
   if (v4.length === 0) throw invalidArgument("ERR_IPV4_POOL_EMPTY", "ipv4 pool is empty");
   if (v4.length > 1 || req.ipv6.length > 1) throw forbidden("ERR_MULTIPLE_SUBNETS", "bridge driver doesn't support multiple subnets");
-  if (o.get(BridgeLabels.defaultBridge) !== undefined && parseBool(BridgeLabels.defaultBridge, o.get(BridgeLabels.defaultBridge), false)) {
-    throw forbidden("ERR_DEFAULT_BRIDGE", "default bridge networks are not supported by dnet (create a named bridge network)");
-  }
   const v6data = req.enableIPv6 ? req.ipv6[0] : undefined;
   const first = v4[0];
   if (first === undefined) throw invalidArgument("ERR_IPV4_POOL_EMPTY", "ipv4 pool is empty");
@@ -96,10 +93,10 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
     mtu: parseMtu(o.get(BridgeLabels.mtu)),
     internal: req.internal,
     ipv6: req.enableIPv6,
+    defaultBridge: parseBool(BridgeLabels.defaultBridge, o.get(BridgeLabels.defaultBridge), false),
     v4: { pool: first.pool, gateway: first.gateway },
     v6: v6data === undefined ? undefined : { pool: v6data.pool, gateway: v6data.gateway },
-    pinAddresses: parseBool(BridgeLabels.pinAddresses, o.get(BridgeLabels.pinAddresses), PIN_ADDRESSES_DEFAULT),
-    pinAddressesAsked: parseBool(BridgeLabels.pinAddresses, o.get(BridgeLabels.pinAddresses), false),
+    pinPorts: parseBool(BridgeLabels.pinPorts, o.get(BridgeLabels.pinPorts), PIN_PORTS_DEFAULT),
   });
 }
 

@@ -2,22 +2,22 @@
 // sandbox under its final name, isolation/NAT/published ports through the firewall backend.
 
 import type {
-  Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity,
+  Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity, ExternalConnectivityRequest,
   JoinInfo, JoinRequest, LinkChange, NetworkDriver, OperationalInfo, Repair, RepairReport, Repairable, Restorable, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
-import { deleteLinksByGroup, listLinks, setHairpin, setLink, type HandleCache } from "../../osl/index.js";
-import { formatIp, ipOf, macFromIPv4 } from "../../types/index.js";
+import { deleteLinksByGroup, listLinks, reservePort, setHairpin, setLink, type HandleCache } from "../../osl/index.js";
+import { ipOf, macFromIPv4 } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
-import { checkConflicts, setUpBridge, tearDownBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
+import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
-import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
-import { checkPinnable, pinEndpointPort, pinsPorts, unpinEndpointPort } from "./pin.js";
-import { reclaimUnrecorded } from "./reclaim.js";
-import { failure, repairBridge, repairVeth } from "./repair.js";
-import { createEndpointVeth, hostIfnameOf, randomMac } from "./veth.js";
+import { portmapEntry, publishPorts, unpublishPorts, type BridgeEndpointState, type Publisher } from "./publish.js";
+import { checkPinnable, pinEndpointPort, pinsPorts, unpinLeft } from "./pin.js";
+import { reclaimUnrecorded, type LinkOwners, type OwnedLinks } from "./reclaim.js";
+import { changeConcerns, missingAtStart, repairAll } from "./repair.js";
+import { createEndpointVeth, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
 
 export interface BridgeDriverDeps {
   readonly handles: HandleCache;
@@ -32,6 +32,8 @@ export interface BridgeDriverDeps {
    * `repair`). Only for a driver that owns the host namespace alone (the daemon, which locks it).
    */
   readonly reclaimUnrecorded?: boolean;
+  /** The process's bridge driver instances, this one included once constructed: none reclaims another's links. */
+  readonly owners?: LinkOwners;
 }
 
 export class BridgeDriver implements NetworkDriver, ExternalConnectivity, OperationalInfo, Restorable, Repairable {
@@ -55,6 +57,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
   constructor(deps: BridgeDriverDeps) {
     this.#deps = deps;
     this.#ports = deps.ports ?? new PortAllocator();
+    deps.owners?.add(() => this.#owned());
+  }
+
+  #owned(): OwnedLinks {
+    return { bridges: new Set([...this.#networks.values()].map((n) => n.config.bridgeName)), veths: new Set([...this.#endpoints.keys()].map(hostIfnameOf)) };
   }
 
   capability(): Capability {
@@ -81,7 +88,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#network(req.networkId);
     const given = req.iface.macAddress;
     const mac = given ?? (req.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(req.iface.address)));
-    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: [] });
+    this.#endpoints.set(req.endpointId, { ...req, mac, hostIfname: undefined, published: [], reservations: [] });
     return given === undefined ? { iface: { macAddress: mac } } : {};
   }
 
@@ -105,15 +112,17 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
     });
     this.#attached.set(hostIfname, req.endpointId);
-    // Pinned before the controller brings the sandbox end up, so the port never sends unpinned. Tried and
-    // dropped: the pair created off-thread while this thread pins (or the pin sent off-thread) — both made
-    // the paired attach ~3 ms slower here (thread-pool sends wait behind the reaper's group delete).
+    // Pinned (when the network asks for it) before the controller brings the sandbox end up, so the port
+    // never sends unpinned. Tried and dropped: the pair created off-thread while this thread pins (or the
+    // pin sent off-thread) — both made the paired attach ~3 ms slower (thread-pool sends wait behind the reaper).
     await pinEndpointPort(this.#deps.firewall, net, ep, hostIfname).catch(async (err: unknown) => {
       await this.leave(req.networkId, req.endpointId).catch(() => {});
       throw err;
     });
-    const gw4 = gatewayIp(net.config.v4.gateway);
-    const gw6 = gatewayIp(net.config.v6?.gateway);
+    // Docker 25+: an internal network gives no default route, so connections out fail at once
+    // (ENETUNREACH) instead of timing out against the firewall.
+    const gw4 = net.config.internal ? undefined : gatewayIp(net.config.v4.gateway);
+    const gw6 = net.config.internal ? undefined : gatewayIp(net.config.v6?.gateway);
     return {
       interface: { placement: "sandbox" }, staticRoutes: [], disableGatewayService: false,
       ...(gw4 === undefined ? {} : { gateway: gw4 }), ...(gw6 === undefined ? {} : { gatewayIPv6: gw6 }),
@@ -145,42 +154,37 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     this.#endpoints.set(endpointId, { ...ep, hostIfname: undefined, hostIndex: undefined, sandboxKey: undefined, ifname: undefined });
   }
 
-  async programExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
+  async programExternalConnectivity(networkId: string, endpointId: string, req: ExternalConnectivityRequest): Promise<void> {
     const net = this.#network(networkId);
     const ep = this.#endpoint(endpointId);
     // Without a userland proxy, a sandbox reaching its own published port through the host's address
     // needs its packets to go back out of the port they came in on. Only such a port needs it: set here
     // rather than on every join (one kernel call fewer on the attach path).
     // Both requests go out before either answer is awaited (different sockets; neither needs the other).
-    const hairpin = ep.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
+    const hairpin = req.portBindings.length > 0 && !net.config.internal && ep.hostIfname !== undefined
       ? setHairpin(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, true)
       : Promise.resolve();
-    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#deps.firewall, this.#ports, net, ep)]);
+    const [hairpinDone, publishDone] = await Promise.allSettled([hairpin, publishPorts(this.#publisher(), net, ep, req.portBindings)]);
     if (publishDone.status === "rejected") throw publishDone.reason;
     if (hairpinDone.status === "rejected") {
-      await unpublishPorts(this.#deps.firewall, this.#ports, networkId, { ...ep, published: publishDone.value }).catch(() => {});
+      await unpublishPorts(this.#publisher(), networkId, { ...ep, ...publishDone.value }).catch(() => {});
       throw hairpinDone.reason;
     }
-    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), published: publishDone.value });
+    this.#endpoints.set(endpointId, { ...this.#endpoint(endpointId), ...publishDone.value });
   }
 
   async revokeExternalConnectivity(networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return;
-    await unpublishPorts(this.#deps.firewall, this.#ports, networkId, ep);
+    await unpublishPorts(this.#publisher(), networkId, ep);
     const now = this.#endpoints.get(endpointId);
-    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [] });
+    if (now !== undefined) this.#endpoints.set(endpointId, { ...now, published: [], reservations: [] });
   }
 
   endpointOperInfo(_networkId: string, endpointId: string): ReadonlyMap<string, unknown> {
     const ep = this.#endpoints.get(endpointId);
     if (ep === undefined) return new Map();
-    // Like Docker's, a binding on every address shows the unspecified address of its family.
-    const portmap = ep.published.map((p) => ({
-      Proto: p.proto, IP: formatIp(p.containerIp), Port: p.containerPort,
-      HostIP: formatIp(p.hostIp ?? { family: p.containerIp.family, value: 0n }), HostPort: p.hostPort, HostPortEnd: p.hostPortEnd,
-    }));
-    return new Map<string, unknown>([[PORTMAP_KEY, portmap], [MAC_KEY, ep.mac]]);
+    return new Map<string, unknown>([[PORTMAP_KEY, ep.published.map(portmapEntry)], [MAC_KEY, ep.mac]]);
   }
 
   /**
@@ -195,80 +199,43 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     for (const req of state.networks) {
       const config = parseBridgeConfig(req);
       this.#networks.set(req.networkId, await setUpBridge(host, this.#deps.firewall, config));
-      if (!present.has(config.bridgeName)) {
-        const wanted = wantedAddresses(config).map((a) => formatIp(ipOf(a)));
-        this.#unreported.push({ networkId: req.networkId, message: `bridge ${config.bridgeName} was missing at start: re-created${wanted.length === 0 ? "" : ` with ${wanted.join(", ")}`}` });
-      }
+      if (!present.has(config.bridgeName)) this.#unreported.push(missingAtStart(req.networkId, config));
     }
+    const failures: unknown[] = [];
     for (const ep of state.endpoints) {
-      const mac = ep.iface.macAddress ?? (ep.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(ep.iface.address)));
-      const name = hostIfnameOf(ep.endpointId);
-      const joined = ep.sandboxKey !== undefined && ep.ifname !== undefined;
-      const hostIfname = joined && present.has(name) ? name : undefined;
-      this.#endpoints.set(ep.endpointId, {
-        ...ep, mac, hostIfname, hostIndex: undefined, published: [],
-        sandboxKey: joined ? ep.sandboxKey : undefined, ifname: joined ? ep.ifname : undefined,
-      });
-      if (hostIfname !== undefined) this.#attached.set(hostIfname, ep.endpointId);
+      const restored = restoredEndpoint(ep, present);
+      this.#endpoints.set(ep.endpointId, restored);
+      if (restored.hostIfname !== undefined) this.#attached.set(restored.hostIfname, ep.endpointId);
       const net = this.#networks.get(ep.networkId);
-      if (joined && net !== undefined) await pinEndpointPort(this.#deps.firewall, net, this.#endpoint(ep.endpointId), name);
-      if (ep.externalConnectivity && this.#networks.has(ep.networkId)) await this.programExternalConnectivity(ep.networkId, ep.endpointId);
+      if (net === undefined) continue;
+      const pinned = restored.sandboxKey === undefined ? undefined : pinEndpointPort(this.#deps.firewall, net, restored, hostIfnameOf(ep.endpointId));
+      await pinned?.catch((err: unknown) => { failures.push(err); });
+      if (!ep.externalConnectivity) continue;
+      // Its host ports are bound again: one a host program took meanwhile fails this endpoint only.
+      await this.programExternalConnectivity(ep.networkId, ep.endpointId, { portBindings: ep.externalPortBindings ?? ep.portBindings })
+        .catch((err: unknown) => { failures.push(err); });
     }
     if (this.#deps.reclaimUnrecorded === true) {
-      const bridges = new Set([...this.#networks.values()].map((n) => n.config.bridgeName));
-      this.#reclaimed = await reclaimUnrecorded(host, bridges, new Set(state.endpoints.map((e) => hostIfnameOf(e.endpointId))));
+      const owned = this.#deps.owners?.all() ?? this.#owned();
+      this.#reclaimed = await reclaimUnrecorded(host, owned.bridges, owned.veths);
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} endpoints could not be pinned or publish their ports again`);
   }
 
   /** A deleted, down or detached bridge of ours, or the same of a joined endpoint's host end. */
   concerns(change: LinkChange): boolean {
-    if (change.group === TRASH_GROUP) return false;
-    const endpointId = this.#attached.get(change.name);
-    if (endpointId !== undefined) {
-      const net = this.#networks.get(this.#endpoints.get(endpointId)?.networkId ?? "");
-      return change.deleted || !change.up || change.master !== net?.bridgeIndex;
-    }
-    for (const net of this.#networks.values()) {
-      if (change.addressRemoved === true) { if (change.index === net.bridgeIndex && net.createdBridge) return true; continue; }
-      if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
-    }
-    return false;
+    return changeConcerns(change, this.#networks, this.#endpoints, this.#attached);
   }
 
   /** Every bridge first (a re-created one has a new index), then every joined endpoint's veth. */
   async repair(): Promise<RepairReport> {
-    const repairs = this.#unreported;
+    const unreported = this.#unreported;
     const reclaimed = this.#reclaimed;
     this.#unreported = [];
     this.#reclaimed = [];
-    const failures: Repair[] = [];
-    const recreated: Array<{ networkId: string; endpointId: string }> = [];
-    const host = this.#deps.handles.host();
-    let links = new Map((await listLinks(host)).map((l) => [l.name, l]));
-    for (const [id, net] of this.#networks) {
-      try {
-        const r = await repairBridge(this.#deps, net, links.get(net.config.bridgeName));
-        this.#networks.set(id, r.state);
-        for (const message of r.repairs) repairs.push({ networkId: id, message });
-      } catch (err) {
-        failures.push(failure(id, undefined, err));
-      }
-    }
-    if (repairs.length > 0) links = new Map((await listLinks(host)).map((l) => [l.name, l]));
-    for (const [id, ep] of this.#endpoints) {
-      const net = this.#networks.get(ep.networkId);
-      if (net === undefined || ep.sandboxKey === undefined || ep.ifname === undefined) continue;
-      try {
-        const r = await repairVeth(this.#deps, net, id, { ...ep, sandboxKey: ep.sandboxKey, ifname: ep.ifname }, links.get(hostIfnameOf(id)));
-        this.#endpoints.set(id, r.ep);
-        this.#attached.set(hostIfnameOf(id), id);
-        if (r.message !== undefined) repairs.push({ networkId: ep.networkId, endpointId: id, message: r.message });
-        if (r.recreated) recreated.push({ networkId: ep.networkId, endpointId: id });
-      } catch (err) {
-        failures.push(failure(ep.networkId, id, err));
-      }
-    }
-    return { repairs, recreated, failures, reclaimed };
+    const r = await repairAll(this.#deps, this.#networks, this.#endpoints, this.#attached);
+    return { ...r, repairs: [...unreported, ...r.repairs], reclaimed };
   }
 
   /** Destroys detached veths now (tests, shutdown). */
@@ -276,7 +243,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     await this.#flushTrash();
   }
 
+  /** The reserving sockets close (the ports' rules stay, as every other rule, for the next start). */
   async close(): Promise<void> {
+    for (const ep of this.#endpoints.values()) for (const r of ep.reservations) r.release();
     await this.#flushTrash();
   }
 
@@ -316,12 +285,13 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, Operat
     await this.#unpinLeft();
   }
 
-  /** Removes the pins of left endpoints (a join of one meanwhile took it off this list). */
   async #unpinLeft(): Promise<void> {
-    for (const [id, ep] of this.#unpins) {
-      this.#unpins.delete(id);
-      await unpinEndpointPort(this.#deps.firewall, this.#networks.get(ep.networkId), ep).catch(() => {});
-    }
+    await unpinLeft(this.#deps.firewall, this.#unpins, this.#networks);
+  }
+
+  #publisher(): Publisher {
+    const host = this.#deps.handles.host();
+    return { fw: this.#deps.firewall, ports: this.#ports, reserve: (proto, ip, port) => reservePort(host, proto, ip, port) };
   }
 
   #network(id: string): BridgeNetworkState {

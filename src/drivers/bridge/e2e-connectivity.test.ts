@@ -59,9 +59,11 @@ describe("bridge e2e: connectivity", { ...rootOnly, timeout: 180_000 }, () => {
     assert.equal(seen("curl outside → i2 directly (internal)"), "FAIL", "even though the outside has a route to it");
   });
 
-  test("Docker's internal semantics: still a default route via the gateway, and the host's own addresses answer", () => {
-    assert.ok((seen("i1 routes") as string[]).includes(`default via ${NET.i}.1 dev eth0`), String(seen("i1 routes")));
-    assert.equal(seen("ping i1 → host address (internal)"), true, "INPUT is not filtered, as in Docker");
+  test("Docker 25+'s internal semantics: no default route (connections out fail at once), the host answers on the network's bridge address", () => {
+    assert.ok(!(seen("i1 routes") as string[]).some((r) => r.startsWith("default")), String(seen("i1 routes")));
+    assert.match(String(seen("route i1 → internet (internal)")), /Network is unreachable/);
+    assert.equal(seen("ping i1 → its bridge address (internal)"), true, "INPUT is not filtered, as in Docker");
+    assert.equal(seen("ping i1 → host address (internal)"), false, "no route to the host's other addresses");
   });
 
   test("masquerade: the outside sees the host's address (TCP and UDP)", () => {

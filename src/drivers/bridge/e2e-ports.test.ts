@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { rootOnly } from "../../testing/kernel.js";
 import { PNET } from "../../testing/bridge-scenarios-ports.js";
+import { FNET } from "../../testing/bridge-scenarios-ports-follow.js";
 import { OUTSIDE as O, ScratchHost, type Report } from "../../testing/bridge-topology.js";
 
 const P1 = `p1 ${PNET.p}.2`;
@@ -52,8 +53,11 @@ describe("bridge e2e: published ports", { ...rootOnly, timeout: 180_000 }, () =>
     assert.equal(seen("q1 → host:8080 (other network)"), `${P1} ${PNET.p}.1`);
   });
 
-  test("no userland proxy: nothing listens on any host port in H", () => {
-    assert.deepEqual(seen("listeners in H"), []);
+  test("no userland proxy: the only sockets on host ports are the ones holding the published ports (answers above come from the sandboxes)", () => {
+    const local = (seen("listeners in H") as string[]).map((l) => { const f = l.trim().split(/\s+/); return `${f[0]} ${f[4]}`; }).sort();
+    assert.deepEqual(local, [
+      `tcp ${O.hostIp2}:8081`, `tcp ${O.hostIp}:8082`, "tcp 0.0.0.0:32768", "tcp 0.0.0.0:8080", "tcp 0.0.0.0:9000", "udp 0.0.0.0:5353",
+    ].sort());
   });
 
   test("range and dynamic host ports: one port from the range, dynamic from ip_local_port_range", () => {
@@ -101,6 +105,50 @@ describe("bridge e2e: published ports", { ...rootOnly, timeout: 180_000 }, () =>
     assert.ok((seen("gateway 4: routes") as string[]).includes(`default via ${PNET.gz}.1 dev eth0`), String(seen("gateway 4: routes")));
     assert.equal(seen("gateway 4: :8090"), `g ${gz} ${O.peerIp}`, "the port is gw-z's again");
     assert.equal(seen("gateway 4: links of g"), true);
+  });
+
+  test("Docker 20.10: a sandbox's ports move with its gateway to a dual-stack network it connects to, published on IPv4 and IPv6 there", () => {
+    const { a, b, b6 } = seen("follow 2: addresses") as { a: string; b: string; b6: string };
+    assert.equal(seen("follow 1: :8091"), `pf ${a} ${O.peerIp}`);
+    assert.ok((seen("follow 2: routes") as string[]).includes(`default via ${FNET.ds}.1 dev eth1`), String(seen("follow 2: routes")));
+    assert.equal(seen("follow 2: :8091"), `pf ${b} ${O.peerIp}`, "the IPv4 port answers from the new gateway network");
+    assert.equal(seen("follow 2: [::]:8091"), `pf ${b6} ${O.peerIp6}`, "and the same port on IPv6");
+    const maps = seen("follow 2: portmaps") as { a: unknown[]; b: Array<{ Proto: string; HostIP: string; HostPort: number }> };
+    assert.deepEqual(maps.a, [], "nothing stays on the old gateway endpoint");
+    assert.deepEqual(maps.b.map((m) => `${m.Proto} ${m.HostIP} ${m.HostPort}`).sort(),
+      [`tcp 0.0.0.0 8091`, `tcp :: 8091`, `udp 0.0.0.0 ${String(seen("follow 2: udp dynamic port"))}`, `udp :: ${String(seen("follow 2: udp dynamic port"))}`].sort());
+    assert.notEqual(seen("follow 2: udp dynamic port"), 0, "a dynamic port shows the port chosen");
+    assert.equal(seen("follow 2: udp :dynamic"), `pf - ${O.peerIp}`);
+    assert.equal(seen("follow 3: A left, :8091"), `pf ${b} ${O.peerIp}`, "the ports are the sandbox's: they stay when the network they came with leaves");
+    assert.equal(seen("follow 4: no gateway, :8091"), "FAIL");
+  });
+
+  test("published host ports are held by a socket per family: no host program can take them; released with the ports", () => {
+    assert.deepEqual(seen("follow 2: sockets on 8091"), ["tcp 0.0.0.0:8091", "tcp [::]:8091"]);
+    assert.match(String(seen("follow 2: a host program binds 8091")), /Address already in use/);
+    assert.deepEqual(seen("follow 4: sockets on 8091"), []);
+    assert.equal(seen("follow 4: a host program binds 8091"), "bound");
+  });
+
+  test("a host port a host program holds: refused (Docker's bind error), not taken over; skipped inside a range", () => {
+    const id = String(seen("reserve: pr1 id"));
+    assert.deepEqual(seen("reserve: host program's port"), {
+      kind: "conflict", message: `driver failed programming external connectivity on endpoint pr1 (${id}): listen tcp4 0.0.0.0:8095: bind: address already in use`,
+    });
+    assert.match(String(seen("reserve: host program still answers")), /^hostprog /);
+    assert.deepEqual((seen("reserve: range portmap") as Array<{ HostPort: number }>).map((m) => m.HostPort), [9101], "9100 is the host program's: the next free port of the range");
+    assert.match(String(seen("reserve: :9101")), /^pr2 /);
+    assert.match(String(seen("reserve: :9100 still the host program's")), /^hostprog /);
+  });
+
+  test("what cannot be served is refused: [::1] (no NAT out of the IPv6 loopback), an IPv6 host address on an IPv4-only network; served on a dual-stack one", () => {
+    const refused = (key: string): { kind: string; message: string } => seen(key) as { kind: string; message: string };
+    assert.equal(refused("refuse: [::1]").kind, "invalid-argument");
+    assert.match(refused("refuse: [::1]").message, /cannot publish \[::1\]:8089:80\/tcp: the IPv6 loopback address cannot be forwarded/);
+    assert.equal(refused("refuse: IPv6 host address on an IPv4-only network").kind, "invalid-argument");
+    assert.match(refused("refuse: IPv6 host address on an IPv4-only network").message, /cannot publish \[fd00:51::1\]:8089:80\/tcp: the sandbox has no IPv6 address/);
+    assert.deepEqual((seen("publish: [hostIp6]:8089 portmap") as Array<{ HostIP: string; HostPort: number }>).map((m) => `${m.HostIP} ${m.HostPort}`), [`${O.hostIp6} 8089`]);
+    assert.equal(seen("publish: outside → [hostIp6]:8089"), `pr5 ${String(seen("publish: pr5 ip6"))} ${O.peerIp6}`);
   });
 
   test("same host port: Docker's message with the endpoint's name and ID; the join is rolled back", () => {

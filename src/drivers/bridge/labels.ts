@@ -1,5 +1,7 @@
 // Option keys of the bridge driver, spelled as Docker's (drivers/bridge/labels.go, netlabel).
 
+import { DNET_OWNED_GROUP, DNET_TRASH_GROUP } from "../../osl/index.js";
+
 export const BridgeLabels = Object.freeze({
   name: "com.docker.network.bridge.name",
   enableIcc: "com.docker.network.bridge.enable_icc",
@@ -11,16 +13,19 @@ export const BridgeLabels = Object.freeze({
   containerIfacePrefix: "com.docker.network.container_iface_prefix",
   hostIpv4: "com.docker.network.host_ipv4",
   /** dnet's own: pin each endpoint's bridge port to its MAC and addresses (anti-spoofing; docs/security.md). */
-  pinAddresses: "com.dnet.network.bridge.pin_addresses",
+  pinPorts: "dnet.bridge.pin_ports",
 } as const);
 
-/** Whether ports are pinned when a network does not say (see docs/security.md for the attach cost). */
-export const PIN_ADDRESSES_DEFAULT = true;
+/**
+ * Ports are not pinned unless a network asks: pinning adds 0.42–0.53 ms to a ~1.4 ms attach (bench/pair.ts
+ * --pin; docs/security.md), and Docker's bridge does not pin either.
+ */
+export const PIN_PORTS_DEFAULT = false;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";
 
 /** IFLA_GROUP of bridges dnet created (a pre-existing bridge keeps its group and is never deleted). */
-export const OWNED_BRIDGE_GROUP = 0x646e6574; // "dnet"
+export const OWNED_BRIDGE_GROUP = DNET_OWNED_GROUP;
 /** IFLA_GROUP of host-side veths waiting to be destroyed in one batch, off the request path. */
-export const TRASH_GROUP = 0x646e7478; // "dntx"
+export const TRASH_GROUP = DNET_TRASH_GROUP;

@@ -40,6 +40,7 @@ export function checkConflicts(c: BridgeNetworkConfig, others: Iterable<BridgeNe
     if (o.config.id === c.id) continue;
     const prefix = `cannot create network ${c.id} (${c.bridgeName}): conflicts with network ${o.config.id} (${o.config.bridgeName})`;
     if (o.config.bridgeName === c.bridgeName) throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have same bridge name`);
+    if (o.config.defaultBridge && c.defaultBridge) throw forbidden("ERR_DEFAULT_BRIDGE", `${prefix}: there is only one default bridge network`);
     if (prefixesOverlap(o.config.v4.pool, c.v4.pool)) throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have overlapping IPv4`);
     if (o.config.v6 !== undefined && c.v6 !== undefined && prefixesOverlap(o.config.v6.pool, c.v6.pool)) {
       throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have overlapping IPv6`);

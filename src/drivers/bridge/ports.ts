@@ -39,24 +39,48 @@ export class PortAllocator {
    * start..end. Returns the port.
    */
   allocate(proto: PortProto, hostIp: IpAddress, start: number, end: number): number {
-    const ip = formatIp(hostIp);
+    for (const port of this.candidates(proto, [hostIp], start, end)) {
+      this.hold(proto, [hostIp], port, start === 0);
+      return port;
+    }
+    throw unavailable("ERR_ALL_PORTS_ALLOCATED", "all ports are allocated"); // candidates() throws first
+  }
+
+  /**
+   * The host ports a request may take, in Docker's search order, each free for every one of `hostIps`
+   * (a port published on 0.0.0.0 and :: gets the same number on both): `start` alone for a fixed port
+   * (taken: Docker's conflict error), else start..end or, for 0, the dynamic range from after the last port
+   * handed out. The caller takes one with `hold`; ports it cannot bind are skipped (a host program holds
+   * them). Exhausted: ERR_ALL_PORTS_ALLOCATED.
+   */
+  *candidates(proto: PortProto, hostIps: readonly IpAddress[], start: number, end: number): Generator<number> {
     if (start !== 0 && start === end) {
-      if (this.#taken(proto, hostIp, ip, start)) {
+      const taken = hostIps.find((ip) => this.#taken(proto, ip, formatIp(ip), start));
+      if (taken !== undefined) {
+        const ip = formatIp(taken);
         throw conflict("ERR_PORT_ALLOCATED", `Bind for ${ip.includes(":") ? `[${ip}]` : ip}:${start} failed: port is already allocated`);
       }
-      return this.#hold(proto, hostIp, ip, start);
+      yield start;
+      return;
     }
     const [lo, hi] = start === 0 ? this.#range : [start, end];
-    const lastKey = `${proto}|${ip}`;
-    const from = start === 0 ? (this.#last.get(lastKey) ?? lo - 1) + 1 : lo;
+    const from = start === 0 ? (this.#last.get(this.#lastKey(proto, hostIps)) ?? lo - 1) + 1 : lo;
     for (let i = 0; i <= hi - lo; i++) {
       const port = lo + ((from - lo + i) % (hi - lo + 1));
-      if (!this.#taken(proto, hostIp, ip, port)) {
-        if (start === 0) this.#last.set(lastKey, port);
-        return this.#hold(proto, hostIp, ip, port);
-      }
+      if (hostIps.every((ip) => !this.#taken(proto, ip, formatIp(ip), port))) yield port;
     }
-    throw unavailable("ERR_ALL_PORTS_ALLOCATED", `all ports are allocated (${proto} ${lo}-${hi} on ${ip})`);
+    const where = hostIps.map((ip) => formatIp(ip)).join(", ");
+    throw unavailable("ERR_ALL_PORTS_ALLOCATED", `all ports are allocated (${proto} ${lo}-${hi} on ${where})`);
+  }
+
+  /** Records `port` as taken on every one of `hostIps`; `dynamic`: the next dynamic search starts after it. */
+  hold(proto: PortProto, hostIps: readonly IpAddress[], port: number, dynamic = false): void {
+    for (const ip of hostIps) this.#hold(proto, ip, formatIp(ip), port);
+    if (dynamic) this.#last.set(this.#lastKey(proto, hostIps), port);
+  }
+
+  #lastKey(proto: PortProto, hostIps: readonly IpAddress[]): string {
+    return `${proto}|${formatIp(hostIps[0] ?? unspecified(4))}`;
   }
 
   release(proto: PortProto, hostIp: IpAddress, port: number): void {
@@ -75,11 +99,10 @@ export class PortAllocator {
     return this.#held.has(`${proto}|${ip}|${port}`) || this.#held.has(`${proto}|${formatIp(unspecified(hostIp.family))}|${port}`);
   }
 
-  #hold(proto: PortProto, hostIp: IpAddress, ip: string, port: number): number {
+  #hold(proto: PortProto, hostIp: IpAddress, ip: string, port: number): void {
     this.#held.add(`${proto}|${ip}|${port}`);
     const key = `${proto}|${hostIp.family}|${port}`;
     this.#perPort.set(key, (this.#perPort.get(key) ?? 0) + 1);
-    return port;
   }
 }
 

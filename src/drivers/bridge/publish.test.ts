@@ -1,17 +1,20 @@
 // Unit tests (no root): which mappings an endpoint's port bindings become (families, host_binding_ipv4,
-// explicit host IPs, ranges), rollback of reserved ports, and the bridge conflict check's Docker text.
+// explicit host IPs, ranges), what cannot be served is refused, host ports held by another program are
+// skipped in a range and refused when fixed, rollback of reserved ports and sockets, and the bridge
+// conflict check's Docker text.
 
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import type { CreateNetworkRequest, PortBinding } from "../../driver-api/index.js";
 import { LibnetworkError, conflict } from "../../errors/index.js";
+import type { PortReservation, ReservedProto } from "../../osl/index.js";
 import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "../../firewall/contract.js";
 import { formatIp, parseIp, parsePrefix } from "../../types/index.js";
 import { parseBridgeConfig } from "./config.js";
 import { BridgeLabels as L } from "./labels.js";
 import { checkConflicts, firewallNetwork, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
-import { publishPorts, unpublishPorts, type BridgeEndpointState } from "./publish.js";
+import { publishPorts as publish, unpublishPorts as unpublish, type BridgeEndpointState, type Publisher } from "./publish.js";
 
 class FakeFirewall implements FirewallBackend {
   readonly name = "fake";
@@ -32,6 +35,23 @@ class FakeFirewall implements FirewallBackend {
   async close(): Promise<void> {}
 }
 
+/** Stands in for the host's sockets: "proto ip:port" strings a host program holds, and the ones we hold. */
+class FakeHost {
+  readonly busy = new Set<string>();
+  readonly held = new Set<string>();
+  reserve = (proto: ReservedProto, hostIp: ReturnType<typeof parseIp>, port: number): PortReservation => {
+    const key = `${proto} ${formatIp(hostIp)}:${port}`;
+    if (this.busy.has(key)) throw conflict("ERR_PORT_IN_USE", `listen ${proto}${hostIp.family} ${key.split(" ")[1]}: bind: address already in use`);
+    this.held.add(key);
+    return { proto, hostIp, port, release: () => { this.held.delete(key); } };
+  };
+}
+
+let host = new FakeHost();
+const publisher = (fw: FakeFirewall, ports: PortAllocator): Publisher => ({ fw, ports, reserve: host.reserve });
+const publishPorts = async (fw: FakeFirewall, ports: PortAllocator, net: BridgeNetworkState, ep: BridgeEndpointState): Promise<PortMapping[]> =>
+  (await publish(publisher(fw, ports), net, ep, ep.portBindings)).published;
+
 function network(id: string, options: Record<string, string> = {}, more: Partial<CreateNetworkRequest> = {}): BridgeNetworkState {
   const r: CreateNetworkRequest = {
     networkId: id, options: new Map(Object.entries(options)), internal: false, enableIPv6: false,
@@ -43,7 +63,7 @@ function network(id: string, options: Record<string, string> = {}, more: Partial
 
 function endpoint(bindings: PortBinding[], v6 = false): BridgeEndpointState {
   return {
-    networkId: "n1", endpointId: "e1", options: new Map(), portBindings: bindings, mac: "02:42:0a:14:00:02", hostIfname: "vethe1", published: [],
+    networkId: "n1", endpointId: "e1", options: new Map(), portBindings: bindings, mac: "02:42:0a:14:00:02", hostIfname: "vethe1", published: [], reservations: [],
     iface: { address: parsePrefix("10.20.0.2/24"), ...(v6 ? { addressIPv6: parsePrefix("fd00:20::2/64") } : {}) },
   };
 }
@@ -56,6 +76,8 @@ const show = (ms: readonly PortMapping[]): string[] =>
   ms.map((m) => `${m.proto} ${m.hostIp === undefined ? "*" : formatIp(m.hostIp)}:${m.hostPort}-${m.hostPortEnd} -> ${formatIp(m.containerIp)}:${m.containerPort}`);
 
 describe("publishPorts", () => {
+  beforeEach(() => { host = new FakeHost(); });
+
   test("IPv4 only: one mapping on every address; a range maps one chosen port; dynamic comes from the range", async () => {
     const fw = new FakeFirewall();
     const ports = new PortAllocator([32768, 60999]);
@@ -90,9 +112,43 @@ describe("publishPorts", () => {
     assert.deepEqual(show(out), ["tcp 2001:db8::5:8080-8080 -> fd00:20::2:80", "tcp 127.0.0.1:8081-8081 -> 10.20.0.2:81"]);
   });
 
-  test("an IPv6 host IP without a container IPv6 address publishes nothing (no NAT46)", async () => {
+  test("what cannot be served is refused, not dropped: an IPv6 host IP without a container IPv6 address (no NAT46), the IPv6 loopback", async () => {
     const fw = new FakeFirewall();
-    assert.deepEqual(await publishPorts(fw, new PortAllocator(), network("n1"), endpoint([tcp(80, 8080, 8080, "::1")])), []);
+    const ports = new PortAllocator();
+    await assert.rejects(publishPorts(fw, ports, network("n1"), endpoint([tcp(80, 8080), tcp(80, 8089, 8089, "2001:db8::5")])), {
+      code: "ERR_PUBLISH_FAMILY", kind: "invalid-argument",
+      message: "cannot publish [2001:db8::5]:8089:80/tcp: the sandbox has no IPv6 address on the network that publishes its ports (the gateway network is IPv4-only)",
+    });
+    assert.equal(ports.size, 0, "8080, taken before, was given back");
+    assert.equal(host.held.size, 0);
+    await assert.rejects(publishPorts(fw, ports, network("n1"), endpoint([tcp(80, 8089, 8089, "::1")], true)), { code: "ERR_PUBLISH_IPV6_LOOPBACK", kind: "invalid-argument" });
+    assert.equal(fw.added.length, 0);
+  });
+
+  test("every published host port is held by a socket per address, released on unpublish", async () => {
+    const fw = new FakeFirewall();
+    const ports = new PortAllocator([32768, 60999]);
+    const v6 = { enableIPv6: true, ipv6: [{ addressSpace: "LocalDefault", pool: parsePrefix("fd00:20::/64"), auxAddresses: new Map() }] };
+    const ep = endpoint([tcp(80, 8080), { proto: "udp", port: 53, hostPort: 0, hostPortEnd: 0 }], true);
+    const out = await publish(publisher(fw, ports), network("n1", {}, v6), ep, ep.portBindings);
+    assert.deepEqual([...host.held].sort(), ["tcp 0.0.0.0:8080", "tcp :::8080", "udp 0.0.0.0:32768", "udp :::32768"]);
+    await unpublish(publisher(fw, ports), "n1", { ...ep, ...out });
+    assert.equal(host.held.size, 0);
+    assert.equal(ports.size, 0);
+  });
+
+  test("a host port a host program holds: refused when fixed (Docker's bind error), skipped in a range and when dynamic", async () => {
+    const fw = new FakeFirewall();
+    const ports = new PortAllocator([32768, 60999]);
+    host.busy.add("tcp 0.0.0.0:8095");
+    host.busy.add("tcp 0.0.0.0:9100");
+    host.busy.add("udp 0.0.0.0:32768");
+    await assert.rejects(publishPorts(fw, ports, network("n1"), endpoint([tcp(80, 8095)])), {
+      kind: "conflict", code: "ERR_PORT_IN_USE", message: "listen tcp4 0.0.0.0:8095: bind: address already in use",
+    });
+    assert.equal(ports.size, 0);
+    const out = await publishPorts(fw, ports, network("n1"), endpoint([tcp(90, 9100, 9102), { proto: "udp", port: 53, hostPort: 0, hostPortEnd: 0 }]));
+    assert.deepEqual(show(out), ["tcp *:9101-9101 -> 10.20.0.2:90", "udp *:32769-32769 -> 10.20.0.2:53"]);
   });
 
   test("internal networks and endpoints without bindings publish nothing and do not call the firewall", async () => {
@@ -129,9 +185,9 @@ describe("publishPorts", () => {
     const fw = new FakeFirewall();
     const ports = new PortAllocator([32768, 60999]);
     const ep = endpoint([tcp(80, 8080), tcp(81, 0)]);
-    const published = await publishPorts(fw, ports, network("n1"), ep);
+    const out = await publish(publisher(fw, ports), network("n1"), ep, ep.portBindings);
     assert.equal(ports.size, 2);
-    await unpublishPorts(fw, ports, "n1", { ...ep, published });
+    await unpublish(publisher(fw, ports), "n1", { ...ep, ...out });
     assert.deepEqual(fw.removed, ["e1"]);
     assert.equal(ports.size, 0);
   });

@@ -92,7 +92,8 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
     await driver.createNetwork(request());
     await joined(driver, 10, sandboxes[1] as string, "eth0", true);
     await joined(driver, 11, sandboxes[1] as string, "eth1", false);
-    for (const n of [10, 11]) await driver.programExternalConnectivity(networkId, endpointId(n));
+    const published = { portBindings: [{ proto: "tcp" as const, port: 80, hostPort: 18090, hostPortEnd: 18090 }] };
+    for (const n of [10, 11]) await driver.programExternalConnectivity(networkId, endpointId(n), n === 10 ? published : { portBindings: [] });
     const hairpin = (n: number): unknown => {
       const [link] = ipJson<Array<{ linkinfo?: { info_slave_data?: Record<string, unknown> } }>>(["-d", "link", "show", "dev", `veth${endpointId(n).slice(0, 11)}`]);
       return link?.linkinfo?.info_slave_data?.["hairpin"];
@@ -113,7 +114,8 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
     await driver.createNetwork(request());
     await joined(driver, 20, sandboxes[1] as string, "eth5", true);
     run("ip", ["link", "del", `veth${endpointId(20).slice(0, 11)}`]); // the port vanishes under the driver
-    await assert.rejects(driver.programExternalConnectivity(networkId, endpointId(20)), { errno: 19 }); // ENODEV
+    const ports = { portBindings: [{ proto: "tcp" as const, port: 80, hostPort: 18100, hostPortEnd: 18100 }] };
+    await assert.rejects(driver.programExternalConnectivity(networkId, endpointId(20), ports), { errno: 19 }); // ENODEV
     assert.deepEqual(driver.endpointOperInfo(networkId, endpointId(20)).get("com.docker.network.portmap"), []);
     // The same host port again, for another endpoint: refused if the failed attempt had kept it.
     await driver.createEndpoint({
@@ -121,7 +123,7 @@ describe("bridge driver: reaper batches and hairpin (root)", rootOnly, () => {
       portBindings: [{ proto: "tcp", port: 80, hostPort: 18100, hostPortEnd: 18100 }],
     });
     await driver.join({ networkId, endpointId: endpointId(21), sandboxKey: `/run/netns/${sandboxes[1] as string}`, ifname: "eth6", options: new Map() });
-    await driver.programExternalConnectivity(networkId, endpointId(21));
+    await driver.programExternalConnectivity(networkId, endpointId(21), ports);
     const portmap = driver.endpointOperInfo(networkId, endpointId(21)).get("com.docker.network.portmap") as Array<{ HostPort: number }>;
     assert.deepEqual(portmap.map((p) => p.HostPort), [18100]);
     for (const n of [20, 21]) {

@@ -2,12 +2,14 @@
 // addresses and sysctls, or set up again, or given back a lost address) and a joined endpoint's veth
 // (re-attached to its bridge, or re-created with its peer in the sandbox under its interface name).
 
-import type { Repair } from "../../driver-api/index.js";
+import type { LinkChange, Repair, RepairReport } from "../../driver-api/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  addAddress, listAddresses, setHairpin, setLink, type HandleCache, type Link,
+  addAddress, listAddresses, listLinks, setHairpin, setLink, type HandleCache, type Link,
 } from "../../osl/index.js";
-import { formatPrefix } from "../../types/index.js";
+import { formatIp, formatPrefix, ipOf } from "../../types/index.js";
+import type { BridgeNetworkConfig } from "./config.js";
+import { TRASH_GROUP } from "./labels.js";
 import { samePrefix, setUpBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
 import type { BridgeEndpointState } from "./publish.js";
 import { createEndpointVeth, hostIfnameOf } from "./veth.js";
@@ -84,3 +86,62 @@ export function failure(networkId: string, endpointId: string | undefined, err: 
   return { networkId, ...(endpointId === undefined ? {} : { endpointId }), message };
 }
 
+
+/** What restore says of a bridge it had to re-create. */
+export function missingAtStart(networkId: string, config: BridgeNetworkConfig): Repair {
+  const wanted = wantedAddresses(config).map((a) => formatIp(ipOf(a)));
+  return { networkId, message: `bridge ${config.bridgeName} was missing at start: re-created${wanted.length === 0 ? "" : ` with ${wanted.join(", ")}`}` };
+}
+
+/** Whether a link change touches a bridge of ours or a joined endpoint's host end (`attached`: endpoint ID by host end). */
+export function changeConcerns(
+  change: LinkChange, networks: ReadonlyMap<string, BridgeNetworkState>, endpoints: ReadonlyMap<string, BridgeEndpointState>,
+  attached: ReadonlyMap<string, string>,
+): boolean {
+  if (change.group === TRASH_GROUP) return false;
+  const endpointId = attached.get(change.name);
+  if (endpointId !== undefined) {
+    const net = networks.get(endpoints.get(endpointId)?.networkId ?? "");
+    return change.deleted || !change.up || change.master !== net?.bridgeIndex;
+  }
+  for (const net of networks.values()) {
+    if (change.addressRemoved === true) { if (change.index === net.bridgeIndex && net.createdBridge) return true; continue; }
+    if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
+  }
+  return false;
+}
+
+/** Every bridge first (a re-created one has a new index), then every joined endpoint's veth; the maps are updated. */
+export async function repairAll(
+  deps: RepairDeps, networks: Map<string, BridgeNetworkState>, endpoints: Map<string, BridgeEndpointState>, attached: Map<string, string>,
+): Promise<Omit<RepairReport, "reclaimed">> {
+  const repairs: Repair[] = [];
+  const failures: Repair[] = [];
+  const recreated: Array<{ networkId: string; endpointId: string }> = [];
+  const host = deps.handles.host();
+  let links = new Map((await listLinks(host)).map((l) => [l.name, l]));
+  for (const [id, net] of networks) {
+    try {
+      const r = await repairBridge(deps, net, links.get(net.config.bridgeName));
+      networks.set(id, r.state);
+      for (const message of r.repairs) repairs.push({ networkId: id, message });
+    } catch (err) {
+      failures.push(failure(id, undefined, err));
+    }
+  }
+  if (repairs.length > 0) links = new Map((await listLinks(host)).map((l) => [l.name, l]));
+  for (const [id, ep] of endpoints) {
+    const net = networks.get(ep.networkId);
+    if (net === undefined || ep.sandboxKey === undefined || ep.ifname === undefined) continue;
+    try {
+      const r = await repairVeth(deps, net, id, { ...ep, sandboxKey: ep.sandboxKey, ifname: ep.ifname }, links.get(hostIfnameOf(id)));
+      endpoints.set(id, r.ep);
+      attached.set(hostIfnameOf(id), id);
+      if (r.message !== undefined) repairs.push({ networkId: ep.networkId, endpointId: id, message: r.message });
+      if (r.recreated) recreated.push({ networkId: ep.networkId, endpointId: id });
+    } catch (err) {
+      failures.push(failure(ep.networkId, id, err));
+    }
+  }
+  return { repairs, recreated, failures };
+}

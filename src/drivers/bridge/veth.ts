@@ -2,9 +2,11 @@
 // under its final name, and the eviction of a left endpoint's host end still waiting for the reaper.
 
 import { createVeth, findLink, retiredLinkName, setLink, type NetnsHandle, type VethIndexes } from "../../osl/index.js";
-import { randomHex } from "../../types/index.js";
+import type { RestoreEndpoint } from "../../driver-api/index.js";
+import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { TRASH_GROUP } from "./labels.js";
 import type { BridgeNetworkState } from "./network.js";
+import type { BridgeEndpointState } from "./publish.js";
 
 /**
  * One TX and one RX queue per veth end instead of the kernel's one per possible CPU: only XDP or GRO on
@@ -20,6 +22,20 @@ export function hostIfnameOf(endpointId: string): string {
 
 export function randomMac(): string {
   return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
+}
+
+/**
+ * A recorded endpoint as the driver knows it after a restart: joined (sandbox and interface name) even
+ * when its veth is missing, which `repair` then re-creates; on its host end when that is `present`.
+ */
+export function restoredEndpoint(ep: RestoreEndpoint, present: ReadonlySet<string>): BridgeEndpointState {
+  const mac = ep.iface.macAddress ?? (ep.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(ep.iface.address)));
+  const name = hostIfnameOf(ep.endpointId);
+  const joined = ep.sandboxKey !== undefined && ep.ifname !== undefined;
+  return {
+    ...ep, mac, hostIfname: joined && present.has(name) ? name : undefined, hostIndex: undefined, published: [], reservations: [],
+    sandboxKey: joined ? ep.sandboxKey : undefined, ifname: joined ? ep.ifname : undefined,
+  };
 }
 
 /** The host end `hostIfname` on the network's bridge and up; the peer `ifname` in `sandbox`, down. */

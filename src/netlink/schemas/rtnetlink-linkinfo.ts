@@ -1,4 +1,5 @@
 // IFLA_LINKINFO (linux/if_link.h): IFLA_INFO_*, the table of link kinds, and the complete link messages.
+// Kinds without IFLA_INFO_DATA (dummy) need no entry.
 
 import type { MessageSpec, Schema } from "../schema-types.js";
 import { bridgeAttrs, brportAttrs } from "./bridge.js";
@@ -6,6 +7,7 @@ import { ipvlanAttrs } from "./ipvlan.js";
 import { macvlanAttrs } from "./macvlan.js";
 import { IFLA_LINKINFO, IFLA_PROTINFO, ifinfomsg, linkBaseAttrs } from "./rtnetlink-link.js";
 import { vethAttrs } from "./veth.js";
+import { vlanAttrs } from "./vlan.js";
 import { vxlanAttrs } from "./vxlan.js";
 
 export const IFLA_INFO_KIND = 1;
@@ -21,6 +23,7 @@ export const linkKinds = {
   vxlan: vxlanAttrs,
   macvlan: macvlanAttrs,
   ipvlan: ipvlanAttrs,
+  vlan: vlanAttrs,
 } as const satisfies Readonly<Record<string, Schema>>;
 
 /** IFLA_INFO_SLAVE_DATA by IFLA_INFO_SLAVE_KIND (the kind of the master). */

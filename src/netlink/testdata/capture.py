@@ -80,7 +80,9 @@ def strace_requests(cmd, msg_type, may_fail):
             if re.match(r"^\s*(\d+\s+)?\* \d+ bytes in buffer", line):
                 cur = bytearray()
                 dumps.append(cur)
-            m = re.match(r"^\s*(?:\d+\s+)?\| [0-9a-f]{5}  ((?:[0-9a-f]{2} ?\s?)+)", line)
+            # The hex area is the 49 columns after the offset: a greedy pattern would run on into the ASCII
+            # column when that starts with two hex digits ("9ab." after "…6d 6d").
+            m = re.match(r"^\s*(?:\d+\s+)?\| [0-9a-f]{5}  (.{49})", line)
             if m and cur is not None:
                 cur.extend(bytes.fromhex(m.group(1).replace(" ", "")))
     out = []

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Captures a real DHCP exchange with dnsmasq into dnsmasq.ts (next to this file), for the codec's tests.
+
+Run as root: `python3 src/ipam/dhcp/testdata/capture-dnsmasq.py`. Not run by the tests. In two scratch netns
+(a "LAN" with dnsmasq, a client on a macvlan of the LAN's veth) a minimal client written here sends DISCOVER
+and REQUEST from a UDP socket bound to the interface and keeps the bytes of both directions:
+the client's messages, dnsmasq's OFFER and ACK (broadcast, as the client asks), and a NAK for an address
+outside the range. Everything is deleted at the end; dnsmasq is stopped by its PID.
+"""
+
+import json
+import os
+import random
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "dnsmasq.ts")
+MAC = bytes.fromhex("0242c0a84d0a")
+CLIENT_ID = b"\x01" + MAC
+SO_BINDTOIFINDEX = 62
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, capture_output=True)
+
+
+def message(xid, mtype, extra):
+    fixed = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0, 0x8000, b"\0" * 4, b"\0" * 4, b"\0" * 4,
+                        b"\0" * 4, MAC + b"\0" * 10, b"\0" * 64, b"\0" * 128)
+    # The order dnet's encoder writes (53, 61, 50, 54, 12, 55), so its bytes can be compared with these.
+    opts = bytes([53, 1, mtype, 61, len(CLIENT_ID)]) + CLIENT_ID + extra + bytes([12, 5]) + b"alpha"
+    opts += bytes([55, 9, 1, 121, 3, 6, 15, 119, 51, 58, 59, 255])
+    body = fixed + b"\x63\x82\x53\x63" + opts
+    return body + b"\0" * max(0, 300 - len(body))
+
+
+def exchange(sock, xid, msg, want):
+    sock.sendto(msg, ("255.255.255.255", 67))
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        sock.settimeout(deadline - time.time())
+        data, _ = sock.recvfrom(2048)
+        if struct.unpack_from("!I", data, 4)[0] == xid:
+            return data
+    raise RuntimeError("no reply of type %d" % want)
+
+
+def client():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, SO_BINDTOIFINDEX, socket.if_nametoindex("eth0"))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.bind(("0.0.0.0", 68))
+    xid = random.getrandbits(32)
+    discover = message(xid, 1, b"")
+    offer = exchange(s, xid, discover, 2)
+    yiaddr, server = offer[16:20], None
+    i = 240
+    while offer[i] != 255:
+        if offer[i] == 54:
+            server = offer[i + 2:i + 6]
+        i += 2 + offer[i + 1] if offer[i] != 0 else 1
+    request = message(xid, 3, bytes([50, 4]) + yiaddr + bytes([54, 4]) + server)
+    ack = exchange(s, xid, request, 5)
+    xid2 = random.getrandbits(32)
+    nak = exchange(s, xid2, message(xid2, 3, bytes([50, 4]) + socket.inet_aton("10.1.2.3")), 6)
+    return {"discover": discover.hex(), "offer": offer.hex(), "request": request.hex(), "ack": ack.hex(), "nak": nak.hex()}
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--client":
+        json.dump(client(), sys.stdout)
+        return
+    tag = "dhcpcap%d" % os.getpid()
+    lan, host, cl = tag + "l", tag + "h", tag + "c"
+    proc = None
+    try:
+        for ns in (lan, host, cl):
+            sh("ip netns add %s && ip -n %s link set lo up" % (ns, ns))
+        sh("ip -n %s link add par0 type veth peer name eth0 netns %s" % (host, lan))
+        sh("ip -n %s link set par0 up && ip -n %s addr add 192.168.77.1/24 dev eth0 && ip -n %s link set eth0 up" % (host, lan, lan))
+        sh("ip -n %s link add link par0 name eth0 netns %s address 02:42:c0:a8:4d:0a type macvlan mode bridge" % (host, cl))
+        sh("ip -n %s link set eth0 up" % cl)
+        proc = subprocess.Popen(["ip", "netns", "exec", lan, "dnsmasq", "--no-daemon", "--no-ping", "--port=0", "--no-resolv",
+                                 "--interface=eth0", "--bind-interfaces", "--dhcp-authoritative",
+                                 "--dhcp-range=192.168.77.100,192.168.77.110,2m", "--dhcp-option=option:T1,40",
+                                 "--dhcp-option=option:T2,70", "--dhcp-option=option:dns-server,192.168.77.53",
+                                 "--dhcp-option=option:domain-name,lan.test", "--dhcp-leasefile=/dev/null"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        out = subprocess.run(["ip", "netns", "exec", cl, sys.executable, os.path.abspath(__file__), "--client"],
+                             capture_output=True, text=True, check=True).stdout
+        data = json.loads(out)
+        version = subprocess.run(["dnsmasq", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+        for ns in (cl, host, lan):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    with open(OUT, "w") as f:
+        f.write("// A DHCP exchange with a real dnsmasq (client bytes and dnsmasq's replies), hex.\n")
+        f.write("// Generated by capture-dnsmasq.py (run as root); regenerate rather than edit.\n\n")
+        f.write("export const DNSMASQ_VERSION = %s;\n\n" % json.dumps(version))
+        f.write("export const DNSMASQ_EXCHANGE = %s as const;\n" % json.dumps(data, indent=2))
+    print("wrote %s (%s)" % (OUT, version))
+
+
+if __name__ == "__main__":
+    main()
