@@ -6,6 +6,10 @@
 // so the machine's drift hits both alike. On the 2-core bench VM separate runs of the same code differed
 // by 20 % and more minutes apart; the ratio printed here repeats within ~3 % (same build on both sides:
 // 1.009, 1.037). Run it a few times: a change is real when every run agrees on its sign.
+//
+// `node dist/bench/pair.js --pin <dist> [cycles]` compares the cost of port pinning (anti-spoofing) in
+// one build instead: one controller with the nftables firewall, two networks alternating, A with
+// dnet.bridge.pin_ports=false and B with it on.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -73,7 +77,48 @@ async function inside(distA: string, distB: string, cycles: number, withPort: bo
   }
 }
 
-if (isMain(import.meta.url)) {
+/** Pinning off (A) and on (B): one controller, nftables, two networks whose cycles alternate. */
+async function insidePin(dist: string, cycles: number): Promise<void> {
+  const lib = await import(join(resolve(dist), "src", "index.js")) as typeof import("../src/index.js");
+  const root = mkdtempSync(join(tmpdir(), "dnet-pair-pin-"));
+  writeFileSync(join(root, "resolv.conf"), "nameserver 192.0.2.53\n");
+  const c = await lib.Controller.create({
+    dataDir: join(root, "data"), netnsDir: join(root, "netns"), etcNetnsDir: join(root, "etc"), hostResolvConf: join(root, "resolv.conf"), firewall: "nftables",
+  });
+  try {
+    const sides = [] as Array<{ net: Network; sandboxes: Sandbox[]; samples: Samples }>;
+    for (const [label, pin, subnet] of [["a", "false", "10.250.0.0/24"], ["b", "true", "10.251.0.0/24"]] as const) {
+      const net = await c.createNetwork({ name: `pin-${label}`, driver: "bridge", options: { "dnet.bridge.pin_ports": pin }, ipam: { config: [{ subnet }] } });
+      const sandboxes: Sandbox[] = [];
+      for (let i = 0; i < SANDBOXES; i++) sandboxes.push(await c.createSandbox({ containerId: `pin-${label}${i}` }));
+      sides.push({ net, sandboxes, samples: { attach: [], detach: [] } });
+    }
+    const [a, b] = sides as [typeof sides[number], typeof sides[number]];
+    for (let i = 0; i < cycles; i++) {
+      for (const s of i % 2 === 0 ? [a, b] : [b, a]) {
+        await cycle(s.net, s.sandboxes[i % SANDBOXES] as Sandbox, `e${i}`, false, i >= NOT_COUNTED ? s.samples : undefined);
+      }
+    }
+    const line = (what: string, x: number[], y: number[]): string =>
+      `${what}: A ${fmtMs(median(x))}  B ${fmtMs(median(y))}  B/A ${(median(y) / median(x)).toFixed(3)}  (+${fmtMs(median(y) - median(x))})`;
+    console.log(`port pinning, paired, ${cycles - NOT_COUNTED} cycles each, nftables (A = pin_ports=false, B = true)`);
+    console.log(line("attach", a.samples.attach, b.samples.attach));
+    console.log(line("detach", a.samples.detach, b.samples.detach));
+  } finally {
+    for (const sb of c.sandboxes()) await sb.delete().catch(() => {});
+    for (const n of c.networks()) if (n.type === "bridge") await n.delete().catch(() => {});
+    await c.close();
+    try { execFileSync("umount", ["-l", join(root, "netns")], { stdio: "ignore" }); } catch { /* never mounted */ }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url) && process.argv[2] === "--pin") {
+  const [dist, n] = process.argv.slice(3);
+  const cycles = Number(n ?? 400);
+  if (process.env[INSIDE] === "1") await insidePin(dist ?? "dist", cycles);
+  else await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetpin", ["--pin", dist ?? "dist", String(cycles)]);
+} else if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const withPort = args.includes("--port");
   const [distA, distB, n] = args.filter((a) => a !== "--port");

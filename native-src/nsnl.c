@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -234,6 +235,21 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// tryLockFile(fd) -> bool: an exclusive flock on an open file, without waiting; false when another
+// open file description holds it. Released when the fd is closed or the process ends (the daemon's
+// data-directory lock: Node has no flock).
+static napi_value try_lock_file(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (get_args(env, info, 1, argv) || arg_int(env, argv[0], &fd)) return NULL;
+  int rc;
+  do rc = flock(fd, LOCK_EX | LOCK_NB); while (rc != 0 && errno == EINTR);
+  napi_value result;
+  if (rc != 0 && errno != EWOULDBLOCK) return throw_errno(env, errno, "flock");
+  napi_get_boolean(env, rc == 0, &result);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Readiness: a uv_poll per watched fd calls back into JavaScript when the fd becomes readable.
 
@@ -265,9 +281,14 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
 
 // watch(fd, callback) -> handle (an External). Callback receives a libuv status (0 = readable).
 static napi_value watch_fd(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
+  size_t argc = 3;
   int32_t fd;
-  if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd)) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "missing arguments");
+  if (arg_int(env, argv[0], &fd)) return NULL;
+  // Optional keepAlive (default true): false leaves the event loop free to end while only this waits.
+  bool keep_alive = true;
+  if (argc >= 3) napi_get_value_bool(env, argv[2], &keep_alive);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   watcher_t *w = calloc(1, sizeof *w);
@@ -284,6 +305,7 @@ static napi_value watch_fd(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "nsnl.watch", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->context);
   uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (!keep_alive) uv_unref((uv_handle_t *)&w->poll);
   napi_value handle;
   napi_create_external(env, w, NULL, NULL, &handle);
   return handle;
@@ -316,6 +338,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendAsync", NULL, send_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, recv_drain, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLockFile", NULL, try_lock_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netnsPrepareDir", NULL, netns_prepare_dir, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NetworkController, type FaultHook } from "./controller/index.js";
 import type { NetworkDriver } from "./driver-api/index.js";
-import { builtinDrivers, builtinIpams, sharedPorts } from "./drivers/builtin.js";
+import { builtinDrivers, builtinIpams, sharedLinkOwners, sharedPorts } from "./drivers/builtin.js";
 import { validateVxlanPort } from "./drivers/overlay/config.js";
 import { IpamDriverNames, type Ipam } from "./ipam-api/index.js";
 import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
@@ -13,7 +13,7 @@ import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
 import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
-import type { EmbeddedDns } from "./controller/index.js";
+import type { EmbeddedDns, RepairListener } from "./controller/index.js";
 import { NETLINK_NETFILTER } from "./netlink/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, UtsDirectory, listAddresses, listRoutes, utsDirOf } from "./osl/index.js";
 import { SqliteStore, type KVStore } from "./store/index.js";
@@ -48,6 +48,20 @@ export interface ControllerOptions {
   /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
   readonly dnsThreads?: number;
   /**
+   * Told of each repair of kernel objects deleted behind the controller's back (a bridge, a veth), at
+   * start and while it runs (it watches the host namespace's links).
+   */
+  readonly onRepair?: RepairListener;
+  /** Watch the host's links and repair what is deleted behind the controller's back (default true; `dnet system cleanup` does not). */
+  readonly watchLinks?: boolean;
+  /**
+   * This controller owns its network namespace and netns directory alone (the daemon locks both): at
+   * start, kernel objects of dnet's making that no record names — bridges, veths, netns files, firewall
+   * elements, what a lost or emptied database leaves — are removed and listed in `restoreReport.reclaimed`.
+   * Off by default: two controllers sharing a namespace would remove each other's.
+   */
+  readonly reclaimUnrecorded?: boolean;
+  /**
    * Give each sandbox a UTS namespace with its hostname, bound at `<netnsDir>-uts/<name>` (so
    * `nsenter --uts=` enters it), as a container runtime does; the daemon does. Default false (Docker's
    * libnetwork leaves the UTS namespace to the runtime): sandboxes see the host's hostname.
@@ -78,6 +92,8 @@ export interface DriverDeps {
 }
 
 export const DEFAULT_DATA_DIR = "/var/lib/dnet";
+/** The database file in the data directory. */
+export { SQLITE_FILE_NAME as STORE_FILE_NAME } from "./store/index.js";
 
 function defaultEtcDir(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
@@ -103,14 +119,16 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     hostPrefixes,
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
+    reclaimUnrecorded: options.reclaimUnrecorded === true,
   };
   const firewall = openFirewall(options.firewall ?? "nftables", handles);
   const ports = sharedPorts();
+  const owners = sharedLinkOwners();
   const ipams = builtinIpams(driverOptions);
   const plugins = new PluginLoader(options.plugins);
   let services: Services;
   try {
-    services = await startServices(native, options, { handles, firewall, ports, store, ipam: ipams.get(IpamDriverNames.default) });
+    services = await startServices(native, options, { handles, firewall, ports, owners, store, ipam: ipams.get(IpamDriverNames.default) });
   } catch (err) {
     plugins.close();
     await firewall.close();
@@ -120,7 +138,7 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   }
   // Overlay networks' namespaces: beside the sandboxes' directory, never in it (nothing there may claim them).
   const overlayNetns = new NetnsDirectory(native, `${netnsDir}-overlay`);
-  const drivers = builtinDrivers({ handles, firewall, ports, overlayNetns }, {
+  const drivers = builtinDrivers({ handles, firewall, ports, owners, overlayNetns }, {
     ...driverOptions, loader: plugins.driver, ...(options.vxlanPort === undefined ? {} : { vxlanPort: options.vxlanPort }),
   });
   return NetworkController.open({
@@ -131,6 +149,9 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
     ...(services.dns === undefined ? {} : { dns: services.dns.embedded }),
     hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
     ...(options.fault === undefined ? {} : { fault: options.fault }),
+    ...(options.onRepair === undefined ? {} : { onRepair: options.onRepair }),
+    ...(options.watchLinks === undefined ? {} : { watchLinks: options.watchLinks }),
+    reclaimUnrecorded: options.reclaimUnrecorded === true,
     startErrors: services.startErrors,
     onClose: async () => {
       await services.close();

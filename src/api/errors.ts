@@ -11,6 +11,11 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
   if (isLibnetworkError(err)) {
     return { status: HTTP_STATUS_BY_KIND[err.kind], body: { message: err.message, code: err.code, kind: err.kind } };
   }
+  // An operation whose undo failed too reports its first error's kind and code on an AggregateError.
+  const { kind, code } = (err ?? {}) as { kind?: unknown; code?: unknown };
+  if (err instanceof Error && isKind(kind) && typeof code === "string") {
+    return { status: HTTP_STATUS_BY_KIND[kind], body: { message: err.message, code, kind } };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { status: 500, body: { message, code: "ERR_INTERNAL", kind: "internal" } };
 }

@@ -100,7 +100,7 @@ describe("controller concurrency: 200 interleaved endpoint lifecycles on one net
 
     await ctl.close();
     c = ctl = await open();
-    assert.deepEqual(ctl.restoreReport, { rolledBack: [], finished: [], repaired: [], errors: [] });
+    assert.deepEqual(ctl.restoreReport, { rolledBack: [], finished: [], repaired: [], errors: [], repairs: [], reclaimed: [] });
     assert.deepEqual(snapshotOf(ctl), snap, "the restarted controller sees another state");
     const again = ctl.network("conc");
     const taken = new Set(mine.map((e) => e.address));

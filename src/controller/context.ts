@@ -39,6 +39,14 @@ export interface ControllerContext {
    * so leaving needs no lookup by name. Not persisted: after a restart the name is looked up.
    */
   readonly ifindexes: Map<string, number>;
+  /**
+   * Objects ("network:<id>", "endpoint:<id>") whose addresses or pools this process gave back while their
+   * delete did not finish (the store refused its last write): a retry must not release them again, as
+   * another object may hold them by then. A restart releases nothing (it replays only what stays).
+   */
+  readonly released: Set<string>;
+  /** This controller owns its namespace and netns directory alone: restore removes what no record names. */
+  readonly reclaimUnrecorded: boolean;
   /** The cluster (global-scope networks), once its store is attached. */
   readonly cluster: ClusterSlot;
 }

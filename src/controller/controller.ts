@@ -11,6 +11,7 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
+import { LinkRepairs, type RepairListener } from "./link-repair.js";
 import { attachCluster, type AttachedCluster, type ClusterAttachOptions } from "./cluster-attach.js";
 import type { ClusterStore } from "./cluster-agent.js";
 import type { ClusterLog } from "./cluster-sync.js";
@@ -56,6 +57,12 @@ export interface ControllerDeps {
   readonly startErrors?: readonly unknown[];
   /** Releases what the composition root opened (store, drivers, firewall). */
   readonly onClose?: () => Promise<void>;
+  /** Told of each repair of kernel objects deleted behind the controller's back (at start and while it runs). */
+  readonly onRepair?: RepairListener;
+  /** Watch the host's links and repair what is deleted behind the controller's back (default true). */
+  readonly watchLinks?: boolean;
+  /** The controller owns its namespace and netns directory alone: at start it removes what no record names. */
+  readonly reclaimUnrecorded?: boolean;
 }
 
 /** Docker's predefined networks: never deleted, re-created at start when missing. */
@@ -69,6 +76,7 @@ export class NetworkController {
   readonly #ctx: ControllerContext;
   readonly #deps: ControllerDeps;
   #restoreReport: RestoreReport | undefined;
+  #repairs: LinkRepairs | undefined;
   #closed = false;
   #cluster: AttachedCluster | undefined;
   readonly #gate = new GenerationGate();
@@ -80,7 +88,7 @@ export class NetworkController {
       ipams: new IpamRegistry(deps.ipams, deps.ipamLoader),
       handles: deps.handles, netns: deps.netns, etcNetnsDir: deps.etcNetnsDir,
       resolvConf: new ResolvConfCache({ path: deps.hostResolvConf }), fault: deps.fault ?? envFaultHook(), ifindexes: new Map(),
-      dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined },
+      dnsFiles: new DnsFilesCache(), cluster: { hooks: undefined }, released: new Set(), reclaimUnrecorded: deps.reclaimUnrecorded === true,
       ...(deps.dns === undefined ? {} : { dns: deps.dns }),
       ...(deps.uts === undefined ? {} : { uts: deps.uts }),
     };
@@ -97,11 +105,13 @@ export class NetworkController {
       const report = await restore(c.#ctx);
       report.errors.push(...deps.startErrors ?? []);
       c.#restoreReport = report;
+      if (deps.reclaimUnrecorded === true) await c.#reclaimFirewall(report);
       for (const p of PREDEFINED) {
         if (![...c.#ctx.state.networks.values()].some((n) => n.record.name === p.name)) await createNetwork(c.#ctx, p);
       }
       const bridge = await reconcileDefaultBridge(c.#ctx, deps.defaultBridge);
-      if (bridge !== undefined) c.#restoreReport?.repaired.push(bridge);
+      if (bridge !== undefined) report.repaired.push(bridge);
+      c.#startRepairs(report);
     } catch (err) {
       await c.close();
       throw err;
@@ -120,8 +130,9 @@ export class NetworkController {
     return this.#network(r.id);
   }
 
+  /** Ready networks, and those whose delete failed half way (recorded as such: deleting them again finishes it). */
   networks(): Network[] {
-    return [...this.#ctx.state.networks.values()].filter((n) => n.record.state === "ready").map((n) => this.#network(n.record.id));
+    return [...this.#ctx.state.networks.values()].filter((n) => n.record.state !== "creating").map((n) => this.#network(n.record.id));
   }
 
   /** By name, ID or unique ID prefix. */
@@ -135,8 +146,9 @@ export class NetworkController {
     return new Sandbox(this.#ctx, r.id);
   }
 
+  /** Ready sandboxes, and those whose delete failed half way (deleting them again finishes it). */
   sandboxes(): Sandbox[] {
-    return [...this.#ctx.state.sandboxes.values()].filter((s) => s.record.state === "ready").map((s) => new Sandbox(this.#ctx, s.record.id));
+    return [...this.#ctx.state.sandboxes.values()].filter((s) => s.record.state !== "creating").map((s) => new Sandbox(this.#ctx, s.record.id));
   }
 
   /** By name, ID, container ID or unique ID prefix. */
@@ -167,6 +179,25 @@ export class NetworkController {
     return report;
   }
 
+  /** Repairs done at start are told first; then the host's links are watched for what goes missing. */
+  #startRepairs(report: RestoreReport): void {
+    const notify = this.#deps.onRepair ?? ((): void => {});
+    for (const n of report.repairs) notify(n);
+    if (this.#deps.watchLinks === false) return;
+    this.#repairs = new LinkRepairs(this.#ctx, notify);
+    this.#repairs.start();
+  }
+
+  /** Elements no network needs any more (a lost database's networks) leave our table at once, reported. */
+  async #reclaimFirewall(report: RestoreReport): Promise<void> {
+    try {
+      const r = await this.checkFirewall(true);
+      for (const p of r.problems) report.reclaimed.push(`firewall: ${p} (rewritten)`);
+    } catch (err) {
+      report.errors.push(new Error(`firewall check at start: ${String(err)}`, { cause: err }));
+    }
+  }
+
   /**
    * Joins the cluster whose store is given (the daemon's --cluster-store): global-scope networks are
    * shared with every host from then on. The caller keeps the store and closes it after the controller.
@@ -179,6 +210,7 @@ export class NetworkController {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#repairs?.close();
     await this.#cluster?.close().catch(() => undefined);
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.

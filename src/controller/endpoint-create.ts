@@ -79,7 +79,7 @@ async function allocateAndCreate(
 ): Promise<EndpointRecord> {
   const rollback = new Rollback();
   if (recordFirst) {
-    rollback.push("forget endpoint record", () => ctx.state.apply([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
+    rollback.push("forget endpoint record", () => ctx.state.applyOrDefer([{ kind: "endpoint", id: record.id, networkId: record.networkId, record: undefined }]));
   }
   try {
     ctx.fault("endpoint-create:intent");

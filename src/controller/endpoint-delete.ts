@@ -15,7 +15,9 @@ export async function deleteEndpoint(ctx: ControllerContext, endpointId: string,
   if (current.sandboxId !== undefined) keys.push(lockKeys.sandbox(current.sandboxId));
   await ctx.locks.run(keys, async () => {
     const ep = ctx.state.endpoint(endpointId);
-    if (ep === undefined || ep.state !== "ready") throw errEndpointNotFound(endpointId);
+    if (ep === undefined || ep.state === "creating") throw errEndpointNotFound(endpointId);
+    // A delete that failed half way (recorded "deleting") is finished, not started again.
+    if (ep.state === "deleting") { await finishEndpointDelete(ctx, ep, true); return; }
     if (ep.sandboxId !== undefined) {
       if (!force) throw errEndpointActive(ep.name, ep.id);
       if (ep.sandboxId !== current.sandboxId) throw errSandboxNotFound(ep.sandboxId); // joined elsewhere meanwhile
@@ -35,20 +37,23 @@ export async function deleteLocked(ctx: ControllerContext, endpointId: string): 
   await finishEndpointDelete(ctx, intent, true);
 }
 
-/** Everything after the intent; also how a restart finishes an interrupted delete. */
+/** Everything after the intent; also how a restart, or a retry after a failed write, finishes an interrupted delete. */
 export async function finishEndpointDelete(ctx: ControllerContext, ep: EndpointRecord, releaseIps: boolean): Promise<void> {
   const network = ctx.state.network(ep.networkId);
+  const released = `endpoint:${ep.id}`;
   if (network !== undefined) {
     const driver = await driverOf(ctx, network.driver);
     await driver.deleteEndpoint(network.id, ep.id);
     ctx.fault("endpoint-delete:driver");
-    if (releaseIps) {
+    if (releaseIps && !ctx.released.has(released)) {
       const ipam = await ipamOf(ctx, network.ipam.driver);
       await releaseEndpointAddress(ipam, ep.v4PoolId, ep.address);
       await releaseEndpointAddress(ipam, ep.v6PoolId, ep.addressIPv6);
+      ctx.released.add(released);
     }
     await releaseGlobalEndpoint(ctx, network, ep);
   }
   await ctx.state.apply([{ kind: "endpoint", id: ep.id, networkId: ep.networkId, record: undefined }]);
+  ctx.released.delete(released);
   forgetEndpoint(ctx, ep);
 }

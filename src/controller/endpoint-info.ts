@@ -77,6 +77,8 @@ export interface EndpointInfo {
   readonly links?: ReadonlyArray<{ readonly name: string; readonly alias: string }>;
   /** Link-local addresses given at connect, with prefix length. */
   readonly linkLocalIps?: readonly string[];
+  /** A join or leave under way, or one a crash or a refused write left unfinished (the next change settles it). */
+  readonly pending?: "join" | "leave";
 }
 
 /** One entry of Docker's `com.docker.network.portmap`: its PortBinding JSON, the container's IP as `IP`. */
@@ -120,6 +122,7 @@ export function endpointInfo(r: EndpointRecord, sandboxName: string | undefined)
     ...optional("priority", r.priority),
     ...optional("links", r.links?.map((l) => ({ name: l.name, alias: l.alias }))),
     ...optional("linkLocalIps", r.linkLocalIps === undefined ? undefined : [...r.linkLocalIps]),
+    ...optional("pending", r.pending?.op),
   };
 }
 

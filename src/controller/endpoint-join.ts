@@ -31,8 +31,9 @@ export function withoutPending(ep: EndpointRecord): EndpointRecord {
   return rest;
 }
 
+/** The sandbox's endpoints that are joined to it (a sandbox being deleted also refers to ones that left). */
 export function joinedEndpoints(ctx: ControllerContext, sb: SandboxRecord): EndpointRecord[] {
-  return sb.endpoints.map((r) => ctx.state.endpoint(r.endpointId)).filter((e): e is EndpointRecord => e !== undefined);
+  return sb.endpoints.map((r) => ctx.state.endpoint(r.endpointId)).filter((e): e is EndpointRecord => e !== undefined && e.sandboxId === sb.id);
 }
 
 /** A join under way: the records as the intent wrote them, and the sandbox as it will be. */
@@ -131,7 +132,7 @@ function checkJoin(ctx: ControllerContext, endpointId: string, sandboxId: string
 
 async function clearIntent(ctx: ControllerContext, join: Join): Promise<void> {
   const ep = withoutPending(join.ep);
-  await ctx.state.putEndpoint(ep);
+  await ctx.state.applyOrDefer([change.endpoint(ep.networkId, ep.id, ep)]);
   syncEndpoint(ctx, ep);
 }
 
@@ -180,7 +181,8 @@ async function setUpInterface(ctx: ControllerContext, join: Join, ep: EndpointRe
   ctx.ifindexes.set(ep.id, await configureInterface(h, join.ifname, interfaceConfig(ep, defaultRoutes)));
 }
 
-function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): InterfaceConfig {
+/** How the sandbox end of a joined endpoint is configured (also when a repair re-created it). */
+export function interfaceConfig(ep: EndpointRecord, defaultRoutes: boolean): InterfaceConfig {
   const gateways = defaultRoutes ? [ep.gateway, ep.gatewayIPv6].filter((g): g is string => g !== undefined) : [];
   return {
     ...(ep.macAddress === undefined ? {} : { mac: ep.macAddress }),

@@ -36,7 +36,8 @@ export async function leaveLocked(ctx: ControllerContext, endpointId: string, sa
 export async function finishLeave(ctx: ControllerContext, ep: EndpointRecord, sb: SandboxRecord, thenDelete = false): Promise<void> {
   const before = joinedEndpoints(ctx, sb);
   const after = before.filter((e) => e.id !== ep.id);
-  const sbDone: SandboxRecord = { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
+  // A sandbox being deleted keeps referring to the endpoint until the endpoint is deleted too (a retry finds it).
+  const sbDone: SandboxRecord = thenDelete ? sb : { ...sb, endpoints: sb.endpoints.filter((r) => r.endpointId !== ep.id) };
   const network = ctx.state.network(ep.networkId);
   // The gateway moves first, so published ports are revoked before the interface goes away. The new
   // gateway publishes them if it can: a leave is never refused for it.

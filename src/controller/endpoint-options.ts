@@ -2,7 +2,7 @@
 
 import type { PortProtocol } from "../driver-api/index.js";
 import { invalidArgument } from "../errors/index.js";
-import { formatIp, formatPrefix, parseIp, parseMac } from "../types/index.js";
+import { formatIp, formatPrefix, parseIp, parseUnicastMac } from "../types/index.js";
 import type { PortBindingRecord } from "./records.js";
 
 export interface PortBindingInput {
@@ -71,7 +71,7 @@ export function parseAliases(aliases: readonly string[] | undefined): string[] {
 
 export function parseEndpointMac(mac: string | undefined): string | undefined {
   if (mac === undefined || mac === "") return undefined;
-  parseMac(mac);
+  parseUnicastMac(mac);
   return mac.toLowerCase();
 }
 

@@ -12,6 +12,7 @@ export const errNetworkExists = (name: string): LibnetworkError =>
   conflict("ERR_NETWORK_EXISTS", `network with name ${name} already exists`);
 export const errActiveEndpoints = (name: string, id: string): LibnetworkError =>
   forbidden("ERR_NETWORK_ACTIVE_ENDPOINTS", `network ${name} id ${id} has active endpoints`);
+/** Docker 20.10 silently ignored such a subnet and gave the network an IPv4 pool only: refused instead. */
 export const errPredefinedNetwork = (name: string): LibnetworkError =>
   forbidden("ERR_NETWORK_PREDEFINED", `${name} is a pre-defined network and cannot be removed`);
 export const errUnknownDriver = (name: string): LibnetworkError =>

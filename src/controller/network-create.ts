@@ -108,7 +108,7 @@ export async function createNetwork(ctx: ControllerContext, o: CreateNetworkOpti
     };
     await ctx.state.putNetwork(record);
     const rollback = new Rollback();
-    rollback.push("forget network record", () => ctx.state.apply([{ kind: "network", id: record.id, record: undefined }]));
+    rollback.push("forget network record", () => ctx.state.applyOrDefer([{ kind: "network", id: record.id, record: undefined }]));
     try {
       ctx.fault("network-create:intent");
       const space = (await ipam.getDefaultAddressSpaces())[record.scope];

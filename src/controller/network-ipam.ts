@@ -4,7 +4,7 @@
 import { internal, invalidArgument, forbidden } from "../errors/index.js";
 import { IpamLabels, type Ipam } from "../ipam-api/index.js";
 import {
-  formatIp, formatPrefix, parseIp, parsePrefix, prefixContainsIp, prefixNetwork, type IpFamily, type IpPrefix,
+  formatIp, formatPrefix, parseIp, parsePrefix, prefixContainsIp, prefixNetwork, refuseSpecialRange, type IpFamily, type IpPrefix,
 } from "../types/index.js";
 import type { IpamPoolConfig, IpamPoolInfo } from "./records.js";
 import type { Rollback } from "./steps.js";
@@ -22,6 +22,8 @@ export function parsePoolConfigs(input: readonly IpamConfigInput[]): { v4: IpamP
   const v6: IpamPoolConfig[] = [];
   for (const c of input) {
     const subnet = c.subnet === undefined ? undefined : parsePrefix(c.subnet, "subnet");
+    // Ranges, gateways and aux addresses must lie inside the subnet, so checking it covers them.
+    if (subnet !== undefined) refuseSpecialRange("subnet", subnet);
     const range = c.ipRange === undefined ? undefined : parsePrefix(c.ipRange, "ip-range");
     const gateway = c.gateway === undefined ? undefined : parseIp(c.gateway, "gateway");
     if (subnet === undefined && (range !== undefined || gateway !== undefined || Object.keys(c.auxAddresses ?? {}).length > 0)) {

@@ -54,13 +54,14 @@ export class Network {
     return new Endpoint(this.#ctx, r.id, this.#sandboxes);
   }
 
+  /** Ready endpoints, and those whose delete failed half way (deleting them again finishes it). */
   endpoints(): Endpoint[] {
-    return this.#ctx.state.endpointsOf(this.id).filter((e) => e.state === "ready").map((e) => new Endpoint(this.#ctx, e.id, this.#sandboxes));
+    return this.#ctx.state.endpointsOf(this.id).filter((e) => e.state !== "creating").map((e) => new Endpoint(this.#ctx, e.id, this.#sandboxes));
   }
 
   /** By name, ID or unique ID prefix. */
   endpoint(ref: string): Endpoint {
-    const r = resolveRef("endpoint", ref, this.#ctx.state.endpointsOf(this.id).filter((e) => e.state === "ready"));
+    const r = resolveRef("endpoint", ref, this.#ctx.state.endpointsOf(this.id).filter((e) => e.state !== "creating"));
     return new Endpoint(this.#ctx, r.id, this.#sandboxes);
   }
 

@@ -21,16 +21,25 @@ import { finishSandboxDelete } from "./sandbox-delete.js";
 import { removeSandboxUts, syncSandboxUts } from "./sandbox-uts.js";
 import { bestEffort } from "./steps.js";
 import { attachResolver, syncEndpoint, syncNetwork } from "./dns-sync.js";
+import { repairDrivers, type RepairNotice } from "./link-repair.js";
+import { reclaimNetns } from "./reclaim.js";
 
 export interface RestoreReport {
   readonly rolledBack: string[];
   readonly finished: string[];
   readonly repaired: string[];
   readonly errors: unknown[];
+  /** The drivers' repairs (a bridge or veth deleted while nothing ran), also listed in `repaired`/`errors`. */
+  readonly repairs: RepairNotice[];
+  /**
+   * Kernel objects of dnet's making that no record names (a lost or emptied database), removed: only
+   * for a controller that owns its namespace alone (`reclaimUnrecorded`).
+   */
+  readonly reclaimed: string[];
 }
 
 export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
-  const report: RestoreReport = { rolledBack: [], finished: [], repaired: [], errors: [] };
+  const report: RestoreReport = { rolledBack: [], finished: [], repaired: [], errors: [], repairs: [], reclaimed: [] };
   const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
     try { await fn(); } catch (err) { report.errors.push(new Error(`${what}: ${String(err)}`, { cause: err })); }
   };
@@ -65,6 +74,18 @@ export async function restore(ctx: ControllerContext): Promise<RestoreReport> {
     }
   }
   await restoreGatewayService(ctx, report);
+  // Last, once every record is settled: what the drivers' objects lack now is real damage (a bridge
+  // deleted while nothing ran leaves its veths detached), not an operation the restart is finishing.
+  if (ctx.reclaimUnrecorded) await attempt("reclaim netns files", async () => { report.reclaimed.push(...await reclaimNetns(ctx)); });
+  await attempt("repair", async () => {
+    const outcome = await repairDrivers(ctx);
+    report.reclaimed.push(...outcome.reclaimed);
+    for (const n of outcome.notices) {
+      report.repairs.push(n);
+      if (n.failed) report.errors.push(new Error(`repair of ${n.endpointId === undefined ? `network ${n.networkId}` : `endpoint ${n.endpointId}`}: ${n.message}`));
+      else report.repaired.push(n.message);
+    }
+  });
   return report;
 }
 
@@ -174,7 +195,9 @@ function knownToDriver(n: NetworkRecord): boolean {
 
 async function restoreDrivers(ctx: ControllerContext): Promise<void> {
   const networks = records(ctx.state.networks).filter(knownToDriver);
-  for (const name of new Set(networks.map((n) => n.driver))) {
+  // Reclaiming: every registered driver hears that it has nothing else, even without a network of its own.
+  const names = [...networks.map((n) => n.driver), ...(ctx.reclaimUnrecorded ? ctx.drivers.names() : [])];
+  for (const name of new Set(names)) {
     // A plugin that is not there now must not keep the other drivers from their restore: it is looked for again on first use.
     const driver = await driverOf(ctx, name).catch(() => undefined);
     if (driver === undefined || !isRestorable(driver)) continue;

@@ -101,7 +101,7 @@ export async function createSandbox(ctx: ControllerContext, o: CreateSandboxOpti
     if (!record.hostNetns && ctx.netns.exists(record.name)) throw errSandboxNameTaken(record.name);
     await ctx.state.putSandbox(record);
     const rollback = new Rollback();
-    rollback.push("forget sandbox record", () => ctx.state.apply([{ kind: "sandbox", id: record.id, record: undefined }]));
+    rollback.push("forget sandbox record", () => ctx.state.applyOrDefer([{ kind: "sandbox", id: record.id, record: undefined }]));
     try {
       ctx.fault("sandbox-create:intent");
       if (!record.hostNetns) {

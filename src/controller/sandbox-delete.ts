@@ -3,7 +3,7 @@
 import { lockKeys, type ControllerContext } from "./context.js";
 import { finishEndpointDelete } from "./endpoint-delete.js";
 import { finishLeave } from "./endpoint-leave.js";
-import { errSandboxDeleting, errSandboxNotFound } from "./errors.js";
+import { errSandboxNotFound } from "./errors.js";
 import type { SandboxRecord } from "./records.js";
 import { forgetSandbox } from "./dns-sync.js";
 import { removeSandboxFiles } from "./sandbox-files.js";
@@ -18,7 +18,8 @@ export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): 
   await ctx.locks.run(keys, async () => {
     const sb = ctx.state.sandbox(sandboxId);
     if (sb === undefined) throw errSandboxNotFound(sandboxId);
-    if (sb.state === "deleting") throw errSandboxDeleting(sandboxId);
+    // With the lock held, a sandbox recorded "deleting" is one whose delete failed half way: finish it.
+    if (sb.state === "deleting") { await finishSandboxDelete(ctx, sb); return; }
     const intent: SandboxRecord = { ...sb, state: "deleting" };
     await ctx.state.putSandbox(intent);
     ctx.fault("sandbox-delete:intent");
@@ -26,7 +27,11 @@ export async function deleteSandbox(ctx: ControllerContext, sandboxId: string): 
   });
 }
 
-/** Everything after the intent; also how a restart finishes an interrupted (or stale) sandbox delete. */
+/**
+ * Everything after the intent; also how a restart, or a retry after a failed write, finishes an
+ * interrupted (or stale) sandbox delete. The sandbox keeps referring to each endpoint until that
+ * endpoint is deleted, so a retry finds the ones that left but were not deleted yet.
+ */
 export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRecord): Promise<void> {
   let current = sb;
   for (const ref of sb.endpoints) {
@@ -35,9 +40,9 @@ export async function finishSandboxDelete(ctx: ControllerContext, sb: SandboxRec
       await finishLeave(ctx, { ...ep, pending: { op: "leave", sandboxId: sb.id, ifname: ep.ifname ?? "" } }, current, true);
       current = ctx.state.sandbox(sb.id) ?? current;
       ctx.fault("sandbox-delete:leave");
-      const left = ctx.state.endpoint(ep.id);
-      if (left !== undefined) await finishEndpointDelete(ctx, left, true);
     }
+    const left = ctx.state.endpoint(ref.endpointId);
+    if (left?.state === "deleting") await finishEndpointDelete(ctx, left, true);
   }
   await bestEffort([
     ["detach resolver", () => forgetSandbox(ctx, current.id)],

@@ -1,6 +1,6 @@
 // The controller's in-memory copy of its records, written through to the store with compare-and-swap.
 
-import { MAX_TXN_OPS, type KVStore, type TxnOp } from "../store/index.js";
+import { MAX_TXN_OPS, type ExpectRevision, type KVStore, type TxnOp } from "../store/index.js";
 import { portBindingKey, storeKeys, type AddedPortRecord, type EndpointRecord, type NetworkRecord, type SandboxRecord } from "./records.js";
 
 interface Versioned<T> { record: T; revision: number }
@@ -22,6 +22,12 @@ export class ControllerState {
   readonly #endpointsByNetwork = new Map<string, Set<string>>();
   /** Ports added to running sandboxes, by sandbox ID. */
   readonly #addedPorts = new Map<string, AddedPorts>();
+  /**
+   * Undo writes the store refused (its disk full): already true in memory, and written with the next
+   * transaction that succeeds, guarded by the revision the store still has. Until then the store holds
+   * the operation's intent, which a restart settles the same way (see applyOrDefer).
+   */
+  readonly #deferred = new Map<string, { readonly change: Change; readonly expectRevision: ExpectRevision }>();
   readonly #store: KVStore;
 
   constructor(store: KVStore) {
@@ -104,36 +110,77 @@ export class ControllerState {
 
   /**
    * Writes several records (or deletions: record undefined) in one store transaction, each guarded by the
-   * revision we last saw, then updates the in-memory copies.
+   * revision we last saw, then updates the in-memory copies. Deferred undo writes go along.
    */
   async apply(changes: readonly Change[]): Promise<void> {
-    const ops: TxnOp[] = changes.map((c) => {
-      const key = this.#key(c);
-      const expectRevision = (c.kind === "port" ? this.#addedPorts.get(c.sandboxId)?.byId : this.#map(c))?.get(c.id)?.revision ?? "absent";
-      return c.record === undefined
-        ? { op: "delete", key, expectRevision }
-        : { op: "put", key, value: JSON.stringify(c.record), expectRevision };
-    });
+    const keys = new Set(changes.map((c) => this.#key(c)));
+    const carried = [...this.#deferred].filter(([key]) => !keys.has(key)).map(([, d]) => d);
+    const ops: TxnOp[] = [
+      ...changes.map((c) => this.#op(c, this.#deferred.get(this.#key(c))?.expectRevision ?? this.#revisionOf(c))),
+      ...carried.map((d) => this.#op(d.change, d.expectRevision)),
+    ];
     // Sandboxes and joins name kernel objects (netns, veths) that a power loss takes away too, and restore
     // reconciles records with the kernel either way; a process crash loses neither (see Durability).
     // Networks outlive a reboot: their records are on disk before the call returns.
-    const durability = changes.some((c) => c.kind === "network") ? "immediate" : "deferred";
+    const durability = [...changes, ...carried.map((d) => d.change)].some((c) => c.kind === "network") ? "immediate" : "deferred";
     const { revision } = await this.#store.transaction(ops, { durability });
-    for (const c of changes) {
-      if (c.kind === "endpoint") {
-        if (c.record === undefined) this.#deleteEndpoint(c.networkId, c.id);
-        else this.#setEndpoint(c.record, revision);
-        continue;
+    for (const d of carried) if (d.change.record !== undefined) this.#remember(d.change, revision);
+    this.#deferred.clear();
+    for (const c of changes) this.#remember(c, revision);
+  }
+
+  /**
+   * For undo steps only: when the store refuses the write for want of space or I/O (kind "unavailable"),
+   * memory changes at once and the store follows with the next transaction that succeeds. The store
+   * meanwhile holds the undone operation's intent ("creating", a pending join), which the API never
+   * shows as such and a restart settles to this same state, so what is shown and what is recorded agree.
+   */
+  async applyOrDefer(changes: readonly Change[]): Promise<void> {
+    try {
+      await this.apply(changes);
+    } catch (err) {
+      if ((err as { kind?: string }).kind !== "unavailable") throw err;
+      for (const c of changes) {
+        const key = this.#key(c);
+        this.#deferred.set(key, { change: c, expectRevision: this.#deferred.get(key)?.expectRevision ?? this.#revisionOf(c) });
+        this.#remember(c, this.#versionOf(c)?.revision ?? 0);
       }
-      if (c.kind === "port") {
-        if (c.record === undefined) this.#deleteAddedPort(c.sandboxId, c.id);
-        else this.#setAddedPort(c.record, revision);
-        continue;
-      }
-      const map = this.#map(c) as Map<string, Versioned<unknown>>;
-      if (c.record === undefined) map.delete(c.id);
-      else map.set(c.id, { record: c.record, revision });
     }
+  }
+
+  /** Undo writes still waiting for the store (a gauge for operators; 0 once a write succeeded). */
+  get deferredWrites(): number {
+    return this.#deferred.size;
+  }
+
+  #op(c: Change, expectRevision: ExpectRevision): TxnOp {
+    const key = this.#key(c);
+    return c.record === undefined ? { op: "delete", key, expectRevision } : { op: "put", key, value: JSON.stringify(c.record), expectRevision };
+  }
+
+  #revisionOf(c: Change): ExpectRevision {
+    return this.#versionOf(c)?.revision ?? "absent";
+  }
+
+  #versionOf(c: Change): Versioned<unknown> | undefined {
+    return c.kind === "port" ? this.#addedPorts.get(c.sandboxId)?.byId.get(c.id) : this.#map(c).get(c.id);
+  }
+
+  /** The in-memory copy after a write (or a deferred one) of `c` at `revision`. */
+  #remember(c: Change, revision: number): void {
+    if (c.kind === "endpoint") {
+      if (c.record === undefined) this.#deleteEndpoint(c.networkId, c.id);
+      else this.#setEndpoint(c.record, revision);
+      return;
+    }
+    if (c.kind === "port") {
+      if (c.record === undefined) this.#deleteAddedPort(c.sandboxId, c.id);
+      else this.#setAddedPort(c.record, revision);
+      return;
+    }
+    const map = this.#map(c) as Map<string, Versioned<unknown>>;
+    if (c.record === undefined) map.delete(c.id);
+    else map.set(c.id, { record: c.record, revision });
   }
 
   /**

@@ -48,7 +48,8 @@ function run(cmd: string, args: readonly string[]): string | undefined {
 async function librarySteps(o: CleanupOptions): Promise<{ steps: CleanupStep[]; close: () => Promise<void> }> {
   if (!existsSync(o.dataDir) || readdirSync(o.dataDir).length === 0) return { steps: [], close: async () => {} };
   const controller = await Controller.create({
-    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false, utsNamespaces: true,
+    // No link watch: it would re-create the default network's bridge this cleanup deletes with `ip link del`.
+    dataDir: o.dataDir, netnsDir: o.netnsDir, embeddedDns: false, utsNamespaces: true, watchLinks: false,
     ...(o.etcNetnsDir === undefined ? {} : { etcNetnsDir: o.etcNetnsDir }),
   });
   const steps: CleanupStep[] = [];

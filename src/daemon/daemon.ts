@@ -8,17 +8,16 @@ import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
 import { conflict, notImplemented } from "../errors/index.js";
-import { Controller, DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
+import { DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
+import type { RepairListener } from "../controller/index.js";
 import { clusterLinkFor } from "./cluster-link.js";
+import { openLocked } from "./daemon-open.js";
 import type { AddressPoolConfig } from "../ipam/default/index.js";
-import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js";
 import { dockerRoutes } from "./docker-routes.js";
 import { errorFields } from "./error-info.js";
-import { EventBus } from "./events.js";
 import { FdPressure } from "./fd-pressure.js";
 import { FirewallWatch } from "./firewall-watch.js";
 import { Logger, type LogFormat, type LogLevel } from "./logging.js";
-import { Metrics } from "./metrics.js";
 import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
 import { privilegeError } from "./privileges.js";
@@ -124,10 +123,11 @@ async function removeOrphanEndpoints(controller: NetworkController, logger: Logg
   }
 }
 
-/** The library's options for the daemon's flags (the daemon always gives sandboxes UTS namespaces). */
-function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: string; etcNetnsDir: string }): ControllerOptions {
+/** The library's options for the daemon's flags (the daemon always gives sandboxes UTS namespaces and reclaims). */
+function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: string; etcNetnsDir: string }, onRepair: RepairListener): ControllerOptions {
   return {
-    ...dirs, firewall: o.firewall ?? "nftables", utsNamespaces: true,
+    // The daemon locks its data directory and namespace: what no record names there is a lost run's.
+    ...dirs, firewall: o.firewall ?? "nftables", utsNamespaces: true, onRepair, reclaimUnrecorded: true,
     defaultBridge: o.bridge ?? DEFAULT_BRIDGE_DEVICE,
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
@@ -189,17 +189,12 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
   const netnsDir = o.netnsDir ?? DEFAULT_NETNS_DIR;
   const etcNetnsDir = o.etcNetnsDir ?? etcDirOf(netnsDir);
-  await claimSocket(socketPath);
-  const controller = await Controller.create(controllerOptions(o, { dataDir, netnsDir, etcNetnsDir }));
+  const { controller, lock, events, metrics, connections } = await openLocked({
+    dataDir, claimSocket: () => claimSocket(socketPath), maxConnections: o.maxConnections,
+    options: (onRepair) => controllerOptions(o, { dataDir, netnsDir, etcNetnsDir }, onRepair),
+  }, logger);
   await removeOrphanEndpoints(controller, logger);
   cluster?.start(controller);
-  const events = new EventBus();
-  // The gauges read the connection guard, which reports to the metrics: typed, as the two refer to each other.
-  const metrics: Metrics = new Metrics(() => ({
-    networks: controller.networks().length, endpoints: controller.endpoints().length,
-    sandboxes: controller.sandboxes().length, event_subscribers: events.subscribers, connections: connections.count,
-  }));
-  const connections: ConnectionGuard = new ConnectionGuard(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, logger, metrics);
   const fd = new FdPressure(logger, metrics);
   const ops = new Operations(controller, events, metrics, logger);
   const router = new Router().add(dockerRoutes(ops)).add(nativeRoutes(ops, metrics, etcNetnsDir, o.eventBufferBytes));
@@ -216,6 +211,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     await cluster?.stop();
     await controller.close();
     await cluster?.close();
+    await lock.release();
     throw err;
   }
   const report = controller.restoreReport;
@@ -239,6 +235,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     await controller.close();
     await cluster?.close();
     try { unlinkSync(socketPath); } catch { /* already gone */ }
+    await lock.release();
     logger.info("dnet daemon stopped");
     resolveStopped();
   });

@@ -1,9 +1,14 @@
-// Firewall drift: when someone deletes dnet's nftables table, the running daemon restores it within 2 s.
+// Firewall drift: when someone deletes dnet's nftables table, the running daemon restores it within 2 s; a
+// repair of drift inside the table rewrites it in one transaction, so the table is never seen missing.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { rootOnly } from "../testing/kernel.js";
 import { TestDaemon } from "../testing/test-daemon.js";
+import { countLines, waitFor } from "../testing/test-clients.js";
 
 describe("firewall drift (root)", rootOnly, () => {
   const d = new TestDaemon([]);
@@ -20,5 +25,35 @@ describe("firewall drift (root)", rootOnly, () => {
     while (Date.now() < deadline && !/10\.246\.7\.0\/24/.test(listed())) await new Promise((r) => setTimeout(r, 50));
     assert.match(listed(), /10\.246\.7\.0\/24/, "restored within 2 s");
     await d.client.removeNetwork("drift1");
+  });
+  it("repairs of real drift never leave the table missing: a tight poll of `nft list table` never fails", { timeout: 90_000 }, async () => {
+    await d.client.createNetwork({ Name: "drift2", IPAM: { Config: [{ Subnet: "10.246.8.0/24" }] } });
+    const bridge = `br-${(await d.client.inspectNetwork("drift2")).Id.slice(0, 12)}`;
+    const stop = join(d.tmp, "stop-poll");
+    const poller = spawn("nsenter", [`--net=/run/netns/${d.hostNetns}`, "bash", "-c",
+      `n=0; f=0; while [ ! -e ${stop} ]; do n=$((n+1)); nft list table inet dnet >/dev/null 2>&1 || f=$((f+1)); done; echo "$n $f"`], { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    poller.stdout.on("data", (c: Buffer) => { out += c.toString(); });
+    const done = new Promise<void>((r) => poller.once("exit", () => r()));
+    const drifts = [
+      ["delete", "element", "inet", "dnet", "bridges", `{ "${bridge}" }`],
+      ["flush", "chain", "inet", "dnet", "forward"],
+      ["add", "rule", "inet", "dnet", "forward", "accept"],
+      ["delete", "element", "inet", "dnet", "nets4", `{ 10.246.8.0/24 . "${bridge}" }`],
+    ];
+    const repaired = (): number => countLines(d.log, /firewall drifted; rules re-applied/);
+    const rounds = 12;
+    for (let i = 0; i < rounds; i++) {
+      const before0 = repaired();
+      d.inHost("nft", drifts[i % drifts.length] as string[]);
+      assert.ok(await waitFor(() => repaired() > before0, 5_000), `drift ${i} repaired:\n${d.log.slice(-1500)}`);
+    }
+    writeFileSync(stop, "");
+    await done;
+    const [polls, failures] = out.trim().split(" ").map(Number);
+    console.log(`${rounds} drift repairs, ${polls} polls of nft list table inet dnet, ${failures} failures`);
+    assert.ok((polls ?? 0) > rounds * 10, `the poll ran (${out})`);
+    assert.equal(failures, 0, "the table was never missing");
+    await d.client.removeNetwork("drift2");
   });
 });

@@ -17,6 +17,8 @@ const COUNTERS = {
   connections_refused: "Connections refused at the connection limit.",
   event_subscribers_dropped: "Event subscribers dropped for falling behind the stream.",
   fd_exhaustion: "Failures for want of file descriptors (EMFILE/ENFILE), by where they happened.",
+  repairs: "Kernel objects repaired after someone deleted or changed them (bridge, address, veth), by the object they belong to.",
+  repair_failures: "Repairs that could not be made (tried again on the next change), by the object they belong to.",
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -39,11 +41,11 @@ export class Metrics {
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
   }
 
-  /** Counts one refusal or drop; `where` labels fd exhaustion with the place it hit. */
-  count(name: CounterName, where?: string): void {
+  /** Counts one event; `value` labels it (under `label`): fd exhaustion with the place it hit, a repair with its object. */
+  count(name: CounterName, value?: string, label = "where"): void {
     let m = this.#counters.get(name);
     if (m === undefined) this.#counters.set(name, (m = new Map()));
-    const key = where === undefined ? "" : labelText({ where });
+    const key = value === undefined ? "" : labelText({ [label]: value });
     m.set(key, (m.get(key) ?? 0) + 1);
   }
 

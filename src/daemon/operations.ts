@@ -14,6 +14,7 @@ import { errorFields } from "./error-info.js";
 import type { EventBus } from "./events.js";
 import type { Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
+import { PendingUndos } from "./pending-undo.js";
 
 export interface ConnectOptions {
   readonly ip?: string;
@@ -44,12 +45,24 @@ export function isDefaultBridge(n: NetworkRecord): boolean {
 }
 
 export class Operations {
+  readonly #undos: PendingUndos;
+
   constructor(
     readonly controller: NetworkController,
     readonly events: EventBus,
     readonly metrics: Metrics,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.#undos = new PendingUndos(logger);
+  }
+
+  /** Times a change, after the undo steps earlier failed requests left (see PendingUndos). */
+  #change<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return this.metrics.time(op, async () => {
+      await this.#undos.settle();
+      return fn();
+    });
+  }
 
   /** A network by Docker's rules (ID, then name — ambiguous when shared — then ID prefix). */
   network(ref: string, style: LookupStyle = "find"): Network {
@@ -71,7 +84,7 @@ export class Operations {
    * CheckDuplicate, and from API 1.44 always; otherwise created anyway with Docker's warning.
    */
   createNetwork(req: DockerNetworkCreateRequest, apiVersion = API_VERSION): Promise<{ net: Network; warning: string }> {
-    return this.metrics.time("network_create", async () => {
+    return this.#change("network_create", async () => {
       if (PREDEFINED_NAMES.has(req.Name)) throw forbidden("ERR_NETWORK_PREDEFINED", `operation is not permitted on predefined ${req.Name} network `);
       const checkDuplicate = req.CheckDuplicate === true || apiVersionAtLeast(apiVersion, "1.44");
       const same = this.controller.networks().find((n) => n.name === req.Name);
@@ -98,12 +111,15 @@ export class Operations {
       });
       this.events.emit("network", "create", net.id, { name: net.name, type: net.type });
       this.logger.info("network created", { network: net.name, id: net.id, driver: net.type });
-      return { net, warning: same === undefined ? "" : `Network with name ${same.name} (id : ${same.id}) already exists` };
+      const unused = unusedIPv6(req);
+      if (unused !== "") this.logger.warn(unused, { network: net.name });
+      const warnings = [same === undefined ? "" : `Network with name ${same.name} (id : ${same.id}) already exists`, unused];
+      return { net, warning: warnings.filter((w) => w !== "").join("; ") };
     });
   }
 
   removeNetwork(ref: string): Promise<void> {
-    return this.metrics.time("network_remove", async () => {
+    return this.#change("network_remove", async () => {
       const net = this.network(ref, "unique");
       const { name, driver } = net.info();
       await net.delete();
@@ -114,12 +130,13 @@ export class Operations {
 
   /** Creates the sandbox's endpoint on the network (named after the sandbox) and joins it. */
   connect(netRef: string, sbRef: string, o: ConnectOptions = {}): Promise<Endpoint> {
-    return this.metrics.time("connect", async () => {
+    return this.#change("connect", async () => {
       const net = this.network(netRef);
       const sb = this.sandbox(sbRef);
       const info = net.info();
       const ip6 = staticIPv6(info, o);
       const defaultBridge = isDefaultBridge(info);
+      await leftoverOf(net, sb.name)?.delete(true);
       const ep = await net.createEndpoint({
         name: sb.name,
         ...(o.ip === undefined ? {} : { ip: o.ip }), ...(ip6 === undefined ? {} : { ip6 }),
@@ -132,7 +149,7 @@ export class Operations {
       try {
         await ep.join(sb);
       } catch (err) {
-        await ep.delete(true).catch((undoErr: unknown) => this.logger.error("undo of endpoint create failed", { endpoint: ep.id, ...errorFields(undoErr) }));
+        await this.#undos.run(`endpoint:${ep.id}`, `undo of the endpoint ${ep.name} a failed connect created`, () => ep.delete(true));
         throw err;
       }
       this.events.emit("network", "connect", net.id, { name: info.name, container: sb.id, sandbox: sb.name, endpoint: ep.id });
@@ -142,7 +159,7 @@ export class Operations {
   }
 
   disconnect(netRef: string, sbRef: string, force: boolean): Promise<void> {
-    return this.metrics.time("disconnect", async () => {
+    return this.#change("disconnect", async () => {
       const net = this.network(netRef);
       let sb: Sandbox | undefined;
       try {
@@ -150,11 +167,13 @@ export class Operations {
       } catch (err) {
         if (!force) throw err;
       }
-      const ep = net.endpoints().find((e) => (sb === undefined ? e.name === sbRef : e.info().sandboxId === sb.id));
+      // Not joined, but a connect that failed half way (the store refused its undo) left its endpoint: remove it.
+      const ep = net.endpoints().find((e) => (sb === undefined ? e.name === sbRef : e.info().sandboxId === sb.id)) ??
+        (sb === undefined ? undefined : leftoverOf(net, sb.name));
       if (ep === undefined) {
         throw notFound("ERR_NOT_CONNECTED", `container ${sb?.name ?? sbRef} is not connected to network ${net.name}`);
       }
-      if (sb !== undefined) await ep.leave(sb);
+      if (sb !== undefined && ep.info().sandboxId === sb.id) await ep.leave(sb);
       await ep.delete(force);
       this.events.emit("network", "disconnect", net.id, { name: net.name, container: sb?.id ?? "", sandbox: sb?.name ?? sbRef, endpoint: ep.id });
       this.logger.info("sandbox disconnected", { network: net.name, sandbox: sb?.name ?? sbRef, endpoint: ep.id, force: force || undefined });
@@ -163,7 +182,7 @@ export class Operations {
 
   /** Deletes every custom network without endpoints that matches the labels; returns their names. */
   prune(labels: readonly string[]): Promise<string[]> {
-    return this.metrics.time("network_prune", async () => {
+    return this.#change("network_prune", async () => {
       const deleted: string[] = [];
       for (const net of this.controller.networks()) {
         const info = net.info();
@@ -182,7 +201,7 @@ export class Operations {
   }
 
   createSandbox(req: SandboxCreateRequest): Promise<Sandbox> {
-    return this.metrics.time("sandbox_create", async () => {
+    return this.#change("sandbox_create", async () => {
       if ((req.PortBindings ?? []).length > 0 && (req.Networks ?? []).length === 0) {
         throw invalidArgument("ERR_PUBLISH_WITHOUT_NETWORK", "published ports need a network (--network)");
       }
@@ -199,7 +218,10 @@ export class Operations {
       try {
         for (const { req: n, net } of networks) await this.connect(net.id, sb.id, connectOptionsOf(n));
       } catch (err) {
-        await this.removeSandbox(sb.id).catch((undoErr: unknown) => this.logger.error("undo of sandbox create failed", { sandbox: sb.name, ...errorFields(undoErr) }));
+        await this.#undos.run(`sandbox:${sb.id}`, `undo of the sandbox ${sb.name} a failed create made`, async () => {
+          await this.controller.sandbox(sb.id).delete();
+          this.events.emit("sandbox", "destroy", sb.id, { name: sb.name });
+        });
         throw err;
       }
       return sb;
@@ -207,7 +229,7 @@ export class Operations {
   }
 
   removeSandbox(ref: string, force = true): Promise<void> {
-    return this.metrics.time("sandbox_remove", async () => {
+    return this.#change("sandbox_remove", async () => {
       const sb = this.sandbox(ref);
       const info = sb.info();
       if (!force && info.endpoints.length > 0) {
@@ -218,6 +240,17 @@ export class Operations {
       this.logger.info("sandbox removed", { sandbox: info.name, id: sb.id, endpoints: info.endpoints.length });
     });
   }
+}
+
+/**
+ * An endpoint named after the sandbox that is not joined: through this API endpoints exist only joined
+ * (connect = create + join), so it is what a connect left when its undo could not be written.
+ */
+function leftoverOf(net: Network, sandboxName: string): Endpoint | undefined {
+  return net.endpoints().find((e) => {
+    const i = e.info();
+    return i.name === sandboxName && i.sandboxId === undefined && i.pending === undefined;
+  });
 }
 
 export function portInputs(dtos: readonly PortBindingDto[] | undefined): PortBindingInput[] {
@@ -254,6 +287,16 @@ function staticIPv6(n: NetworkRecord, o: ConnectOptions): string | undefined {
     }
   }
   return n.ipv6 ? o.ip6 : undefined;
+}
+
+/**
+ * Docker (20.10) keeps the IPv6 subnet of a network created without EnableIPv6 in its IPAM config and
+ * uses it for nothing: dnet does the same, and says so in the create's Warning rather than silently.
+ */
+function unusedIPv6(req: DockerNetworkCreateRequest): string {
+  if (req.EnableIPv6 === true) return "";
+  const v6 = (req.IPAM?.Config ?? []).map((c) => c.Subnet ?? "").filter((s) => s.includes(":"));
+  return v6.length === 0 ? "" : `IPv6 subnet ${v6.join(", ")} is not used: IPv6 is not enabled on this network (--ipv6)`;
 }
 
 /** Docker's label filter: "key" (present) or "key=value". */

@@ -12,6 +12,7 @@ export interface RestoreSummary {
   readonly rolledBack: readonly string[];
   readonly finished: readonly string[];
   readonly repaired: readonly string[];
+  readonly reclaimed?: readonly string[];
   readonly errors: readonly ErrorInfo[];
   /** How many entries of the lists above were left out. */
   readonly more?: number;
@@ -26,6 +27,7 @@ export function restoreSummary(report: RestoreReport): RestoreSummary {
   const summary = {
     rolledBack: listed(report.rolledBack), finished: listed(report.finished), repaired: listed(report.repaired),
     errors: listed(report.errors).map((e) => errorInfo(e)),
+    ...(report.reclaimed.length === 0 ? {} : { reclaimed: listed(report.reclaimed) }),
   };
   return more === 0 ? summary : { ...summary, more };
 }
@@ -36,4 +38,22 @@ export function logRestoreErrors(report: RestoreReport, logger: Logger): void {
     const i = errorInfo(e);
     logger.warn("start-up restore left an object unsettled", { object: i.object, step: i.step, error: i.message, code: i.code, errno: i.errno });
   }
+}
+
+/** What the store file looked like before the daemon opened it. */
+export type StoreFileState = "present" | "empty" | "missing";
+
+/**
+ * Kernel objects of an earlier run that no record names were removed at start: said loudly, naming them,
+ * and louder still when the database was empty or missing (`: > dnet.db`), the likely cause.
+ */
+export function logReclaimed(report: RestoreReport, store: { readonly file: string; readonly state: StoreFileState }, logger: Logger): void {
+  if (report.reclaimed.length === 0) return;
+  const found = report.reclaimed.join(", ");
+  if (store.state !== "present") {
+    const how = store.state === "empty" ? "empty (0 bytes)" : "missing";
+    logger.warn(`the database ${store.file} was ${how} at start, yet the kernel held objects of an earlier dnet run: removed them, as no record names them`, { found });
+    return;
+  }
+  logger.warn("the kernel held dnet objects that no record names (an older or restored database?): removed them", { found });
 }

@@ -277,6 +277,66 @@ export interface RestoreState {
   readonly endpoints: readonly RestoreEndpoint[];
 }
 
+/** A link of the host's network namespace that was created, changed or deleted (the controller watches them). */
+export interface LinkChange {
+  /** The link is gone. */
+  readonly deleted: boolean;
+  readonly index: number;
+  readonly name: string;
+  /** ifindex of its master (a bridge); absent when it has none. */
+  readonly master?: number;
+  /** IFF_UP. */
+  readonly up: boolean;
+  /** IFLA_GROUP. */
+  readonly group: number;
+  /** Not the link itself: one of its addresses was removed (name, up and group are then unknown). */
+  readonly addressRemoved?: true;
+}
+
+/** One thing a driver found wrong with its kernel objects, and what it did (or could not do) about it. */
+export interface Repair {
+  readonly networkId: string;
+  /** Set when it concerns one endpoint (its interface); absent for the network's own objects. */
+  readonly endpointId?: string;
+  /** What was wrong and what was done: "bridge br-1234 was missing: re-created with 10.0.0.1/24". */
+  readonly message: string;
+}
+
+export interface RepairReport {
+  readonly repairs: readonly Repair[];
+  /**
+   * Joined endpoints whose interface had to be re-created: its sandbox end is new, down and without
+   * addresses, under the endpoint's interface name, for the controller to configure again as at join.
+   */
+  readonly recreated: ReadonlyArray<{ readonly networkId: string; readonly endpointId: string }>;
+  /** What could not be repaired (the sandbox's netns is gone …); tried again on the next change. */
+  readonly failures: readonly Repair[];
+  /**
+   * Kernel objects of the driver's making that no network or endpoint of the controller names (a lost or
+   * emptied database), removed by `restore` when the driver was told it owns its namespace alone.
+   */
+  readonly reclaimed: readonly string[];
+}
+
+/**
+ * Drivers whose kernel objects someone else can delete or change while they run (`ip link del` of a
+ * bridge or a veth). The controller watches the links of the host's namespace and calls `repair` when a
+ * change `concerns` the driver, with every network and endpoint of the driver locked; it also calls it
+ * once at start-up after `restore` and the controller's own reconciliation, and that report includes
+ * what `restore` had to re-create. The controller then configures the sandbox ends of `recreated`.
+ */
+export interface Repairable {
+  /** Whether the change touches one of the driver's objects; cheap (no kernel call: it runs per link event). */
+  concerns(change: LinkChange): boolean;
+  /** Checks the objects of every network and joined endpoint; re-creates or re-attaches what is wrong. */
+  repair(): Promise<RepairReport>;
+}
+
+export function isRepairable(d: NetworkDriver): d is NetworkDriver & Repairable {
+  const c = d as Partial<Repairable>;
+  return typeof c.concerns === "function" && typeof c.repair === "function";
+}
+
 export function hasExternalConnectivity(d: NetworkDriver): d is NetworkDriver & ExternalConnectivity {
   const c = d as Partial<ExternalConnectivity>;
   return typeof c.programExternalConnectivity === "function" && typeof c.revokeExternalConnectivity === "function";

@@ -11,6 +11,7 @@ import type { FirewallBackend } from "../firewall/contract.js";
 import { linkIndex, openInterfaceUdpSocket, type HandleCache, type NetnsDirectory } from "../osl/index.js";
 import { BridgeDriver } from "./bridge/driver.js";
 import { PortAllocator } from "./bridge/ports.js";
+import { LinkOwners } from "./bridge/reclaim.js";
 import { HostDriver } from "./host/driver.js";
 import { IpvlanDriver } from "./ipvlan/driver.js";
 import { ParentLinks } from "./lan/parents.js";
@@ -25,6 +26,8 @@ export interface BuiltinDeps {
   readonly overlayNetns?: NetnsDirectory;
   /** Host ports handed out: one allocator for every bridge driver instance of the process. */
   readonly ports?: PortAllocator;
+  /** The bridges and veths each bridge driver instance of the process holds (see LinkOwners). */
+  readonly owners?: LinkOwners;
 }
 
 export interface BuiltinOptions {
@@ -34,6 +37,8 @@ export interface BuiltinOptions {
   readonly hostPrefixes?: () => Promise<readonly IpPrefix[]>;
   /** Extra drivers (tests, embedders), registered after the built-ins. */
   readonly extraDrivers?: readonly NetworkDriver[];
+  /** The drivers own the host namespace alone: at restore they remove what no record names. */
+  readonly reclaimUnrecorded?: boolean;
   /** Finds drivers that are not built in (Docker plugins). */
   readonly loader?: DriverLoader;
   /** UDP port of overlay networks' VXLAN devices (`--data-path-port`); default 4789. */
@@ -58,7 +63,10 @@ function dhcpSockets(handles: HandleCache): OpenDhcpSocket {
 
 export function builtinDrivers(deps: BuiltinDeps, options: BuiltinOptions = {}): BuiltinDrivers {
   const registry = new DriverRegistry(options.loader);
-  const bridge = new BridgeDriver({ handles: deps.handles, firewall: deps.firewall, ...(deps.ports === undefined ? {} : { ports: deps.ports }) });
+  const bridge = new BridgeDriver({
+    handles: deps.handles, firewall: deps.firewall, reclaimUnrecorded: options.reclaimUnrecorded === true,
+    ...(deps.ports === undefined ? {} : { ports: deps.ports }), ...(deps.owners === undefined ? {} : { owners: deps.owners }),
+  });
   const dhcpClient = new DhcpClient({ openTransport: socketTransports(dhcpSockets(deps.handles)) });
   // The contract's view of the client (ipam/ may not import driver-api: the compiler checks the fit here).
   const dhcp: DhcpLeaser = dhcpClient;
@@ -94,4 +102,9 @@ export function builtinIpams(options: BuiltinOptions = {}): Map<string, Ipam> {
 /** A host-port allocator to share between the bridge driver instances of one process. */
 export function sharedPorts(): PortAllocator {
   return new PortAllocator();
+}
+
+/** One per process, like the ports: a served plugin's bridges and veths are not the controller's to reclaim. */
+export function sharedLinkOwners(): LinkOwners {
+  return new LinkOwners();
 }

@@ -44,7 +44,7 @@ test("first change writes the table; later changes are element deltas; the last 
   assert.equal(scripts[2], "add element inet dnet ports4 { tcp . 80 : 10.1.0.2 . 8080 }\n", "duplicates collapse");
   assert.equal(scripts[3], "delete element inet dnet ports4 { tcp . 80 }\n");
   assert.match(scripts[4] ?? "", /^delete element inet dnet bridges \{ "bra" \}\n/);
-  assert.equal(scripts[5], "add table inet dnet\ndelete table inet dnet\n");
+  assert.equal(scripts[5], "add table inet dnet\ndelete table inet dnet\nadd table bridge dnet\ndelete table bridge dnet\n");
   await fw.close();
   await assert.rejects(fw.addNetwork(A), { code: "ERR_FIREWALL_CLOSED" });
 });
@@ -89,7 +89,7 @@ test("a failed transaction changes no state; compat failure undoes the nft part"
   const fw2 = new NftablesBackend({ runner: broken.runner, writeSysctls: async () => {} });
   await assert.rejects(fw2.addNetwork(A), { code: "ERR_FIREWALL_EXEC" });
   assert.deepEqual(fw2.snapshot().map((s) => s.net.id), []);
-  assert.equal(nftScripts(broken.calls).at(-1), "add table inet dnet\ndelete table inet dnet\n", "undo removed the table again");
+  assert.equal(nftScripts(broken.calls).at(-1), "add table inet dnet\ndelete table inet dnet\nadd table bridge dnet\ndelete table bridge dnet\n", "undo removed the tables again");
   assert.ok(broken.calls.some((c) => c.cmd === "iptables" && c.args.includes("-S")), "and looked for tagged rules to remove");
 });
 

@@ -48,6 +48,15 @@ export interface PortMapping {
   readonly containerPort: number;
 }
 
+/** An endpoint's bridge port pinned to its MAC and addresses: what it may claim to be (anti-spoofing). */
+export interface PortPin {
+  /** The bridge port: the host end of the endpoint's veth (an interface name, as for bridges). */
+  readonly port: string;
+  /** Its endpoint's MAC, lower case. */
+  readonly mac: string;
+  readonly addresses: readonly IpAddress[];
+}
+
 export interface DriftReport {
   /** True when the kernel differs from the backend's desired state. */
   readonly drifted: boolean;
@@ -88,6 +97,14 @@ export interface FirewallBackend {
    * or every port of the endpoint when absent. Either way one atomic change.
    */
   removePortMappings(networkId: string, endpointId: string, mappings?: readonly PortMapping[]): Promise<void>;
+  /**
+   * Pins the endpoint's bridge port (replacing its pin): frames from it whose source MAC, ARP sender or
+   * IP source is not the pin's are dropped. Optional: a backend that programs nothing leaves it out.
+   * Errors: not-found (unknown network), invalid-argument.
+   */
+  pinPort?(networkId: string, endpointId: string, pin: PortPin): Promise<void>;
+  /** Removes the endpoint's pin (none: a no-op). */
+  unpinPort?(networkId: string, endpointId: string): Promise<void>;
   /** Compares the kernel with the desired state (someone flushed or deleted our table, or Docker appeared). */
   check(): Promise<DriftReport>;
   /** Re-applies everything from the in-memory desired state, whatever the kernel holds now. */

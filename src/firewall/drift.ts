@@ -1,7 +1,7 @@
 // Drift detection: compares `nft -j list table inet dnet` with the table and elements we expect.
 
 import { formatIp, formatPrefix } from "../types/index.js";
-import type { ElementsBySet, NftElement, NftTableSpec, NftValue } from "./nft-ast.js";
+import { u128Text, type ElementsBySet, type NftElement, type NftTableSpec, type NftValue } from "./nft-ast.js";
 
 /** Element text as nft prints it in JSON (no quotes; a full-length prefix is a plain address). */
 function canonicalValue(v: NftValue): string {
@@ -13,6 +13,8 @@ function canonicalValue(v: NftValue): string {
     case "proto": return v.v;
     case "port": return String(v.v);
     case "portRange": return `${v.lo}-${v.hi}`;
+    case "ether": return v.v.toLowerCase();
+    case "u128": return u128Text(v.v);
   }
 }
 
@@ -23,6 +25,8 @@ export function canonicalElement(e: NftElement): string {
 
 /** The same text from one `elem` entry of nft's JSON output. */
 export function canonicalJsonElement(j: unknown): string {
+  // A raw 128-bit field lists as hex; written without leading zeros, as u128Text does.
+  if (typeof j === "string" && /^0x[0-9a-f]+$/i.test(j)) return `0x${BigInt(j).toString(16)}`;
   if (typeof j === "string" || typeof j === "number") return String(j);
   if (Array.isArray(j)) return j.map(canonicalJsonElement).join(" : ");
   if (typeof j !== "object" || j === null) return JSON.stringify(j);

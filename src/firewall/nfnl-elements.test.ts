@@ -5,9 +5,9 @@ import { test } from "node:test";
 import { NLA_HDRLEN, NLM_F_ACK, NLM_F_REQUEST, NLMSG_HDRLEN, nlAlign } from "../netlink/constants.js";
 import { decodeMessages, encodeMessage } from "../netlink/message.js";
 import { NFTA_SET_ELEM_LIST_SET_ID } from "../netlink/schemas/nf-tables.js";
-import { parseIp } from "../types/index.js";
+import { parseIp, parsePrefix } from "../types/index.js";
 import type { NftElement, NftValue } from "./nft-ast.js";
-import { elementChangeRequests, nftBatchFrames, setElemRequest } from "./nfnl-elements.js";
+import { concatValue, elementChangeRequests, nftBatchFrames, setElemRequest } from "./nfnl-elements.js";
 import { dnetTable } from "./rules.js";
 
 // Captured in a scratch netns holding `table inet dnet` with the port maps of rules.ts:
@@ -146,5 +146,19 @@ test("elementChangeRequests: deletes first, only the chosen sets, large lists sp
     "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4",
   ]);
   for (const r of reqs) assert.ok(r.payload.length + NLMSG_HDRLEN < 0x10000);
-  assert.throws(() => setElemRequest("add", "dnet", "bridges", [{ key: [{ t: "ifname", v: "br0" }] }]), TypeError);
+  assert.throws(() => setElemRequest("add", "dnet", "nets4", [{ key: [{ t: "prefix", v: parsePrefix("10.0.0.0/24") }] }]), TypeError);
+});
+
+test("golden: a pinned port's elements (ifname . ether_addr . ipv4_addr, and a raw 128-bit IPv6 target)", () => {
+  // `nft --debug=netlink add element bridge dnet pin4 { "veth2" . 02:42:0a:00:00:03 . 10.0.0.3 }` prints
+  // the key as little-endian words: 68746576 00000032 00000000 00000000 000a4202 00000300 0300000a.
+  const words = (w: string): Buffer => Buffer.concat(w.split(" ").map((x) => { const b = Buffer.alloc(4); b.writeUInt32LE(parseInt(x, 16)); return b; }));
+  const port: NftValue = { t: "ifname", v: "veth2" };
+  const mac: NftValue = { t: "ether", v: "02:42:0a:00:00:03" };
+  assert.deepEqual(concatValue([port, mac, addr("10.0.0.3")]), words("68746576 00000032 00000000 00000000 000a4202 00000300 0300000a"));
+  // The same for pin_nd's `typeof iifname . ether saddr . @th,64,128` with fd00::3.
+  assert.deepEqual(concatValue([port, mac, { t: "u128", v: parseIp("fd00::3") }]),
+    words("68746576 00000032 00000000 00000000 000a4202 00000300 000000fd 00000000 00000000 03000000"));
+  const bridge = setElemRequest("add", "dnet", "pin_v4", [{ key: [port, mac, addr("10.0.0.3")] }], "bridge");
+  assert.equal(bridge.payload[0], 7, "NFPROTO_BRIDGE in the nfgenmsg");
 });

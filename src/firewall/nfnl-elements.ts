@@ -9,7 +9,7 @@ import { ipToBytes } from "../types/index.js";
 import { NLM_F_CREATE } from "../netlink/constants.js";
 import { encodeMessageBody } from "../netlink/schema.js";
 import {
-  NFNETLINK_V0, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_INET, NFPROTO_UNSPEC,
+  NFNETLINK_V0, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_BRIDGE, NFPROTO_INET, NFPROTO_UNSPEC,
   NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM, batchMessage, nftMsgType, setElemListMessage,
 } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkFrame, NetlinkRequest } from "../netlink/socket.js";
@@ -39,9 +39,20 @@ function component(v: NftValue, end: boolean): Buffer {
     }
     case "port": return portBytes(v.v);
     case "portRange": return portBytes(end ? v.hi : v.lo);
-    case "addr": return ipToBytes(v.v);
-    // Interface names and prefixes live in other sets, which stay on `nft -f`.
-    case "ifname": case "prefix": throw new TypeError(`nfnetlink element encoding does not handle ${v.t} values`);
+    case "addr": case "u128": return ipToBytes(v.v);
+    case "ifname": {
+      // IFNAMSIZ bytes, NUL-padded (names are checked to be at most 15 bytes before they get here).
+      const out = Buffer.alloc(16);
+      if (out.write(v.v, "utf8") > 15) throw new TypeError(`interface name too long: ${v.v}`);
+      return out;
+    }
+    case "ether": {
+      const out = Buffer.alloc(8); // 6 bytes, padded to two registers
+      v.v.split(":").forEach((h, i) => out.writeUInt8(parseInt(h, 16), i));
+      return out;
+    }
+    // Prefixes live in interval sets of their own, which stay on `nft -f`.
+    case "prefix": throw new TypeError("nfnetlink element encoding does not handle prefixes");
   }
 }
 
@@ -69,9 +80,11 @@ function elementAttrs(e: NftElement, withData: boolean): ElementAttrs {
 }
 
 /** NEWSETELEM (add; NLM_F_CREATE, as `nft add element`) or DELSETELEM for the elements of one set. */
-export function setElemRequest(op: "add" | "delete", table: string, set: string, elements: readonly NftElement[]): NetlinkRequest {
+export function setElemRequest(
+  op: "add" | "delete", table: string, set: string, elements: readonly NftElement[], family: NftTableSpec["family"] = "inet",
+): NetlinkRequest {
   const payload = encodeMessageBody(setElemListMessage, {
-    nfgen: { family: NFPROTO_INET, version: NFNETLINK_V0, resId: 0 },
+    nfgen: { family: family === "bridge" ? NFPROTO_BRIDGE : NFPROTO_INET, version: NFNETLINK_V0, resId: 0 },
     attrs: { table, set, elements: elements.map((e) => elementAttrs(e, op === "add")) },
   });
   return op === "add"
@@ -90,7 +103,7 @@ export function elementChangeRequests(t: NftTableSpec, add: ElementsBySet, del: 
     for (const s of chosen) {
       const list = elements.get(s.name) ?? [];
       for (let i = 0; i < list.length; i += ELEMENTS_PER_MESSAGE) {
-        out.push(setElemRequest(op, t.name, s.name, list.slice(i, i + ELEMENTS_PER_MESSAGE)));
+        out.push(setElemRequest(op, t.name, s.name, list.slice(i, i + ELEMENTS_PER_MESSAGE), t.family));
       }
     }
   }

@@ -10,6 +10,7 @@ import { forgetFlows } from "./conntrack.js";
 import type { PortMapping, PortProto } from "./contract.js";
 import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
+import { PIN_SETS } from "./pin-rules.js";
 import { S } from "./rules.js";
 
 /**
@@ -20,6 +21,9 @@ import { S } from "./rules.js";
 export const PORT_MAPS: ReadonlySet<string> = new Set([
   S.ports4, S.ports6, S.hostports4, S.hostports6, S.ranges4, S.ranges6, S.hostranges4, S.hostranges6,
 ]);
+
+/** The sets this path writes: the port maps and the bridge table's pins (each set name is one table's). */
+const NFNL_SETS: ReadonlySet<string> = new Set([...PORT_MAPS, ...PIN_SETS]);
 
 /** A change batch larger than this goes through `nft -f` (the socket's send buffer is 1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -44,9 +48,9 @@ export class NfnlElementWriter {
     return new NfnlElementWriter(openNetfilter({ receiveBufferBytes: 1 << 18 }));
   }
 
-  /** True when every set `add` and `del` touch is a port map. */
+  /** True when every set `add` and `del` touch is a port map or a pin set. */
   static covers(add: ElementsBySet, del: ElementsBySet): boolean {
-    for (const m of [add, del]) for (const [set, list] of m) if (list.length > 0 && !PORT_MAPS.has(set)) return false;
+    for (const m of [add, del]) for (const [set, list] of m) if (list.length > 0 && !NFNL_SETS.has(set)) return false;
     return true;
   }
 
@@ -55,11 +59,11 @@ export class NfnlElementWriter {
    * (errno, extack text) when any message is refused, in which case nothing was applied. Resolves false,
    * doing nothing, when the change is too big for one batch.
    */
-  async apply(table: NftTableSpec, add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
-    const requests = elementChangeRequests(table, add, del, PORT_MAPS);
+  async apply(tables: readonly NftTableSpec[], add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
+    const requests = tables.flatMap((t) => elementChangeRequests(t, add, del, NFNL_SETS));
     if (requests.length === 0) return true;
     if (requests.reduce((n, r) => n + r.payload.length, 0) > MAX_BATCH_BYTES) return false;
-    await this.#socket.transaction(this.#frames.begin, requests, this.#frames.end, `nf_tables batch on table ${table.name}`);
+    await this.#socket.transaction(this.#frames.begin, requests, this.#frames.end, `nf_tables batch on table ${tables[0]?.name ?? ""}`);
     return true;
   }
 

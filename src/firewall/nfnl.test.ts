@@ -103,7 +103,7 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
         // tcp . 8080 is in the map with another value.
         ["ports4", [{ key: [{ t: "proto" as const, v: "tcp" as const }, { t: "port" as const, v: 8080 }], data: [{ t: "addr" as const, v: C4 }, { t: "port" as const, v: 81 }] }]],
       ]);
-      const err = await writer.apply(dnetTable(), add, new Map()).then(() => undefined, (e: unknown) => e);
+      const err = await writer.apply([dnetTable()], add, new Map()).then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof NetlinkError, String(err));
       assert.equal(err.operation, "NFT_MSG_NEWSETELEM dnet ports4");
       // nf_tables sends no extack text for an element clash; the errno maps to a typed conflict.
@@ -111,7 +111,7 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
       assert.equal(err.kind, "conflict");
       assert.deepEqual(elements("ports6"), [], "the valid ports6 element of the same batch was not applied");
       assert.deepEqual(elements("ports4"), ["tcp . 8080 : 10.203.0.2 . 80"]);
-      const missing = await writer.apply(dnetTable("nosuch"), add, new Map()).then(() => undefined, (e: unknown) => e);
+      const missing = await writer.apply([dnetTable("nosuch")], add, new Map()).then(() => undefined, (e: unknown) => e);
       assert.ok(missing instanceof NetlinkError && missing.code === "ENOENT", String(missing));
     } finally {
       writer.close();

@@ -7,10 +7,13 @@ import { validateBridgeName } from "./validate.js";
 /** Packet fields a rule may read. A closed list: nothing user-supplied is ever rendered as a selector. */
 export type Selector =
   | "iifname" | "oifname" | "ip saddr" | "ip daddr" | "ip6 saddr" | "ip6 daddr"
-  | "meta l4proto" | "th dport" | "ct state" | "ct status" | "fib daddr type";
+  | "meta l4proto" | "th dport" | "ct state" | "ct status" | "fib daddr type"
+  // The bridge table's (port pinning): the frame's source, ARP's sender, the target of a neighbour advertisement.
+  | "ether saddr" | "ether type" | "meta protocol" | "arp saddr ether" | "arp saddr ip" | "icmpv6 type" | "@th,64,128";
 
 /** Constants a rule may compare with (also a closed list). */
-export type Constant = "dnat" | "new" | "local" | "127.0.0.0/8";
+export type Constant = "dnat" | "new" | "local" | "127.0.0.0/8"
+  | "arp" | "ip" | "ip6" | "8021q" | "8021ad" | "nd-neighbor-advert" | "fe80::/10" | "::" | "0.0.0.0";
 
 export type Match =
   | { readonly kind: "lookup"; readonly keys: readonly Selector[]; readonly set: string; readonly negate: boolean }
@@ -27,7 +30,7 @@ export interface NftRule {
   readonly verdict: Verdict;
 }
 
-export type NftDataType = "ifname" | "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service";
+export type NftDataType = "ifname" | "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "ether_addr";
 
 export interface NftSetSpec {
   readonly name: string;
@@ -37,6 +40,11 @@ export interface NftSetSpec {
   readonly data?: readonly NftDataType[];
   /** Needed for prefixes (subnets) as keys. */
   readonly interval: boolean;
+  /**
+   * Declared by the expression it is matched with instead of `key` (which still says what each
+   * component holds): for a raw payload field, which has no data type of its own.
+   */
+  readonly typeof?: string;
 }
 
 export interface NftHook {
@@ -53,7 +61,7 @@ export interface NftChainSpec {
 }
 
 export interface NftTableSpec {
-  readonly family: "inet";
+  readonly family: "inet" | "bridge";
   readonly name: string;
   readonly sets: readonly NftSetSpec[];
   readonly chains: readonly NftChainSpec[];
@@ -66,7 +74,11 @@ export type NftValue =
   | { readonly t: "proto"; readonly v: PortProto }
   | { readonly t: "port"; readonly v: number }
   /** A port range in an interval map's key (`10000-19999`); lo < hi. */
-  | { readonly t: "portRange"; readonly lo: number; readonly hi: number };
+  | { readonly t: "portRange"; readonly lo: number; readonly hi: number }
+
+  | { readonly t: "ether"; readonly v: string }
+  /** An IPv6 address as the 128-bit integer a raw payload field compares with. */
+  | { readonly t: "u128"; readonly v: IpAddress };
 
 export interface NftElement {
   readonly key: readonly NftValue[];
@@ -95,12 +107,23 @@ function renderValue(v: NftValue): string {
       if (checkedPort(v.lo) >= checkedPort(v.hi)) throw new TypeError(`bad port range ${v.lo}-${v.hi}`);
       return `${v.lo}-${v.hi}`;
     }
+    case "ether": {
+      if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(v.v)) throw new TypeError(`bad MAC ${v.v}`);
+      return v.v;
+    }
+    case "u128": return u128Text(v.v);
   }
 }
 
 function checkedPort(p: number): number {
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new TypeError(`bad port ${p}`);
   return p;
+}
+
+/** How nft writes (and lists) an IPv6 address held in a raw 128-bit field. */
+export function u128Text(ip: IpAddress): string {
+  if (ip.family !== 6) throw new TypeError("a 128-bit field holds an IPv6 address");
+  return `0x${ip.value.toString(16)}`;
 }
 
 export function renderElement(e: NftElement): string {
@@ -135,7 +158,8 @@ function renderPriority(h: NftHook): string {
 function renderSet(s: NftSetSpec): string[] {
   const kind = s.data === undefined ? "set" : "map";
   const type = s.data === undefined ? s.key.join(" . ") : `${s.key.join(" . ")} : ${s.data.join(" . ")}`;
-  return [`\t${kind} ${name(s.name)} {`, `\t\ttype ${type}`, ...(s.interval ? ["\t\tflags interval"] : []), "\t}"];
+  const declared = s.typeof === undefined ? `type ${type}` : `typeof ${s.typeof}`;
+  return [`\t${kind} ${name(s.name)} {`, `\t\t${declared}`, ...(s.interval ? ["\t\tflags interval"] : []), "\t}"];
 }
 
 function renderChain(c: NftChainSpec): string[] {
@@ -176,5 +200,6 @@ export function renderDeleteTable(t: NftTableSpec): string {
 
 /** One transaction of element changes: deletes first, so a key can move to another value. */
 export function renderElementChanges(t: NftTableSpec, add: ElementsBySet, del: ElementsBySet): string {
-  return [...renderElements("delete", t, del), ...renderElements("add", t, add)].join("\n") + "\n";
+  const lines = [...renderElements("delete", t, del), ...renderElements("add", t, add)];
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

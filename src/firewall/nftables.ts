@@ -3,16 +3,17 @@
 
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
-import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "./contract.js";
-import { parseListedTable, tableDrift } from "./drift.js";
+import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping, PortPin } from "./contract.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
 import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
 import { OwnGeneration } from "./own-generation.js";
 import { PortIndex, mappingKey } from "./port-index.js";
-import { desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
-import { sameNetwork, validateId, validateMapping, validateNetwork } from "./validate.js";
+import { pinElements, pinTable } from "./pin-rules.js";
+import { ElementBuilder, desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
+import { tableProblems } from "./table-check.js";
+import { samePin, sameNetwork, validateId, validateMapping, validateNetwork, validatePin } from "./validate.js";
 
 export interface NftablesBackendOptions {
   /** Run `nft`/`iptables`/`sysctl` inside this netns: a name under /run/netns or a path. Default: ours. */
@@ -38,6 +39,8 @@ interface MutableNetworkState {
   readonly net: FirewallNetwork;
   /** Endpoint → its mappings by mappingKey: a change touches only its own mappings, however many there are. */
   readonly endpoints: Map<string, Map<string, PortMapping>>;
+  /** Pinned bridge ports, by endpoint. */
+  readonly pins: Map<string, PortPin>;
 }
 
 const EMPTY: ElementsBySet = new Map();
@@ -52,20 +55,23 @@ export class NftablesBackend implements FirewallBackend {
   readonly #run: CommandRunner;
   readonly #sysctl: SysctlWriter;
   readonly #compat: IptablesCompat | undefined;
-  readonly #table: NftTableSpec;
+  /** `inet dnet` (isolation, NAT, published ports) and `bridge dnet` (pinned ports), always changed together. */
+  readonly #tables: readonly NftTableSpec[];
   readonly #nets = new Map<string, MutableNetworkState>();
   readonly #ports = new PortIndex();
   /** False until a transaction succeeded, and after any doubt: the next change then rewrites the table. */
   #synced = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Bumped by every change: a drift check that saw another one happen meanwhile says nothing. */
+  #version = 0;
   readonly #options: NftablesBackendOptions;
   /** The nfnetlink writer: undefined until first use, null when that path is off or could not be opened. */
   #writer: NfnlElementWriter | null | undefined;
   readonly #own = new OwnGeneration();
 
   constructor(options: NftablesBackendOptions = {}) {
-    this.#table = dnetTable(options.table);
+    this.#tables = [dnetTable(options.table), pinTable(options.table ?? "dnet")];
     this.#options = options;
     if (options.openNetfilter === undefined || !(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
@@ -86,8 +92,9 @@ export class NftablesBackend implements FirewallBackend {
 
   /** Applies `add`/`del` (the step to the state `#nets` already holds), or rewrites the table when in doubt. */
   async #apply(add: ElementsBySet, del: ElementsBySet, prevEmpty: boolean): Promise<void> {
-    const full = (): string => (this.#nets.size === 0 ? renderDeleteTable(this.#table)
-      : renderReplaceTable(this.#table, desiredElements(this.snapshot())));
+    this.#version++;
+    // Both tables in one `nft -f`: one transaction, so no reader ever sees either missing or half made.
+    const full = (): string => this.#tables.map((t) => (this.#nets.size === 0 ? renderDeleteTable(t) : renderReplaceTable(t, this.#desired()))).join("");
     const before = await this.#generation();
     if (!this.#synced || prevEmpty || this.#nets.size === 0) {
       try { await this.#nft(full()); } catch (err) { this.#synced = false; this.#own.forget(); throw err; }
@@ -96,7 +103,7 @@ export class NftablesBackend implements FirewallBackend {
       return;
     }
     try {
-      if (!await this.#applyByNetlink(add, del)) await this.#nft(renderElementChanges(this.#table, add, del));
+      if (!await this.#applyByNetlink(add, del)) await this.#nft(this.#tables.map((t) => renderElementChanges(t, add, del)).join(""));
       this.#own.committed(before, await this.#generation(), false);
     } catch (err) {
       // Most likely drift (an element or the table vanished): rewrite the whole table instead.
@@ -114,7 +121,7 @@ export class NftablesBackend implements FirewallBackend {
   async #applyByNetlink(add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
     if (!NfnlElementWriter.covers(add, del)) return false;
     const writer = this.#nfnl();
-    return writer !== undefined && await writer.apply(this.#table, add, del);
+    return writer !== undefined && await writer.apply(this.#tables, add, del);
   }
 
   /** The nfnetlink writer, opened on first use; undefined when off or it cannot be opened. */
@@ -166,13 +173,14 @@ export class NftablesBackend implements FirewallBackend {
     return this.#serial(async () => {
       const existing = this.#nets.get(net.id);
       if (existing !== undefined) {
-        if (sameNetwork(existing.net, net)) return;
+        // Replayed (a restart, a repair): the bridge may be a new one, without the sysctls of the old.
+        if (sameNetwork(existing.net, net)) { await this.#bridgeSysctls(net); return; }
         throw conflict("ERR_FIREWALL_NETWORK_EXISTS", `network ${net.id} is already programmed with other settings`);
       }
       this.#checkConflicts(net);
       await this.#bridgeSysctls(net);
       const prevEmpty = this.#nets.size === 0;
-      this.#nets.set(net.id, { net, endpoints: new Map() });
+      this.#nets.set(net.id, { net, endpoints: new Map(), pins: new Map() });
       const elements = networkElements(net).build();
       try {
         await this.#apply(elements, EMPTY, prevEmpty);
@@ -202,6 +210,7 @@ export class NftablesBackend implements FirewallBackend {
         mappingElements(list.values(), elements);
         this.#ports.release(list.values());
       }
+      for (const pin of state.pins.values()) pinElements(pin, elements);
       this.#nets.delete(networkId);
       const errors: unknown[] = [];
       await this.#apply(EMPTY, elements.build(), false).catch((e: unknown) => { errors.push(e); });
@@ -282,33 +291,27 @@ export class NftablesBackend implements FirewallBackend {
     });
   }
 
+  /**
+   * Lists the tables outside the queue of changes: a check spawns `nft` and `iptables` (100 ms and more
+   * under load), and every join now changes the firewall (its port's pin), so holding the queue made
+   * joins wait behind the daemon's periodic check. A change made while the check ran voids its result
+   * (the next check decides): the listing may show the kernel before or after it.
+   */
   async check(): Promise<DriftReport> {
+    const start = await this.#serial(async () => ({
+      version: this.#version, generation: await this.#generation(), elements: this.#desired(), nets: this.#netList(),
+    }));
+    // Nothing but our own commits since the tables were verified: they cannot differ (own-generation.ts).
+    const trusted = this.#synced && start.generation !== undefined && start.generation === this.#own.verified;
+    const problems: string[] = [];
+    if (!trusted) for (const t of this.#tables) problems.push(...await tableProblems(this.#run, t, start.elements, start.nets.length > 0));
+    if (this.#compat !== undefined && start.nets.length > 0) problems.push(...await this.#compat.drift(start.nets));
     return this.#serial(async () => {
-      const problems: string[] = [];
-      const generation = await this.#generation();
-      // Nothing but our own commits since it was verified: the table cannot differ (own-generation.ts).
-      if (!(this.#synced && generation !== undefined && generation === this.#own.verified)) {
-        problems.push(...await this.#tableProblems());
-        if (problems.length > 0) this.#synced = false;
-        this.#own.checkedClean(problems.length === 0 ? generation : undefined);
-      }
-      if (this.#compat !== undefined && this.#nets.size > 0) problems.push(...await this.#compat.drift(this.#netList()));
+      if (this.#version !== start.version) return { drifted: false, problems: [] };
+      if (problems.length > 0) this.#synced = false;
+      if (!trusted) this.#own.checkedClean(problems.length === 0 ? start.generation : undefined);
       return { drifted: problems.length > 0, problems };
     });
-  }
-
-  /** Lists our table with `nft -j` and compares it with the desired state. */
-  async #tableProblems(): Promise<string[]> {
-    const id = `${this.#table.family} ${this.#table.name}`;
-    let listed: string | undefined;
-    try {
-      listed = (await this.#run("nft", ["-j", "list", "table", this.#table.family, this.#table.name])).stdout;
-    } catch (err) {
-      if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
-    }
-    if (listed === undefined) return this.#nets.size > 0 ? [`table ${id} is missing`] : [];
-    if (this.#nets.size === 0) return [`table ${id} exists but no network is programmed`];
-    return tableDrift(parseListedTable(listed), this.#table, desiredElements(this.snapshot()));
   }
 
   async restore(): Promise<void> {
@@ -317,6 +320,49 @@ export class NftablesBackend implements FirewallBackend {
       await this.#apply(EMPTY, EMPTY, true);
       if (this.#nets.size > 0) await this.#compat?.ensure(this.#netList());
     });
+  }
+
+  async pinPort(networkId: string, endpointId: string, input: PortPin): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    const pin = validatePin(input);
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      if (state === undefined) throw notFound("ERR_FIREWALL_NETWORK_NOT_FOUND", `network ${networkId} is not programmed in the firewall`);
+      const old = state.pins.get(endpointId);
+      if (old !== undefined && samePin(old, pin)) return;
+      state.pins.set(endpointId, pin);
+      try {
+        await this.#apply(pinElements(pin).build(), old === undefined ? EMPTY : pinElements(old).build(), false);
+      } catch (err) {
+        if (old === undefined) state.pins.delete(endpointId); else state.pins.set(endpointId, old);
+        throw err;
+      }
+    });
+  }
+
+  async unpinPort(networkId: string, endpointId: string): Promise<void> {
+    validateId(networkId, "network");
+    validateId(endpointId, "endpoint");
+    return this.#serial(async () => {
+      const state = this.#nets.get(networkId);
+      const pin = state?.pins.get(endpointId);
+      if (state === undefined || pin === undefined) return;
+      state.pins.delete(endpointId);
+      try {
+        await this.#apply(EMPTY, pinElements(pin).build(), false);
+      } catch (err) {
+        state.pins.set(endpointId, pin);
+        throw err;
+      }
+    });
+  }
+
+  /** Every element both tables should hold now. */
+  #desired(): ElementsBySet {
+    const b = new ElementBuilder();
+    for (const s of this.#nets.values()) for (const pin of s.pins.values()) pinElements(pin, b);
+    return desiredElements(this.snapshot(), b);
   }
 
   #netList(): FirewallNetwork[] {

@@ -207,9 +207,8 @@ export interface NetworkState {
   readonly endpoints: ReadonlyMap<string, Iterable<PortMapping>>;
 }
 
-/** Every element of the desired state. */
-export function desiredElements(state: Iterable<NetworkState>): ElementsBySet {
-  const b = new ElementBuilder();
+/** Every element of the desired state (added to `b`, which may hold others already). */
+export function desiredElements(state: Iterable<NetworkState>, b = new ElementBuilder()): ElementsBySet {
   for (const n of state) {
     networkElements(n.net, b);
     for (const list of n.endpoints.values()) mappingElements(list, b);

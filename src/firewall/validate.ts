@@ -5,7 +5,7 @@ import {
   formatIp, formatPrefix, ifnameProblem, prefixContainsIp, prefixNetwork,
   type IpAddress, type IpFamily, type IpPrefix,
 } from "../types/index.js";
-import { PORT_PROTOS, type FirewallNetwork, type PortMapping } from "./contract.js";
+import { PORT_PROTOS, type FirewallNetwork, type PortMapping, type PortPin } from "./contract.js";
 
 const ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
 // Stricter than the kernel: names land in nft strings and iptables arguments, where `*` and `+` are
@@ -135,4 +135,17 @@ export function sameNetwork(a: FirewallNetwork, b: FirewallNetwork): boolean {
   return a.id === b.id && a.bridge === b.bridge && a.internal === b.internal && a.icc === b.icc &&
     a.masquerade === b.masquerade && nets(a.subnets4) === nets(b.subnets4) && nets(a.subnets6) === nets(b.subnets6) &&
     ip(a.snatSource) === ip(b.snatSource) && ip(a.hostBindingIp) === ip(b.hostBindingIp);
+}
+
+/** A pin's port name, MAC and addresses, checked before they reach a ruleset. */
+export function validatePin(pin: PortPin): PortPin {
+  const mac = typeof pin.mac === "string" ? pin.mac.toLowerCase() : "";
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) throw invalidArgument("ERR_FIREWALL_INVALID_MAC", `invalid MAC address ${JSON.stringify(pin.mac)}`);
+  if (!Array.isArray(pin.addresses) || !pin.addresses.every(isIp)) throw invalidArgument("ERR_FIREWALL_INVALID_IP", "a pin's addresses must be IP addresses");
+  return { port: validateBridgeName(pin.port), mac, addresses: [...pin.addresses] };
+}
+
+export function samePin(a: PortPin, b: PortPin): boolean {
+  return a.port === b.port && a.mac === b.mac && a.addresses.length === b.addresses.length &&
+    a.addresses.every((x, i) => x.family === b.addresses[i]?.family && x.value === b.addresses[i]?.value);
 }

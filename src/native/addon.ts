@@ -30,8 +30,13 @@ export interface NativeAddon {
   /** Every datagram queued now, concatenated, or null if none. Never blocks. */
   recv(fd: number): Buffer | null;
   close(fd: number): void;
-  /** Calls `onReadable(status)` from the event loop whenever `fd` is readable. */
-  watch(fd: number, onReadable: (status: number) => void): WatchHandle;
+  /** flock(LOCK_EX | LOCK_NB) on an open file: false when another open file holds the lock. */
+  tryLockFile(fd: number): boolean;
+  /**
+   * Calls `onReadable(status)` from the event loop whenever `fd` is readable. `keepAlive` false (a
+   * listener that waits forever, like a link monitor): the watch alone does not keep the process running.
+   */
+  watch(fd: number, onReadable: (status: number) => void, keepAlive?: boolean): WatchHandle;
   unwatch(handle: WatchHandle): void;
   /** mkdir + make the directory a shared mount (what `ip netns add` does once). */
   netnsPrepareDir(dir: string): void;

@@ -18,3 +18,4 @@ export * from "./schemas/ipvlan.js";
 export * from "./schemas/vlan.js";
 export * from "./socket.js";
 export * from "./schemas/nf-tables.js";
+export * from "./monitor.js";

@@ -14,6 +14,7 @@ export type { NetlinkRequest } from "../netlink/index.js";
 export * from "./nft-generation.js";
 export * from "./link-stats.js";
 export * from "./interface.js";
+export * from "./link-watch.js";
 export * from "./uts.js";
 export * from "./port-reservation.js";
 export * from "./port-check.js";

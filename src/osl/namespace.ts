@@ -1,6 +1,6 @@
 // Network namespaces bound to files (`/run/netns/<name>` by default): create, open, delete, bulk delete.
 
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { LibnetworkError, conflict, internal, invalidArgument, notFound } from "../errors/index.js";
 import { isNativeError, type NativeAddon } from "../native/index.js";
@@ -42,6 +42,16 @@ export class NetnsDirectory {
 
   exists(name: string): boolean {
     return existsSync(this.pathOf(name));
+  }
+
+  /** The names of every namespace file in the directory (none when it does not exist yet). */
+  list(): string[] {
+    try {
+      return readdirSync(this.dir).filter((n) => /^[A-Za-z0-9_.-]{1,200}$/.test(n) && n !== "." && n !== "..");
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return [];
+      throw internal("ERR_NETNS", `cannot list ${this.dir}: ${String(err)}`, err);
+    }
   }
 
   /** Creates a new, empty netns (only `lo`, down) at `<dir>/<name>`; returns its path. */

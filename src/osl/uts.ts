@@ -1,6 +1,6 @@
 // UTS namespaces bound to files (`<netnsDir>-uts/<name>`): a sandbox's own hostname and domain name.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { LibnetworkError, conflict, internal } from "../errors/index.js";
 import { isNativeError, type NativeAddon } from "../native/index.js";
@@ -54,6 +54,16 @@ export class UtsDirectory {
       this.#native.utsSetNames(this.pathOf(name), hostname, domainname);
     } catch (err) {
       throw nativeToError(err, `set the hostname of UTS namespace ${name}`);
+    }
+  }
+
+  /** The names of the UTS namespace files here (none while the directory does not exist). */
+  list(): string[] {
+    try {
+      return readdirSync(this.dir).filter((n) => /^[A-Za-z0-9_.-]{1,200}$/.test(n) && n !== "." && n !== "..");
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return [];
+      throw internal("ERR_UTS", `cannot list ${this.dir}: ${String(err)}`, err);
     }
   }
 

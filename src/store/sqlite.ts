@@ -80,12 +80,15 @@ function prefixEnd(prefix: string): string {
   return `${prefix.slice(0, -1)}0`;
 }
 
+const WAL_CHECKPOINT_PAGES = 256;
+
 const TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOLFS)/;
 
 function wrapError(what: string, file: string, err: unknown): LibnetworkError {
   if (isLibnetworkError(err)) return err;
   const code = typeof err === "object" && err !== null && "code" in err ? String(err.code) : "error";
-  const message = `sqlite store ${file}: ${what} failed: ${code}: ${err instanceof Error ? err.message : String(err)}`;
+  const hint = code.startsWith("SQLITE_FULL") ? " (the file system of the data directory is full: free space, then retry)" : "";
+  const message = `sqlite store ${file}: ${what} failed: ${code}: ${err instanceof Error ? err.message : String(err)}${hint}`;
   return TRANSIENT.test(code) ? unavailable(CODES.unavailable, message, err) : internal(CODES.internal, message, err);
 }
 
@@ -96,6 +99,12 @@ function configure(db: Database.Database, file: string): void {
   // FULL fsyncs the WAL on every commit: an acknowledged write is on disk. Deferred transactions switch
   // to NORMAL (written to the WAL, so they survive SIGKILL; fsynced shortly after by WalSyncer).
   db.pragma("synchronous = FULL");
+  // The WAL only grows until a checkpoint, by default at 1000 pages (~4 MiB): on a small file system it
+  // alone filled the disk, and a checkpoint then had no room left to copy into the database, so no write
+  // ever succeeded again, even once the disk had room. Checkpointed at 256 pages (1 MiB) instead, and cut
+  // back to that size afterwards.
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`);
 }
 
 function migrate(db: Database.Database, file: string): void {
@@ -267,10 +276,33 @@ export class SqliteStore implements KVStore {
       this.#db.pragma(`synchronous = ${mode}`);
       this.#synchronous = mode;
     }
-    const result = this.#tx.immediate(fn) as T;
+    const result = this.#immediate(fn);
     // A FULL commit fsyncs the WAL, and with it every NORMAL commit before it.
     if (mode === "FULL") this.#walSync.covered(); else this.#walSync.schedule();
     return result;
+  }
+
+  /**
+   * The transaction; when the file system is full, once more after a checkpoint that truncates the WAL.
+   * The WAL only grows until a checkpoint (1000 pages, ~4 MiB, by default), so on a small file system it
+   * alone can fill the disk and then no write would ever succeed again, even once space is freed.
+   */
+  #immediate<T>(fn: () => T): T {
+    try {
+      return this.#tx.immediate(fn) as T;
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_FULL")) throw err;
+      // Without waiting: a reader holding the WAL would otherwise stall every write (and the event loop)
+      // for the whole busy timeout; then the WAL stays and the retry fails as the write did.
+      const timeout = this.#db.pragma("busy_timeout", { simple: true });
+      try {
+        this.#db.pragma("busy_timeout = 0");
+        this.#db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch { /* as full as before: the retry says so */ } finally {
+        this.#db.pragma(`busy_timeout = ${Number(timeout)}`);
+      }
+      return this.#tx.immediate(fn) as T;
+    }
   }
 
   #bump(): Revision {

@@ -165,7 +165,7 @@ export async function tearDown(c: Controller, d: Dirs, knownIds: Set<string>): P
 export async function reopenUnchanged(d: Dirs): Promise<Controller> {
   const before = await dumpStore(d);
   const c = await open(d);
-  assert.deepEqual(c.restoreReport, { rolledBack: [], finished: [], repaired: [], errors: [] }, "second restart had work to do");
+  assert.deepEqual(c.restoreReport, { rolledBack: [], finished: [], repaired: [], errors: [], repairs: [], reclaimed: [] }, "second restart had work to do");
   assert.deepEqual(await dumpStore(d), before, "second restart changed the store");
   return c;
 }

@@ -10,6 +10,19 @@ export function parseMac(text: string): Buffer {
   return Buffer.from(text.split(":").map((h) => parseInt(h, 16)));
 }
 
+/**
+ * A MAC an interface may have: parsed, and neither multicast (the low bit of the first byte; the
+ * broadcast address is one) nor all zeros. The kernel refuses both with a bare EADDRNOTAVAIL.
+ */
+export function parseUnicastMac(text: string): Buffer {
+  const bytes = parseMac(text);
+  if (((bytes[0] ?? 0) & 1) === 1) {
+    throw invalidArgument("ERR_INVALID_MAC", `MAC address ${text} is a multicast address: an interface needs a unicast one (first byte even, e.g. 02:42:…)`);
+  }
+  if (bytes.every((b) => b === 0)) throw invalidArgument("ERR_INVALID_MAC", `MAC address ${text} is all zeros: an interface needs a unicast one`);
+  return bytes;
+}
+
 export function formatMac(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
 }

@@ -5,7 +5,7 @@ import { forbidden, invalidArgument } from "../../errors/index.js";
 import {
   ifnameProblem, ipOf, tryParseIp, type IpAddress, type IpPrefix,
 } from "../../types/index.js";
-import { BridgeLabels } from "./labels.js";
+import { BridgeLabels, PIN_PORTS_DEFAULT } from "./labels.js";
 
 export interface BridgeNetworkConfig {
   readonly id: string;
@@ -22,6 +22,8 @@ export interface BridgeNetworkConfig {
   readonly defaultBridge: boolean;
   readonly v4: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined };
   readonly v6: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined } | undefined;
+  /** Each endpoint's bridge port only sends from its own MAC and addresses (`dnet.bridge.pin_ports`). */
+  readonly pinPorts: boolean;
 }
 
 const KNOWN = new Set<string>(Object.values(BridgeLabels));
@@ -70,7 +72,7 @@ function bridgeNameFor(id: string, value: string | undefined): string {
 export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfig {
   const o = req.options;
   for (const key of o.keys()) {
-    if (key.startsWith("com.docker.network.bridge.") && !KNOWN.has(key)) {
+    if ((key.startsWith("com.docker.network.bridge.") || key.startsWith("dnet.bridge.")) && !KNOWN.has(key)) {
       throw invalidArgument("ERR_INVALID_OPTION", `unknown bridge option ${key}`);
     }
   }
@@ -94,6 +96,7 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
     defaultBridge: parseBool(BridgeLabels.defaultBridge, o.get(BridgeLabels.defaultBridge), false),
     v4: { pool: first.pool, gateway: first.gateway },
     v6: v6data === undefined ? undefined : { pool: v6data.pool, gateway: v6data.gateway },
+    pinPorts: parseBool(BridgeLabels.pinPorts, o.get(BridgeLabels.pinPorts), PIN_PORTS_DEFAULT),
   });
 }
 

@@ -3,14 +3,13 @@
 
 import type {
   Capability, CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, ExternalConnectivity, ExternalConnectivityRequest,
-  JoinInfo, JoinRequest, NetworkDriver, OperationalInfo, PortBinding, PortChanges, PublishedPort, Restorable, RestoreState,
+  JoinInfo, JoinRequest, LinkChange, NetworkDriver, OperationalInfo, PortBinding, PortChanges, PublishedPort, Repair, RepairReport, Repairable,
+  Restorable, RestoreState,
 } from "../../driver-api/index.js";
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
-import {
-  checkPortsFree, createVeth, deleteLinksByGroup, findLink, listLinks, reservePort, retiredLinkName, setHairpin, setLink, type HandleCache, type NetnsHandle,
-} from "../../osl/index.js";
-import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
+import { checkPortsFree, deleteLinksByGroup, listLinks, reservePort, setHairpin, setLink, type HandleCache } from "../../osl/index.js";
+import { ipOf, macFromIPv4 } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
@@ -18,13 +17,10 @@ import { PortAllocator } from "./ports.js";
 import {
   bindingKey, portmapEntry, publishMore, publishedPortsOf, unpublishPorts, unpublishSome, type BridgeEndpointState, type Publisher,
 } from "./publish.js";
-
-/**
- * One TX and one RX queue per veth end instead of the kernel's one per possible CPU: only XDP or GRO on
- * the veth would use more, and each queue costs sysfs entries at creation (kernel microbench, 400 pairs,
- * alternating, 2 CPUs: 0.924 / 0.888 / 0.838 of the default's median; more CPUs, more gain).
- */
-const VETH_QUEUES = 1;
+import { checkPinnable, pinEndpointPort, pinsPorts, unpinLeft } from "./pin.js";
+import { reclaimUnrecorded, type LinkOwners, type OwnedLinks } from "./reclaim.js";
+import { changeConcerns, missingAtStart, repairAll } from "./repair.js";
+import { createEndpointVeth, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
 
 export interface BridgeDriverDeps {
   readonly handles: HandleCache;
@@ -34,13 +30,27 @@ export interface BridgeDriverDeps {
   readonly reapDelayMs?: number;
   /** The longest a detached veth waits while leaves keep coming (ms). */
   readonly reapMaxDelayMs?: number;
+  /**
+   * At restore, remove bridges of ours and veths of our naming that no record names (reported by the next
+   * `repair`). Only for a driver that owns the host namespace alone (the daemon, which locks it).
+   */
+  readonly reclaimUnrecorded?: boolean;
+  /** The process's bridge driver instances, this one included once constructed: none reclaims another's links. */
+  readonly owners?: LinkOwners;
 }
 
-export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortChanges, OperationalInfo, Restorable {
+export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortChanges, OperationalInfo, Restorable, Repairable {
   readonly name = "bridge";
   readonly #deps: BridgeDriverDeps;
   readonly #networks = new Map<string, BridgeNetworkState>();
   readonly #endpoints = new Map<string, BridgeEndpointState>();
+  /** Endpoint ID by the name of its host end, while it is on its bridge: link events are matched by it. */
+  readonly #attached = new Map<string, string>();
+  /** Left endpoints whose port pins wait for the reaper. */
+  readonly #unpins = new Map<string, BridgeEndpointState>();
+  /** What `restore` re-created and removed, for the next `repair` report. */
+  #unreported: Repair[] = [];
+  #reclaimed: string[] = [];
   readonly #ports: PortAllocator;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
@@ -50,6 +60,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   constructor(deps: BridgeDriverDeps) {
     this.#deps = deps;
     this.#ports = deps.ports ?? new PortAllocator();
+    deps.owners?.add(() => this.#owned());
+  }
+
+  #owned(): OwnedLinks {
+    return { bridges: new Set([...this.#networks.values()].map((n) => n.config.bridgeName)), veths: new Set([...this.#endpoints.keys()].map(hostIfnameOf)) };
   }
 
   capability(): Capability {
@@ -59,6 +74,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   async createNetwork(req: CreateNetworkRequest): Promise<void> {
     const config = parseBridgeConfig(req);
     checkConflicts(config, this.#networks.values());
+    checkPinnable(config, this.#deps.firewall);
     const state = await setUpBridge(this.#deps.handles.host(), this.#deps.firewall, config);
     this.#networks.set(req.networkId, state);
   }
@@ -90,21 +106,21 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
    */
   async join(req: JoinRequest): Promise<JoinInfo> {
     const net = this.#network(req.networkId);
-    this.#endpoint(req.endpointId);
-    const host = this.#deps.handles.host();
+    const ep = this.#endpoint(req.endpointId);
     const hostIfname = hostIfnameOf(req.endpointId);
-    const pair = {
-      name: hostIfname, up: true, master: net.bridgeIndex, queues: VETH_QUEUES, ...(net.config.mtu === undefined ? {} : { mtu: net.config.mtu }),
-      peer: { name: req.ifname, netns: this.#deps.handles.get(req.sandboxKey) },
-    };
-    const created = await createVeth(host, pair).catch(async (err: unknown) => {
-      // The name may still be held by this endpoint's previous host end, waiting for the reaper.
-      if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
-      return createVeth(host, pair);
-    });
+    this.#unpins.delete(req.endpointId); // pinned again below: a pending unpin of a previous join must not undo it
+    const created = await createEndpointVeth(this.#deps.handles.host(), net, hostIfname, this.#deps.handles.get(req.sandboxKey), req.ifname);
     // Read again: the endpoint may have changed while the kernel worked. The index spares leave a lookup.
     this.#endpoints.set(req.endpointId, {
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
+    });
+    this.#attached.set(hostIfname, req.endpointId);
+    // Pinned (when the network asks for it) before the controller brings the sandbox end up, so the port
+    // never sends unpinned. Tried and dropped: the pair created off-thread while this thread pins (or the
+    // pin sent off-thread) — both made the paired attach ~3 ms slower (thread-pool sends wait behind the reaper).
+    await pinEndpointPort(this.#deps.firewall, net, ep, hostIfname).catch(async (err: unknown) => {
+      await this.leave(req.networkId, req.endpointId).catch(() => {});
+      throw err;
     });
     // Docker 25+: an internal network gives no default route, so connections out fail at once
     // (ENETUNREACH) instead of timing out against the firewall.
@@ -127,12 +143,18 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
    */
   async leave(_networkId: string, endpointId: string): Promise<void> {
     const ep = this.#endpoints.get(endpointId);
-    if (ep?.hostIfname === undefined) return;
-    await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
-    });
+    if (ep === undefined) return;
+    // The pin goes with the reaper, off the request path: a port in the trash sends nothing.
+    if (pinsPorts(this.#networks.get(ep.networkId), this.#deps.firewall)) this.#unpins.set(endpointId, ep);
+    if (ep.hostIfname !== undefined) {
+      this.#attached.delete(ep.hostIfname);
+      await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
+        if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
+      });
+      this.#scheduleReap();
+    }
+    // Cleared even when its veth was missing (deleted behind our back): a left endpoint is never repaired.
     this.#endpoints.set(endpointId, { ...ep, hostIfname: undefined, hostIndex: undefined, sandboxKey: undefined, ifname: undefined });
-    this.#scheduleReap();
   }
 
   /** Publishes `req.portBindings` on the endpoint: what it already publishes of them stays, the rest goes. */
@@ -169,32 +191,55 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     return new Map<string, unknown>([[PORTMAP_KEY, portmap], [MAC_KEY, ep.mac]]);
   }
 
-  /** After a restart: bridges and firewall rules back as recorded, leftover veths of left endpoints gone. */
+  /**
+   * After a restart: bridges and firewall rules back as recorded (re-created ones are reported by the
+   * next `repair`), leftover veths of left endpoints gone. Joined endpoints are known as joined even when
+   * their veth is missing: `repair` re-creates it.
+   */
   async restore(state: RestoreState): Promise<void> {
     const host = this.#deps.handles.host();
     await deleteLinksByGroup(host, TRASH_GROUP);
+    const present = new Set((await listLinks(host)).map((l) => l.name));
     for (const req of state.networks) {
       const config = parseBridgeConfig(req);
       this.#networks.set(req.networkId, await setUpBridge(host, this.#deps.firewall, config));
+      if (!present.has(config.bridgeName)) this.#unreported.push(missingAtStart(req.networkId, config));
     }
-    const links = new Set((await listLinks(host)).map((l) => l.name));
     const failures: unknown[] = [];
     for (const ep of state.endpoints) {
-      const mac = ep.iface.macAddress ?? (ep.iface.address === undefined ? randomMac() : macFromIPv4(ipOf(ep.iface.address)));
-      const bridge = this.#networks.get(ep.networkId);
-      const name = hostIfnameOf(ep.endpointId);
-      const hostIfname = ep.sandboxKey !== undefined && links.has(name) ? name : undefined;
-      this.#endpoints.set(ep.endpointId, {
-        ...ep, mac, hostIfname, hostIndex: undefined, published: new Map(),
-        sandboxKey: hostIfname === undefined ? undefined : ep.sandboxKey, ifname: hostIfname === undefined ? undefined : ep.ifname,
-      });
-      if (!ep.externalConnectivity || bridge === undefined) continue;
+      const restored = restoredEndpoint(ep, present);
+      this.#endpoints.set(ep.endpointId, restored);
+      if (restored.hostIfname !== undefined) this.#attached.set(restored.hostIfname, ep.endpointId);
+      const net = this.#networks.get(ep.networkId);
+      if (net === undefined) continue;
+      const pinned = restored.sandboxKey === undefined ? undefined : pinEndpointPort(this.#deps.firewall, net, restored, hostIfnameOf(ep.endpointId));
+      await pinned?.catch((err: unknown) => { failures.push(err); });
+      if (!ep.externalConnectivity) continue;
       // Its host ports are bound again: one a host program took meanwhile fails this endpoint only.
       await this.programExternalConnectivity(ep.networkId, ep.endpointId, { portBindings: ep.externalPortBindings ?? ep.portBindings })
         .catch((err: unknown) => { failures.push(err); });
     }
+    if (this.#deps.reclaimUnrecorded === true) {
+      const owned = this.#deps.owners?.all() ?? this.#owned();
+      this.#reclaimed = await reclaimUnrecorded(host, owned.bridges, owned.veths);
+    }
     if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} endpoints could not publish their ports again`);
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} endpoints could not be pinned or publish their ports again`);
+  }
+
+  /** A deleted, down or detached bridge of ours, or the same of a joined endpoint's host end. */
+  concerns(change: LinkChange): boolean {
+    return changeConcerns(change, this.#networks, this.#endpoints, this.#attached);
+  }
+
+  /** Every bridge first (a re-created one has a new index), then every joined endpoint's veth. */
+  async repair(): Promise<RepairReport> {
+    const unreported = this.#unreported;
+    const reclaimed = this.#reclaimed;
+    this.#unreported = [];
+    this.#reclaimed = [];
+    const r = await repairAll(this.#deps, this.#networks, this.#endpoints, this.#attached);
+    return { ...r, repairs: [...unreported, ...r.repairs], reclaimed };
   }
 
   /** Destroys detached veths now (tests, shutdown). */
@@ -229,7 +274,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
       this.#reaper = undefined;
       this.#trashSince = undefined;
       const host = this.#deps.handles.host();
-      this.#reaping = this.#reaping.then(() => deleteLinksByGroup(host, TRASH_GROUP, { offThread: true })).catch(() => {});
+      this.#reaping = this.#reaping.then(() => deleteLinksByGroup(host, TRASH_GROUP, { offThread: true })).then(() => this.#unpinLeft()).catch(() => {});
     }, overdue ? 0 : this.#deps.reapDelayMs ?? 50);
     this.#reaper.unref();
   }
@@ -241,6 +286,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     await this.#reaping;
     if (this.#deps.handles.host().closed) return;
     await deleteLinksByGroup(this.#deps.handles.host(), TRASH_GROUP);
+    await this.#unpinLeft();
+  }
+
+  async #unpinLeft(): Promise<void> {
+    await unpinLeft(this.#deps.firewall, this.#unpins, this.#networks);
   }
 
   #publisher(): Publisher {
@@ -263,28 +313,4 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     if (e === undefined) throw internal("ERR_ENDPOINT_NOT_FOUND", `bridge endpoint ${id} not found`);
     return e;
   }
-}
-
-/**
- * Renames a left endpoint's host end still waiting for the reaper; false when `name` is taken by a link
- * that is not such a one. True as well when the link is gone meanwhile: the reaper deletes off-thread.
- */
-async function evictTrashed(host: NetnsHandle, name: string): Promise<boolean> {
-  const link = await findLink(host, name);
-  if (link === undefined) return true;
-  if (link.group !== TRASH_GROUP) return false;
-  // Down first: kernels before 6.x refuse to rename a link that is up (EBUSY). A rare path.
-  await setLink(host, link.index, { up: false, name: retiredLinkName() }).catch((err: unknown) => {
-    if ((err as { code?: string }).code !== "ENODEV") throw err;
-  });
-  return true;
-}
-
-/** Derived from the endpoint ID, so a restarted driver finds the host end of a joined endpoint. */
-function hostIfnameOf(endpointId: string): string {
-  return `veth${endpointId.slice(0, 11)}`;
-}
-
-function randomMac(): string {
-  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
 }

@@ -12,7 +12,15 @@ export const BridgeLabels = Object.freeze({
   mtu: "com.docker.network.driver.mtu",
   containerIfacePrefix: "com.docker.network.container_iface_prefix",
   hostIpv4: "com.docker.network.host_ipv4",
+  /** dnet's own: pin each endpoint's bridge port to its MAC and addresses (anti-spoofing; docs/security.md). */
+  pinPorts: "dnet.bridge.pin_ports",
 } as const);
+
+/**
+ * Ports are not pinned unless a network asks: pinning adds 0.42–0.53 ms to a ~1.4 ms attach (bench/pair.ts
+ * --pin; docs/security.md), and Docker's bridge does not pin either.
+ */
+export const PIN_PORTS_DEFAULT = false;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";

@@ -68,7 +68,7 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
   if (existing === undefined) {
     await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false });
   }
-  const wanted = [...(!c.inhibitIpv4 && c.v4.gateway !== undefined ? [c.v4.gateway] : []), ...(c.v6?.gateway === undefined ? [] : [c.v6.gateway])];
+  const wanted = wantedAddresses(c);
   const had = created ? [] : (await listAddresses(host, { link: c.bridgeName })).map((a) => a.address);
   const added = created ? [] : wanted.filter((w) => !had.some((h) => samePrefix(h, w)));
   try {
@@ -94,7 +94,12 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
   return { config: c, createdBridge: created, bridgeIndex: index, addedAddresses: added };
 }
 
-function samePrefix(a: IpPrefix, b: IpPrefix): boolean {
+/** The gateway addresses the bridge carries (none for IPv4 with inhibit_ipv4). */
+export function wantedAddresses(c: BridgeNetworkConfig): IpPrefix[] {
+  return [...(!c.inhibitIpv4 && c.v4.gateway !== undefined ? [c.v4.gateway] : []), ...(c.v6?.gateway === undefined ? [] : [c.v6.gateway])];
+}
+
+export function samePrefix(a: IpPrefix, b: IpPrefix): boolean {
   return a.family === b.family && a.address === b.address && a.length === b.length;
 }
 

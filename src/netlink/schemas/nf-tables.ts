@@ -21,6 +21,7 @@ export const NFNL_MSG_BATCH_END = 0x11;
 export const NFPROTO_UNSPEC = 0;
 export const NFPROTO_INET = 1;
 export const NFPROTO_IPV4 = 2;
+export const NFPROTO_BRIDGE = 7;
 export const NFPROTO_IPV6 = 10;
 
 // enum nf_tables_msg_types; the nlmsg_type is (NFNL_SUBSYS_NFTABLES << 8) | this.
