@@ -162,7 +162,7 @@ describe("nftables backend: port maps over nfnetlink", rootOnly, () => {
     assert.equal(lists(), before, "twenty own commits, no listing");
     nft("add", "table", "inet", "someone_else");
     assert.deepEqual(await fw.check(), { drifted: false, problems: [] });
-    assert.equal(lists(), before + 1, "a foreign commit: listed once");
+    assert.equal(lists(), before + 2, "a foreign commit: each of our two tables (inet dnet, bridge dnet) listed once");
     nft("delete", "element", "inet", "dnet", "ports4", "{ tcp . 30005 }");
     const report = await fw.check();
     assert.deepEqual(report.problems, ["set ports4 of inet dnet lacks element tcp . 30005 : 10.203.0.2 . 80"], "someone's change to our table is still found");
