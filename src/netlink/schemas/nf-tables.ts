@@ -50,6 +50,8 @@ export const NFTA_SET_ELEM_DATA = 2;
 export const NFTA_SET_ELEM_FLAGS = 3;
 export const NFTA_SET_ELEM_TIMEOUT = 4;
 export const NFTA_SET_ELEM_KEY_END = 10;
+/** enum nft_set_elem_flags: the element ends a range [start, end) of a single-field interval set. */
+export const NFT_SET_ELEM_INTERVAL_END = 1;
 
 // enum nft_set_elem_list_attributes
 export const NFTA_SET_ELEM_LIST_TABLE = 1;
