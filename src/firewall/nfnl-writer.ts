@@ -7,8 +7,10 @@
 import { NFTA_GEN_ID, NFT_MSG_GETGEN, NFT_MSG_NEWGEN, nftMsgType } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkSocket } from "../netlink/socket.js";
 import { iterateAttrs } from "../netlink/tlv.js";
+import { forwardStates } from "./chain-states.js";
 import { forgetFlows } from "./conntrack.js";
 import type { PortMapping, PortProto } from "./contract.js";
+import type { ForwardState } from "./iptables-compat.js";
 import { elementChangeRequests, endsAtTop, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
 
@@ -72,6 +74,11 @@ export class NfnlElementWriter {
   /** Deletes the conntrack entries of the flows of `protos` the mappings NATed (see conntrack.ts). */
   forgetFlows(mappings: readonly PortMapping[], protos: readonly PortProto[]): Promise<number> {
     return forgetFlows(this.#socket, mappings, protos);
+  }
+
+  /** The iptables-nft FORWARD states of the netns (one chain dump), for IptablesCompat. */
+  forwardStates(): Promise<ForwardState[]> {
+    return forwardStates(this.#socket);
   }
 
   close(): void {

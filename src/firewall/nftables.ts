@@ -76,7 +76,7 @@ export class NftablesBackend implements FirewallBackend {
     if (options.openNetfilter === undefined || !(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
     this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
-    this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
+    this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run, async () => this.#nfnl()?.forwardStates());
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
