@@ -152,11 +152,11 @@ export async function runFirewallBench(): Promise<void> {
     `firewall: nftables backend in a scratch netns, median of ${RUNS} runs (one anchor network present)`,
     ["operation", "no iptables-nft FORWARD chain", "Docker's layout (FORWARD DROP + DOCKER-USER)", "what runs"],
     [
-      [OPS[0], cell(plain, OPS[0]), cell(docker, OPS[0]), "sysctl + one NEWSETELEM batch + `nft -j list chains` [+ iptables -S, iptables-restore]"],
+      [OPS[0], cell(plain, OPS[0]), cell(docker, OPS[0]), "`sysctl` (spawned here) + chain dump + one NEWSETELEM batch, on the socket [+ iptables -S, iptables-restore]"],
       [OPS[1], cell(plain, OPS[1]), cell(docker, OPS[1]), "one NEWSETELEM batch on the nfnetlink socket"],
       [OPS[2], cell(plain, OPS[2]), cell(docker, OPS[2]), "one DELSETELEM batch on the nfnetlink socket"],
-      [OPS[3], cell(plain, OPS[3]), cell(docker, OPS[3]), "one DELSETELEM batch + `nft -j list chains` [+ iptables -S, iptables-restore]"],
-      [OPS[4], cell(plain, OPS[4]), cell(docker, OPS[4]), "`nft -j list table` [+ `nft -j list chains`, iptables -S]"],
+      [OPS[3], cell(plain, OPS[3]), cell(docker, OPS[3]), "chain dump + one DELSETELEM batch, on the socket [+ iptables -S, iptables-restore]"],
+      [OPS[4], cell(plain, OPS[4]), cell(docker, OPS[4]), "GETGEN (own commits only: no listing) [+ chain dump, iptables -S]"],
     ],
   );
 }
