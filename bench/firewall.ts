@@ -68,13 +68,15 @@ async function pass(docker: boolean): Promise<Map<Op, number[]>> {
 const PORT_RUNS = 200;
 const BLOCKS = 4;
 const PATHS = ["nft", "nfnl"] as const;
-type PortOp = "add" | "remove";
+type PathOp = "add" | "remove" | "net add" | "net remove";
 
 /**
- * Port publishing through `nft -f` vs the nfnetlink socket: two backends with their own tables in one
- * scratch netns, alternating in blocks so both see the same conditions over the run.
+ * Publishing a port and adding/removing a network (a /24 and a /64: interval-set prefixes) through
+ * `nft -f` vs the nfnetlink socket: two backends with their own tables in one scratch netns, alternating
+ * in blocks so both see the same conditions over the run. `compat`: the iptables-nft coexistence check
+ * on (the daemon's default), here without Docker's chains, so it only lists the chains.
  */
-async function portPaths(): Promise<Map<string, number[]>> {
+async function changePaths(compat: boolean): Promise<Map<string, number[]>> {
   const ns = `dnetbench-fwp-${randomBytes(3).toString("hex")}`;
   const samples = new Map<string, number[]>();
   const time = async (key: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -85,17 +87,22 @@ async function portPaths(): Promise<Map<string, number[]>> {
     samples.set(key, list);
   };
   sh("ip", ["netns", "add", ns]);
-  // The nfnetlink socket for port maps, opened the way the composition root does.
+  // The nfnetlink socket and the sysctl writer, opened the way the composition root does.
   const handles = new HandleCache(loadNative());
   try {
+    const writeSysctls = async (entries: ReadonlyArray<readonly [string, string]>): Promise<void> => {
+      for (const [key, value] of entries) handles.get(`/run/netns/${ns}`).writeSysctl(key, value);
+    };
     const backends = PATHS.map((path, i) => {
-      sh("ip", ["netns", "exec", ns, "ip", "link", "add", `br${path}`, "type", "bridge"]);
-      const fw = new NftablesBackend({ netns: ns, table: `dnet_${path}`, nfnetlink: path === "nfnl", iptablesCompat: false,
+      for (const br of [`br${path}`, `brx${path}`]) sh("ip", ["netns", "exec", ns, "ip", "link", "add", br, "type", "bridge"]);
+      const fw = new NftablesBackend({ netns: ns, table: `dnet_${path}`, nfnetlink: path === "nfnl", iptablesCompat: compat, writeSysctls,
         openNetfilter: (o) => handles.get(`/run/netns/${ns}`).openSocket(NETLINK_NETFILTER, o) });
       const net = { id: path, bridge: `br${path}`, subnets4: [parsePrefix(`10.211.${i}.0/24`)], subnets6: [],
         internal: false, icc: true, masquerade: true };
+      const extra = { id: `x${path}`, bridge: `brx${path}`, subnets4: [parsePrefix(`10.212.${i}.0/24`)],
+        subnets6: [parsePrefix(`fd00:212:${i}::/64`)], internal: false, icc: true, masquerade: true };
       const mapping = { proto: "tcp" as const, hostPort: 8080 + i, hostPortEnd: 8080 + i, containerIp: parseIp(`10.211.${i}.2`), containerPort: 80 };
-      return { path, fw, net, mapping };
+      return { path, fw, net, extra, mapping };
     });
     for (const b of backends) await b.fw.addNetwork(b.net);
     for (let block = 0; block < 2 * BLOCKS; block++) {
@@ -103,8 +110,11 @@ async function portPaths(): Promise<Map<string, number[]>> {
       // The first round of a block is not counted: nft's exit waits for the deferred destroy work of
       // the other path's last delete, which would be charged to `nft -f` otherwise.
       for (let i = 0; i <= PORT_RUNS / BLOCKS; i++) {
-        await time(i === 0 ? "warm-up" : `${b.path} add`, () => b.fw.addPortMappings(b.path, "ep", [b.mapping]));
-        await time(i === 0 ? "warm-up" : `${b.path} remove`, () => b.fw.removePortMappings(b.path, "ep"));
+        const key = (op: PathOp): string => (i === 0 ? "warm-up" : `${b.path} ${op}`);
+        await time(key("add"), () => b.fw.addPortMappings(b.path, "ep", [b.mapping]));
+        await time(key("remove"), () => b.fw.removePortMappings(b.path, "ep"));
+        await time(key("net add"), () => b.fw.addNetwork(b.extra));
+        await time(key("net remove"), () => b.fw.removeNetwork(b.extra.id));
       }
     }
     for (const b of backends) { await b.fw.removeNetwork(b.path); await b.fw.close(); }
@@ -115,22 +125,26 @@ async function portPaths(): Promise<Map<string, number[]>> {
   return samples;
 }
 
-function printPortPaths(s: Map<string, number[]>): void {
-  const row = (op: PortOp, label: string): string[] => {
-    const [nft, nfnl] = PATHS.map((p) => s.get(`${p} ${op}`) ?? []);
+function printChangePaths(s: Map<string, number[]>, compat: Map<string, number[]>): void {
+  const row = (m: Map<string, number[]>, op: PathOp, label: string): string[] => {
+    const [nft, nfnl] = PATHS.map((p) => m.get(`${p} ${op}`) ?? []);
     const ratio = median(nft ?? []) / median(nfnl ?? []);
     const cell = (v: number[] | undefined): string => `${fmtMs(median(v ?? []))} (p90 ${fmtMs(percentile(v ?? [], 90))})`;
     return [label, cell(nft), cell(nfnl), `${ratio.toFixed(1)}×`];
   };
   printTable(
-    `firewall: publishing one port, \`nft -f\` vs the nfnetlink socket, median (p90) of ${PORT_RUNS} runs in alternating blocks`,
+    `firewall: one change, \`nft -f\` vs the nfnetlink socket, median (p90) of ${PORT_RUNS} runs in alternating blocks`,
     ["operation", "`nft -f` (spawn)", "nfnetlink batch (persistent socket)", "nft / nfnetlink"],
-    [row("add", "addPortMappings (1 port)"), row("remove", "removePortMappings")],
+    [
+      row(s, "add", "addPortMappings (1 port)"), row(s, "remove", "removePortMappings"),
+      row(s, "net add", "addNetwork (/24 + /64)"), row(s, "net remove", "removeNetwork"),
+      row(compat, "net add", "addNetwork, iptables compat on (no Docker)"), row(compat, "net remove", "removeNetwork, iptables compat on (no Docker)"),
+    ],
   );
 }
 
 export async function runFirewallBench(): Promise<void> {
-  printPortPaths(await portPaths());
+  printChangePaths(await changePaths(false), await changePaths(true));
   const plain = await pass(false);
   const docker = await pass(true);
   const cell = (s: Map<Op, number[]>, op: Op): string => fmtMs(median(s.get(op) ?? []));
@@ -138,11 +152,11 @@ export async function runFirewallBench(): Promise<void> {
     `firewall: nftables backend in a scratch netns, median of ${RUNS} runs (one anchor network present)`,
     ["operation", "no iptables-nft FORWARD chain", "Docker's layout (FORWARD DROP + DOCKER-USER)", "what runs"],
     [
-      [OPS[0], cell(plain, OPS[0]), cell(docker, OPS[0]), "sysctl + `nft -f` (element adds) + `nft -j list chains` [+ iptables -S, iptables-restore]"],
+      [OPS[0], cell(plain, OPS[0]), cell(docker, OPS[0]), "`sysctl` (spawned here) + chain dump + one NEWSETELEM batch, on the socket [+ iptables -S, iptables-restore]"],
       [OPS[1], cell(plain, OPS[1]), cell(docker, OPS[1]), "one NEWSETELEM batch on the nfnetlink socket"],
       [OPS[2], cell(plain, OPS[2]), cell(docker, OPS[2]), "one DELSETELEM batch on the nfnetlink socket"],
-      [OPS[3], cell(plain, OPS[3]), cell(docker, OPS[3]), "`nft -f` (element deletes) + `nft -j list chains` [+ iptables -S, iptables-restore]"],
-      [OPS[4], cell(plain, OPS[4]), cell(docker, OPS[4]), "`nft -j list table` [+ `nft -j list chains`, iptables -S]"],
+      [OPS[3], cell(plain, OPS[3]), cell(docker, OPS[3]), "chain dump + one DELSETELEM batch, on the socket [+ iptables -S, iptables-restore]"],
+      [OPS[4], cell(plain, OPS[4]), cell(docker, OPS[4]), "GETGEN (own commits only: no listing) [+ chain dump, iptables -S]"],
     ],
   );
 }

@@ -79,13 +79,25 @@ export function restoreLine(op: "-I" | "-D", chain: string, spec: readonly strin
   return [op, chain, ...spec.map((a) => (a.startsWith("dnet:") ? `"${a}"` : a))].join(" ");
 }
 
+/** One chain as `nft list chains` shows it (policy: base chains only). */
+export interface ListedChain {
+  readonly family: string;
+  readonly table: string;
+  readonly name: string;
+  readonly policy?: string;
+}
+
 /** Parses `nft -j list chains`: the iptables-nft `filter` tables of ip and ip6, when present. */
 export function parseForwardStates(json: string): ForwardState[] {
-  const doc = JSON.parse(json) as { nftables?: Array<{ chain?: Record<string, unknown> }> };
+  const doc = JSON.parse(json) as { nftables?: Array<{ chain?: ListedChain }> };
+  return forwardStatesOf((doc.nftables ?? []).flatMap((i) => (i.chain === undefined ? [] : [i.chain])));
+}
+
+/** The iptables-nft `filter` tables of ip and ip6 among `listed`, when present. */
+export function forwardStatesOf(listed: readonly ListedChain[]): ForwardState[] {
   const out: ForwardState[] = [];
   for (const family of ["ip", "ip6"] as const) {
-    const chains = (doc.nftables ?? []).map((i) => i.chain)
-      .filter((c): c is Record<string, unknown> => c !== undefined && c.family === family && c.table === "filter");
+    const chains = listed.filter((c) => c.family === family && c.table === "filter");
     const forward = chains.find((c) => c.name === "FORWARD");
     if (forward === undefined) continue;
     const iso = DOCKER_ISOLATION_CHAINS.filter((n) => chains.some((c) => c.name === n));
@@ -96,6 +108,9 @@ export function parseForwardStates(json: string): ForwardState[] {
   }
   return out;
 }
+
+/** Reads the FORWARD states another way than `nft -j list chains` (the nfnetlink socket); undefined: cannot. */
+export type ForwardStateReader = () => Promise<ForwardState[] | undefined>;
 
 interface Plan {
   readonly family: IpFamilyName;
@@ -110,12 +125,17 @@ const tool = (f: IpFamilyName, restore = false): string => `${f === "ip" ? "ipta
 
 export class IptablesCompat {
   readonly #run: CommandRunner;
+  readonly #read: ForwardStateReader | undefined;
 
-  constructor(run: CommandRunner) {
+  constructor(run: CommandRunner, read?: ForwardStateReader) {
     this.#run = run;
+    this.#read = read;
   }
 
   async #states(): Promise<ForwardState[]> {
+    // Without Docker this listing is all a network change spawns: read it on the socket when there is one.
+    const read = await this.#read?.().catch(() => undefined);
+    if (read !== undefined) return read;
     const { stdout } = await this.#run("nft", ["-j", "list", "chains"]);
     return parseForwardStates(stdout);
   }

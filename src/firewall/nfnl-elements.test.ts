@@ -63,6 +63,35 @@ const GOLDEN = {
     "140000001000010000000000000000000000000a540000000e0a010001000000000000000100000009000100646e6574" +
     "000000000c00020072616e67657334002800038024000180100001800c000100060000007530000010000a800c000100" +
     "060000009c3f0000140000001100010002000000000000000000000a",
+  // Prefixes. A single-field interval set (rbtree) holds [first, last + 1) as two elements, the end one
+  // flagged NFT_SET_ELEM_INTERVAL_END (flags before its key, no data); a concatenation (pipapo) one
+  // element with an inclusive key end. Captured with a set that already held an element: into an empty
+  // one, nft 1.0.6 also sends an INTERVAL_END at address 0, which kernels with the rbtree overlap checks
+  // (5.6+) do not need, and which `nft list` never shows.
+  // nft add element inet dnet masq4 { 10.1.0.0/24 }
+  masq4Add:
+    "140000001000010000000000000000000000000a600000000c0a010401000000000000000100000009000100646e6574000000000a0002006d6173713400000008000400000000092c000380100001800c000180080001000a0100001800028008000300000000010c000180080001000a010100140000001100010002000000000000000000000a",
+  // nft add element inet dnet masq6 { fd00:1::/64 }
+  masq6Add:
+    "140000001000010000000000000000000000000a780000000c0a010401000000000000000100000009000100646e6574000000000a0002006d61737136000000080004000000000a440003801c0001801800018014000100fd0000010000000000000000000000002400028008000300000000011800018014000100fd000001000000010000000000000000140000001100010002000000000000000000000a",
+  // nft add element inet dnet snat4 { 10.2.0.0/16 : 192.0.2.1 }
+  snat4Add:
+    "140000001000010000000000000000000000000a6c0000000c0a010401000000000000000100000009000100646e6574000000000a000200736e617434000000080004000000000b380003801c0001800c000180080001000a0200000c00028008000100c00002011800028008000300000000010c000180080001000a030000140000001100010002000000000000000000000a",
+  // nft add element inet dnet nets4 { 10.2.0.0/16 . "br0" }
+  nets4Add:
+    "140000001000010000000000000000000000000a740000000c0a010401000000000000000100000009000100646e6574000000000a0002006e657473340000000800040000000007400003803c0001801c000180180001000a020000627230000000000000000000000000001c000a80180001000a02ffff62723000000000000000000000000000140000001100010002000000000000000000000a",
+  // nft add element inet dnet internal6 { "br0" . fd00:1::/64 }
+  internal6Add:
+    "140000001000010000000000000000000000000a900000000c0a010401000000000000000100000009000100646e6574000000000e000200696e7465726e616c3600000008000400000000065800038054000180280001802400010062723000000000000000000000000000fd00000100000000000000000000000028000a802400010062723000000000000000000000000000fd00000100000000ffffffffffffffff140000001100010002000000000000000000000a",
+  // nft delete element inet dnet masq4 { 10.1.0.0/24 }
+  masq4Del:
+    "140000001000010000000000000000000000000a580000000e0a010001000000000000000100000009000100646e6574000000000a0002006d617371340000002c000380100001800c000180080001000a0100001800028008000300000000010c000180080001000a010100140000001100010002000000000000000000000a",
+  // nft delete element inet dnet snat4 { 10.2.0.0/16 }
+  snat4Del:
+    "140000001000010000000000000000000000000a580000000e0a010001000000000000000100000009000100646e6574000000000a000200736e6174340000002c000380100001800c000180080001000a0200001800028008000300000000010c000180080001000a030000140000001100010002000000000000000000000a",
+  // nft delete element inet dnet nets4 { 10.2.0.0/16 . "br0" }
+  nets4Del:
+    "140000001000010000000000000000000000000a6c0000000e0a010001000000000000000100000009000100646e6574000000000a0002006e65747334000000400003803c0001801c000180180001000a020000627230000000000000000000000000001c000a80180001000a02ffff62723000000000000000000000000000140000001100010002000000000000000000000a",
 } as const;
 
 /**
@@ -146,7 +175,8 @@ test("elementChangeRequests: deletes first, only the chosen sets, large lists sp
     "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4", "NFT_MSG_NEWSETELEM dnet ports4",
   ]);
   for (const r of reqs) assert.ok(r.payload.length + NLMSG_HDRLEN < 0x10000);
-  assert.throws(() => setElemRequest("add", "dnet", "nets4", [{ key: [{ t: "prefix", v: parsePrefix("10.0.0.0/24") }] }]), TypeError);
+  assert.throws(() => setElemRequest("add", "dnet", "masq4", [{ key: [{ t: "prefix", v: parsePrefix("255.255.255.0/24") }] }]), TypeError,
+    "a range up to the last address has no end element: such a change stays on nft -f");
 });
 
 test("golden: a pinned port's elements (ifname . ether_addr . ipv4_addr, and a raw 128-bit IPv6 target)", () => {
@@ -161,4 +191,18 @@ test("golden: a pinned port's elements (ifname . ether_addr . ipv4_addr, and a r
     words("68746576 00000032 00000000 00000000 000a4202 00000300 000000fd 00000000 00000000 03000000"));
   const bridge = setElemRequest("add", "dnet", "pin_v4", [{ key: [port, mac, addr("10.0.0.3")] }], "bridge");
   assert.equal(bridge.payload[0], 7, "NFPROTO_BRIDGE in the nfgenmsg");
+});
+
+test("golden: prefixes, as rbtree pairs (masq, snat) and as pipapo key and key end (nets, internal)", () => {
+  const pfx = (v: string): NftValue => ({ t: "prefix", v: parsePrefix(v) });
+  const br: NftValue = { t: "ifname", v: "br0" };
+  assert.deepEqual(ours("add", "masq4", [{ key: [pfx("10.1.0.0/24")] }]), expected(GOLDEN.masq4Add));
+  assert.deepEqual(ours("add", "masq6", [{ key: [pfx("fd00:1::/64")] }]), expected(GOLDEN.masq6Add));
+  assert.deepEqual(ours("add", "snat4", [{ key: [pfx("10.2.0.0/16")], data: [addr("192.0.2.1")] }]), expected(GOLDEN.snat4Add));
+  // Host bits of a subnet (a gateway written as the network) do not reach the kernel.
+  assert.deepEqual(ours("add", "nets4", [{ key: [pfx("10.2.0.1/16"), br] }]), expected(GOLDEN.nets4Add));
+  assert.deepEqual(ours("add", "internal6", [{ key: [br, pfx("fd00:1::/64")] }]), expected(GOLDEN.internal6Add));
+  assert.deepEqual(ours("delete", "masq4", [{ key: [pfx("10.1.0.0/24")] }]), expected(GOLDEN.masq4Del));
+  assert.deepEqual(ours("delete", "snat4", [{ key: [pfx("10.2.0.0/16")], data: [addr("192.0.2.1")] }]), expected(GOLDEN.snat4Del));
+  assert.deepEqual(ours("delete", "nets4", [{ key: [pfx("10.2.0.0/16"), br] }]), expected(GOLDEN.nets4Del));
 });

@@ -1,16 +1,17 @@
-// Map element changes as one nfnetlink batch (NEWSETELEM / DELSETELEM), for maps with concatenated keys:
-// exact ones (hash) and interval ones (pipapo, whose element carries its range as key and key end).
+// Set and map element changes as one nfnetlink batch (NEWSETELEM / DELSETELEM): exact keys (hash),
+// concatenated intervals (pipapo: one element, its range as key and key end) and single-field intervals
+// (rbtree: a prefix is two elements, its first address and, flagged INTERVAL_END, the one after its last).
 //
 // The bytes match what `nft add/delete element` sends (golden test in nfnl-elements.test.ts), minus
 // NFTA_SET_ELEM_LIST_SET_ID, which nft adds to name sets created in the same batch: ours exist already and
 // the kernel looks the set up by name first.
 
-import { ipToBytes } from "../types/index.js";
+import { ipToBytes, prefixFirst, prefixLast, familyBits, type IpPrefix } from "../types/index.js";
 import { NLM_F_CREATE } from "../netlink/constants.js";
 import { encodeMessageBody } from "../netlink/schema.js";
 import {
   NFNETLINK_V0, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_BRIDGE, NFPROTO_INET, NFPROTO_UNSPEC,
-  NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM, batchMessage, nftMsgType, setElemListMessage,
+  NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM, NFT_SET_ELEM_INTERVAL_END, batchMessage, nftMsgType, setElemListMessage,
 } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkFrame, NetlinkRequest } from "../netlink/socket.js";
 import type { ElementsBySet, NftElement, NftSetSpec, NftTableSpec, NftValue } from "./nft-ast.js";
@@ -51,9 +52,22 @@ function component(v: NftValue, end: boolean): Buffer {
       v.v.split(":").forEach((h, i) => out.writeUInt8(parseInt(h, 16), i));
       return out;
     }
-    // Prefixes live in interval sets of their own, which stay on `nft -f`.
-    case "prefix": throw new TypeError("nfnetlink element encoding does not handle prefixes");
+    // In a concatenation (pipapo) the key end is inclusive: the prefix's last address.
+    case "prefix": return prefixBytes(v.v, end ? prefixLast(v.v) : prefixFirst(v.v));
   }
+}
+
+function prefixBytes(p: IpPrefix, value: bigint): Buffer {
+  return ipToBytes({ family: p.family, value });
+}
+
+/**
+ * True when the prefix runs to the family's last address: its rbtree range has no end element, which
+ * nft marks "open" in the element's user data. Our subnets never do (reserved ranges are refused), so
+ * such a change simply stays on `nft -f`.
+ */
+export function endsAtTop(p: IpPrefix): boolean {
+  return prefixLast(p) === (1n << BigInt(familyBits(p.family))) - 1n;
 }
 
 function portBytes(port: number): Buffer {
@@ -68,15 +82,21 @@ export function concatValue(values: readonly NftValue[], end = false): Buffer {
   return Buffer.concat(values.map((v) => component(v, end)));
 }
 
-interface ElementAttrs { key: { value: Buffer }; keyEnd?: { value: Buffer }; data?: { value: Buffer } }
+interface ElementAttrs { flags?: number; key: { value: Buffer }; keyEnd?: { value: Buffer }; data?: { value: Buffer } }
 
-function elementAttrs(e: NftElement, withData: boolean): ElementAttrs {
+/** The kernel elements of one of ours: one, or two for a prefix in a single-field interval set. */
+function elementAttrs(e: NftElement, withData: boolean): ElementAttrs[] {
+  const only = e.key.length === 1 ? e.key[0] : undefined;
+  // The encoder writes attributes in the order they are set here, which is nft's.
   const out: ElementAttrs = { key: { value: concatValue(e.key) } };
-  // An interval element is named by its key and key end, in adds and deletes alike (as nft does).
-  if (e.key.some((v) => v.t === "portRange")) out.keyEnd = { value: concatValue(e.key, true) };
+  // A concatenated interval element is named by its key and key end, in adds and deletes alike (as nft).
+  if (only?.t !== "prefix" && e.key.some((v) => v.t === "portRange" || v.t === "prefix")) out.keyEnd = { value: concatValue(e.key, true) };
   // A deleted map element is named by its key alone.
   if (withData && e.data !== undefined) out.data = { value: concatValue(e.data) };
-  return out;
+  if (only?.t !== "prefix") return [out];
+  // rbtree: [first, last + 1), the end a key of its own (no data), in adds and deletes alike (as nft).
+  if (endsAtTop(only.v)) throw new TypeError("a prefix up to the last address has no range end element");
+  return [out, { flags: NFT_SET_ELEM_INTERVAL_END, key: { value: prefixBytes(only.v, prefixLast(only.v) + 1n) } }];
 }
 
 /** NEWSETELEM (add; NLM_F_CREATE, as `nft add element`) or DELSETELEM for the elements of one set. */
@@ -85,7 +105,7 @@ export function setElemRequest(
 ): NetlinkRequest {
   const payload = encodeMessageBody(setElemListMessage, {
     nfgen: { family: family === "bridge" ? NFPROTO_BRIDGE : NFPROTO_INET, version: NFNETLINK_V0, resId: 0 },
-    attrs: { table, set, elements: elements.map((e) => elementAttrs(e, op === "add")) },
+    attrs: { table, set, elements: elements.flatMap((e) => elementAttrs(e, op === "add")) },
   });
   return op === "add"
     ? { type: nftMsgType(NFT_MSG_NEWSETELEM), flags: NLM_F_CREATE, payload, describe: `NFT_MSG_NEWSETELEM ${table} ${set}` }

@@ -1,4 +1,5 @@
-// Port-map element changes over a persistent NETLINK_NETFILTER socket in the firewall's netns, one batch per change.
+// Element changes (port maps, pins, a network's sets) over a persistent NETLINK_NETFILTER socket in the
+// firewall's netns, one batch per change.
 //
 // Why not `nft -f`: the spawn costs ~4 ms, and for deletes nft's close() of its netlink socket waits for
 // nf_tables' deferred destroy work (5–15 ms). A socket that stays open pays neither.
@@ -6,24 +7,12 @@
 import { NFTA_GEN_ID, NFT_MSG_GETGEN, NFT_MSG_NEWGEN, nftMsgType } from "../netlink/schemas/nf-tables.js";
 import type { NetlinkSocket } from "../netlink/socket.js";
 import { iterateAttrs } from "../netlink/tlv.js";
+import { forwardStates } from "./chain-states.js";
 import { forgetFlows } from "./conntrack.js";
 import type { PortMapping, PortProto } from "./contract.js";
-import { elementChangeRequests, nftBatchFrames } from "./nfnl-elements.js";
+import type { ForwardState } from "./iptables-compat.js";
+import { elementChangeRequests, endsAtTop, nftBatchFrames } from "./nfnl-elements.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
-import { PIN_SETS } from "./pin-rules.js";
-import { S } from "./rules.js";
-
-/**
- * The maps this path writes: keys and values of fixed-size components, exact or concatenated intervals
- * (a pipapo element is its key and key end). Single-field interval sets (subnets) need range-end
- * elements and flags that nft computes, so everything else stays on `nft -f`.
- */
-export const PORT_MAPS: ReadonlySet<string> = new Set([
-  S.ports4, S.ports6, S.hostports4, S.hostports6, S.ranges4, S.ranges6, S.hostranges4, S.hostranges6,
-]);
-
-/** The sets this path writes: the port maps and the bridge table's pins (each set name is one table's). */
-const NFNL_SETS: ReadonlySet<string> = new Set([...PORT_MAPS, ...PIN_SETS]);
 
 /** A change batch larger than this goes through `nft -f` (the socket's send buffer is 1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -48,9 +37,16 @@ export class NfnlElementWriter {
     return new NfnlElementWriter(openNetfilter({ receiveBufferBytes: 1 << 18 }));
   }
 
-  /** True when every set `add` and `del` touch is a port map or a pin set. */
+  /**
+   * True when this path can write the change: any element of any set, exact or interval, except a
+   * prefix that runs to the family's last address (see endsAtTop), which nft writes instead.
+   */
   static covers(add: ElementsBySet, del: ElementsBySet): boolean {
-    for (const m of [add, del]) for (const [set, list] of m) if (list.length > 0 && !NFNL_SETS.has(set)) return false;
+    for (const m of [add, del]) {
+      for (const list of m.values()) {
+        for (const e of list) if (e.key.some((v) => v.t === "prefix" && endsAtTop(v.v))) return false;
+      }
+    }
     return true;
   }
 
@@ -60,7 +56,7 @@ export class NfnlElementWriter {
    * doing nothing, when the change is too big for one batch.
    */
   async apply(tables: readonly NftTableSpec[], add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
-    const requests = tables.flatMap((t) => elementChangeRequests(t, add, del, NFNL_SETS));
+    const requests = tables.flatMap((t) => elementChangeRequests(t, add, del, new Set(t.sets.map((s) => s.name))));
     if (requests.length === 0) return true;
     if (requests.reduce((n, r) => n + r.payload.length, 0) > MAX_BATCH_BYTES) return false;
     await this.#socket.transaction(this.#frames.begin, requests, this.#frames.end, `nf_tables batch on table ${tables[0]?.name ?? ""}`);
@@ -78,6 +74,11 @@ export class NfnlElementWriter {
   /** Deletes the conntrack entries of the flows of `protos` the mappings NATed (see conntrack.ts). */
   forgetFlows(mappings: readonly PortMapping[], protos: readonly PortProto[]): Promise<number> {
     return forgetFlows(this.#socket, mappings, protos);
+  }
+
+  /** The iptables-nft FORWARD states of the netns (one chain dump), for IptablesCompat. */
+  forwardStates(): Promise<ForwardState[]> {
+    return forwardStates(this.#socket);
   }
 
   close(): void {

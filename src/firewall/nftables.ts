@@ -1,5 +1,5 @@
 // The nftables backend: desired state in memory, one atomic transaction per change (`nft -f`, or an
-// nfnetlink batch on a persistent socket for port-map element changes).
+// nfnetlink batch on a persistent socket for element changes: networks, ports, pins).
 
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
@@ -20,10 +20,10 @@ export interface NftablesBackendOptions {
   readonly netns?: string;
   /** Replaces process execution (tests, or a composition root with its own runner). */
   readonly runner?: CommandRunner;
-  /** Opens the persistent NETLINK_NETFILTER socket for port maps, in `netns` (e.g. an osl handle's openSocket). */
+  /** Opens the persistent NETLINK_NETFILTER socket for element changes, in `netns` (e.g. an osl handle's openSocket). */
   readonly openNetfilter?: NetfilterOpener;
   /**
-   * Port-map element changes through that socket instead of `nft -f`. Default: on when `openNetfilter`
+   * Element changes through that socket instead of `nft -f`. Default: on when `openNetfilter`
    * is given, unless a `runner` is given too (then every change goes through the runner).
    */
   readonly nfnetlink?: boolean;
@@ -76,7 +76,7 @@ export class NftablesBackend implements FirewallBackend {
     if (options.openNetfilter === undefined || !(options.nfnetlink ?? options.runner === undefined)) this.#writer = null;
     this.#run = options.runner ?? commandRunner(options.netns);
     this.#sysctl = options.writeSysctls ?? sysctlWriter(this.#run);
-    this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run);
+    this.#compat = options.iptablesCompat === false ? undefined : new IptablesCompat(this.#run, async () => this.#nfnl()?.forwardStates());
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -117,7 +117,7 @@ export class NftablesBackend implements FirewallBackend {
     return this.#nfnl()?.generation().catch(() => undefined);
   }
 
-  /** The nfnetlink path, when on and the change only touches port maps; false: use `nft -f`. */
+  /** The nfnetlink path, when on and it can write the change (see covers); false: use `nft -f`. */
   async #applyByNetlink(add: ElementsBySet, del: ElementsBySet): Promise<boolean> {
     if (!NfnlElementWriter.covers(add, del)) return false;
     const writer = this.#nfnl();

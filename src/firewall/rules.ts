@@ -1,7 +1,7 @@
 // The `inet dnet` table as typed values: a static ruleset over sets/maps, and the elements per network/endpoint.
 //
 // Every rule is static; networks and endpoints only add or delete set/map elements, so a change is
-// one small transaction: `nft -f`, or for the port maps one NEWSETELEM/DELSETELEM batch (nfnl-writer.ts).
+// one small transaction: one NEWSETELEM/DELSETELEM batch (nfnl-writer.ts), or `nft -f` without that socket.
 //
 // ICC off: on this kernel (6.18 here) NFT_BRIDGE_META is not built, so a `bridge` family table cannot
 // match `meta ibrname`, and the firewall never sees endpoint port names. Intra-bridge traffic therefore

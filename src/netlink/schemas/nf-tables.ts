@@ -28,6 +28,8 @@ export const NFPROTO_IPV6 = 10;
 export const NFT_MSG_NEWGEN = 15;
 export const NFT_MSG_GETGEN = 16;
 export const NFTA_GEN_ID = 1;
+export const NFT_MSG_NEWCHAIN = 3;
+export const NFT_MSG_GETCHAIN = 4;
 export const NFT_MSG_NEWSETELEM = 12;
 export const NFT_MSG_GETSETELEM = 13;
 export const NFT_MSG_DELSETELEM = 14;
@@ -36,6 +38,13 @@ export const NFT_MSG_DELSETELEM = 14;
 export function nftMsgType(msg: number): number {
   return (NFNL_SUBSYS_NFTABLES << 8) | msg;
 }
+
+// enum nft_chain_attributes (what a chain dump is read for: its table, name and a base chain's policy)
+export const NFTA_CHAIN_TABLE = 1;
+export const NFTA_CHAIN_NAME = 3;
+export const NFTA_CHAIN_POLICY = 5;
+/** The verdict values a base chain's policy holds (linux/netfilter.h). */
+export const NF_DROP = 0;
 
 // enum nft_data_attributes
 export const NFTA_DATA_VALUE = 1;
@@ -50,6 +59,8 @@ export const NFTA_SET_ELEM_DATA = 2;
 export const NFTA_SET_ELEM_FLAGS = 3;
 export const NFTA_SET_ELEM_TIMEOUT = 4;
 export const NFTA_SET_ELEM_KEY_END = 10;
+/** enum nft_set_elem_flags: the element ends a range [start, end) of a single-field interval set. */
+export const NFT_SET_ELEM_INTERVAL_END = 1;
 
 // enum nft_set_elem_list_attributes
 export const NFTA_SET_ELEM_LIST_TABLE = 1;
