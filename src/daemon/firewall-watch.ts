@@ -80,11 +80,12 @@ export class FirewallWatch {
     if (this.#closed || this.#fd.exhausted) return;
     this.#checking = true;
     this.#metrics.count("firewall_checks", trigger, "trigger");
+    const t0 = performance.now();
     // A watched change moved the generation: the gate lets the full check through without a second read.
     this.#controller.checkFirewall(true, { skipIfUnchanged: true }).then((r) => {
       this.#failing.end("firewall check works again");
       if (r.drifted) {
-        this.#logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length, trigger });
+        this.#logger.warn("firewall drifted; rules re-applied", { problems: r.problems.length, trigger, ms: Math.round(performance.now() - t0) });
         this.#metrics.count("repairs", "firewall", "object");
       }
     }, (err: unknown) => {
