@@ -9,6 +9,7 @@ import { runFirewallBench } from "./firewall.js";
 import { runKernelBench } from "./kernel.js";
 import { runMacvlanBench } from "./macvlan.js";
 import { runOverlayBench } from "./overlay.js";
+import { runRepairBench } from "./repair.js";
 import { runStoreBench } from "./store.js";
 
 async function main(): Promise<void> {
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   await runOverlayBench();
   await runApiBench();
   await runDnsBench();
+  await runRepairBench();
 }
 
 await main();

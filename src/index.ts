@@ -26,7 +26,7 @@ export { MemoryStore, type KVStore, type KVEntry, type Revision, type ExpectRevi
 export type { AddressPoolConfig } from "./ipam/default/index.js";
 export type { HandleCache, NetnsHandle, InterfaceStatistics } from "./osl/index.js";
 export type { ExtraHost } from "./dns/index.js";
-export type { DriftReport } from "./firewall/contract.js";
+export type { DriftReport, FirewallChange, FirewallChangeWatch } from "./firewall/contract.js";
 export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
 export { parseIp, parsePrefix, formatIp, formatPrefix } from "./types/index.js";
 export type {

@@ -21,6 +21,7 @@ import type { IpPrefix } from "./types/index.js";
 import { notImplemented } from "./errors/index.js";
 import { NftablesBackend } from "./firewall/nftables.js";
 import type { NetfilterOpener } from "./firewall/nfnl-writer.js";
+import type { NftMonitorOpener } from "./firewall/nft-watch.js";
 import { NoneBackend } from "./firewall/none.js";
 import type { FirewallBackend } from "./firewall/contract.js";
 
@@ -94,6 +95,7 @@ export interface DriverDeps {
 export const DEFAULT_DATA_DIR = "/var/lib/dnet";
 /** The database file in the data directory. */
 export { SQLITE_FILE_NAME as STORE_FILE_NAME } from "./store/index.js";
+export type { FirewallChange, FirewallChangeWatch } from "./firewall/contract.js";
 
 function defaultEtcDir(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
@@ -199,7 +201,9 @@ function openFirewall(kind: "nftables" | "iptables" | "none", handles: HandleCac
   };
   // Port-map changes go through the backend's own nfnetlink socket (closed by firewall.close()).
   const openNetfilter: NetfilterOpener = (o) => handles.host().openSocket(NETLINK_NETFILTER, o);
-  if (kind === "nftables") return new NftablesBackend({ writeSysctls, openNetfilter });
+  // Its commits are watched on a monitor socket of the same netns (nft-watch.ts), closed with the watch.
+  const openMonitor: NftMonitorOpener = (o) => handles.host().openMonitor(NETLINK_NETFILTER, o);
+  if (kind === "nftables") return new NftablesBackend({ writeSysctls, openNetfilter, openMonitor });
   if (kind === "none") return new NoneBackend();
   throw notImplemented("ERR_FIREWALL_BACKEND", `the ${kind} firewall backend is not implemented; use nftables or none`);
 }

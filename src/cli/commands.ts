@@ -41,6 +41,8 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opt("ui", "HOST:PORT", "Also serve a read-only web page of the live topology and metrics there (a loopback address, e.g. 127.0.0.1:8080)"),
       sw("ui-allow-remote", "Let --ui listen on an address that is not loopback (anyone who reaches it sees this host's networks)"),
       opt("firewall", "BACKEND", "Firewall backend", { default: "nftables", choices: ["nftables", "iptables", "none"], strict: true }),
+      opt("firewall-check-interval", "SECONDS", "How often the firewall is polled for drift; changes nftables announces are repaired at once (default: 10, or 1 with --firewall-poll-only)"),
+      sw("firewall-poll-only", "Do not watch nftables changes: find drift by polling only"),
       opts("dns", "IP", "Upstream name server of the embedded DNS; the host's resolv.conf when not given"),
       opt("bridge", "NAME", "Name of the predefined bridge network's device, or none for no bridge network", { default: "dnet0" }),
       opts("default-address-pool", "base=CIDR,size=N", "Pool that networks without --subnet get subnets from"),

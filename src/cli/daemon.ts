@@ -52,6 +52,7 @@ export const daemon: Command = async (p) => {
   const maxBody = num("max-body-bytes", 1);
   const maxConnections = num("max-connections", 1);
   const dataPathPort = num("data-path-port", 1);
+  const firewallCheckS = num("firewall-check-interval", 0.01);
   const uiAllowRemote = flag(p, "ui-allow-remote");
   if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   const handle = await runDaemon({
@@ -64,6 +65,8 @@ export const daemon: Command = async (p) => {
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),
     ...(maxConnections === undefined ? {} : { maxConnections: Math.floor(maxConnections) }),
     ...(dataPathPort === undefined ? {} : { dataPathPort }),
+    ...(firewallCheckS === undefined ? {} : { firewallCheckMs: Math.round(firewallCheckS * 1000) }),
+    ...(flag(p, "firewall-poll-only") ? { firewallWatch: false } : {}),
   });
   await handle.stopped;
   return 0;

@@ -5,7 +5,7 @@ import { IpamRegistry, type Ipam, type IpamLoader } from "../ipam-api/index.js";
 import { DnsFilesCache, ResolvConfCache } from "../dns/index.js";
 import { nftGeneration, type HandleCache, type NetnsDirectory, type UtsDirectory } from "../osl/index.js";
 import type { KVStore } from "../store/index.js";
-import type { DriftReport, FirewallBackend } from "../firewall/contract.js";
+import type { DriftReport, FirewallBackend, FirewallChange, FirewallChangeWatch } from "../firewall/contract.js";
 import { driverOf, type ControllerContext } from "./context.js";
 import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
@@ -80,6 +80,7 @@ export class NetworkController {
   #closed = false;
   #cluster: AttachedCluster | undefined;
   readonly #gate = new GenerationGate();
+  readonly #firewallWatches = new Set<FirewallChangeWatch>();
 
   private constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -179,6 +180,18 @@ export class NetworkController {
     return report;
   }
 
+  /**
+   * Calls `onChange` soon after each change of the kernel's firewall that the controller did not make
+   * (FirewallBackend.watchChanges), so the caller can run checkFirewall at once; undefined when the
+   * firewall cannot be watched. Throws when its socket cannot be opened. Closed with the controller.
+   */
+  watchFirewall(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined {
+    this.#open();
+    const watch = this.#deps.firewall?.watchChanges?.(onChange);
+    if (watch !== undefined) this.#firewallWatches.add(watch);
+    return watch;
+  }
+
   /** Repairs done at start are told first; then the host's links are watched for what goes missing. */
   #startRepairs(report: RestoreReport): void {
     const notify = this.#deps.onRepair ?? ((): void => {});
@@ -211,6 +224,7 @@ export class NetworkController {
     if (this.#closed) return;
     this.#closed = true;
     await this.#repairs?.close();
+    for (const w of this.#firewallWatches) w.close();
     await this.#cluster?.close().catch(() => undefined);
     // Drivers may still use netns handles while closing (the bridge driver flushes its trash veths on
     // the host handle), so the handles close last: closing them first let such a use reopen one and leak it.

@@ -59,8 +59,13 @@ export interface DaemonOptions {
   readonly maxConnections?: number;
   /** Bytes of events queued for one `/events` subscriber before it is dropped for not reading. */
   readonly eventBufferBytes?: number;
-  /** How often the firewall is checked for drift (someone flushed our table) and repaired; 0 = never. */
+  /**
+   * How often the firewall is polled for drift (someone flushed our table) and repaired; 0 = never.
+   * Default 10 s while nftables commits are watched (a change not ours is checked at once), else 1 s.
+   */
   readonly firewallCheckMs?: number;
+  /** Watch nftables commits and repair at once (default true); false: poll only. */
+  readonly firewallWatch?: boolean;
   /** `HOST:PORT`: also serve a read-only web page of the topology and metrics there (loopback only, unless `uiAllowRemote`). */
   readonly ui?: string;
   readonly uiAllowRemote?: boolean;
@@ -222,7 +227,10 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   if (report !== undefined) logRestoreErrors(report, logger);
   events.emit("daemon", "start", controller.id, { socket: socketPath });
 
-  const firewallWatch = new FirewallWatch(controller, logger, fd, o.firewallCheckMs ?? 1_000);
+  const firewallWatch = new FirewallWatch(controller, logger, fd, metrics, {
+    ...(o.firewallCheckMs === undefined ? {} : { pollMs: o.firewallCheckMs }), ...(o.firewallWatch === undefined ? {} : { watch: o.firewallWatch }),
+  });
+  metrics.observe("firewall_own_commits", () => firewallWatch.ownCommits);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });

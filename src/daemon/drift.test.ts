@@ -52,7 +52,8 @@ describe("firewall drift (root)", rootOnly, () => {
     await done;
     const [polls, failures] = out.trim().split(" ").map(Number);
     console.log(`${rounds} drift repairs, ${polls} polls of nft list table inet dnet, ${failures} failures`);
-    assert.ok((polls ?? 0) > rounds * 10, `the poll ran (${out})`);
+    // Repairs follow the drift within ms now (the nftables watch), so fewer polls fit in than at 1 s each.
+    assert.ok((polls ?? 0) > rounds * 2, `the poll ran (${out})`);
     assert.equal(failures, 0, "the table was never missing");
     await d.client.removeNetwork("drift2");
   });

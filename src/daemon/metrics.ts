@@ -17,8 +17,10 @@ const COUNTERS = {
   connections_refused: "Connections refused at the connection limit.",
   event_subscribers_dropped: "Event subscribers dropped for falling behind the stream.",
   fd_exhaustion: "Failures for want of file descriptors (EMFILE/ENFILE), by where they happened.",
-  repairs: "Kernel objects repaired after someone deleted or changed them (bridge, address, veth), by the object they belong to.",
+  repairs: "Kernel objects repaired after someone deleted or changed them (bridge, address, veth, firewall rules), by the object they belong to.",
   repair_failures: "Repairs that could not be made (tried again on the next change), by the object they belong to.",
+  firewall_checks: "Drift checks of the firewall, by what started them: watch (an nftables commit not ours) or poll.",
+  firewall_own_commits: "nftables commits the firewall watch recognised as the daemon's own (no check was run for them).",
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -30,6 +32,8 @@ export class Metrics {
   readonly #latency = new Map<string, Histogram>();
   readonly #counters = new Map<CounterName, Map<string, number>>();
   readonly #gauges: GaugeSource;
+  /** Counters kept elsewhere, read when rendered. */
+  readonly #pulled = new Map<CounterName, () => number>();
   readonly #started = Date.now();
 
   constructor(gauges: GaugeSource) {
@@ -47,6 +51,11 @@ export class Metrics {
     if (m === undefined) this.#counters.set(name, (m = new Map()));
     const key = value === undefined ? "" : labelText({ [label]: value });
     m.set(key, (m.get(key) ?? 0) + 1);
+  }
+
+  /** The counter `name` is kept by its owner: `read` gives its value whenever the metrics are rendered. */
+  observe(name: CounterName, read: () => number): void {
+    this.#pulled.set(name, read);
   }
 
   /** One finished operation (network_create, connect, …), its outcome and duration. */
@@ -92,7 +101,8 @@ export class Metrics {
     counter("dnet_operations_total", "Operations by name and result.", this.#operations);
     counter("dnet_errors_total", "Failed operations by name and error kind.", this.#errors);
     for (const [name, help] of Object.entries(COUNTERS) as Array<[CounterName, string]>) {
-      const m = this.#counters.get(name);
+      const pulled = this.#pulled.get(name);
+      const m = pulled === undefined ? this.#counters.get(name) : new Map([["", pulled()]]);
       counter(`dnet_${name}_total`, help, m === undefined || m.size === 0 ? new Map([["", 0]]) : m);
     }
     out.push("# HELP dnet_operation_duration_seconds Operation latency.", "# TYPE dnet_operation_duration_seconds histogram");

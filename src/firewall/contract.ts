@@ -64,6 +64,21 @@ export interface DriftReport {
   readonly problems: readonly string[];
 }
 
+/** A change of the kernel's firewall that the backend did not make (or may not have: notifications lost). */
+export interface FirewallChange {
+  /** What was seen, for the log: "nftables commit by nft[1234]". */
+  readonly reason: string;
+  /** The ruleset generation after it, when known. */
+  readonly generation?: number;
+}
+
+export interface FirewallChangeWatch {
+  /** Changes recognised as the backend's own so far (nothing was reported for them). */
+  readonly ownCommits: number;
+  /** Stops watching and closes the watch's socket. */
+  close(): void;
+}
+
 /**
  * A firewall backend. Calls are serialised by the backend; each call is one atomic change of the
  * backend's own rules, and a failed call changes nothing (its partial work is undone).
@@ -107,6 +122,13 @@ export interface FirewallBackend {
   unpinPort?(networkId: string, endpointId: string): Promise<void>;
   /** Compares the kernel with the desired state (someone flushed or deleted our table, or Docker appeared). */
   check(): Promise<DriftReport>;
+  /**
+   * Calls `onChange` soon after each change of the kernel's firewall that is not the backend's own (a burst
+   * of them: once), so that the caller checks and repairs at once instead of at its next poll. Optional;
+   * undefined when the backend cannot watch (then only polling finds drift). Throws when the watch's
+   * socket cannot be opened. The caller closes the watch, before closing the backend.
+   */
+  watchChanges?(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined;
   /** Re-applies everything from the in-memory desired state, whatever the kernel holds now. */
   restore(): Promise<void>;
   /** Stops accepting calls. Rules stay in place (traffic keeps flowing across a daemon restart). */

@@ -3,16 +3,18 @@
 
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
-import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping, PortPin } from "./contract.js";
+import type { DriftReport, FirewallBackend, FirewallChange, FirewallChangeWatch, FirewallNetwork, PortMapping, PortPin } from "./contract.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
 import { renderDeleteTable, renderElementChanges, renderReplaceTable, type ElementsBySet, type NftTableSpec } from "./nft-ast.js";
 import { NfnlElementWriter, type NetfilterOpener } from "./nfnl-writer.js";
+import { NftCommitWatch, type NftMonitorOpener } from "./nft-watch.js";
 import { OwnGeneration } from "./own-generation.js";
 import { PortIndex, mappingKey } from "./port-index.js";
 import { pinElements, pinTable } from "./pin-rules.js";
 import { ElementBuilder, desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
-import { tableProblems } from "./table-check.js";
+import { withUndoErrors, type MutableNetworkState } from "./nftables-state.js";
+import { driftProblems } from "./table-check.js";
 import { samePin, sameNetwork, validateId, validateMapping, validateNetwork, validatePin } from "./validate.js";
 
 export interface NftablesBackendOptions {
@@ -22,6 +24,8 @@ export interface NftablesBackendOptions {
   readonly runner?: CommandRunner;
   /** Opens the persistent NETLINK_NETFILTER socket for element changes, in `netns` (e.g. an osl handle's openSocket). */
   readonly openNetfilter?: NetfilterOpener;
+  /** Opens a monitor socket in `netns` for watchChanges (nft-watch.ts); absent: no watching. */
+  readonly openMonitor?: NftMonitorOpener;
   /**
    * Element changes through that socket instead of `nft -f`. Default: on when `openNetfilter`
    * is given, unless a `runner` is given too (then every change goes through the runner).
@@ -35,20 +39,7 @@ export interface NftablesBackendOptions {
   readonly iptablesCompat?: boolean;
 }
 
-interface MutableNetworkState {
-  readonly net: FirewallNetwork;
-  /** Endpoint → its mappings by mappingKey: a change touches only its own mappings, however many there are. */
-  readonly endpoints: Map<string, Map<string, PortMapping>>;
-  /** Pinned bridge ports, by endpoint. */
-  readonly pins: Map<string, PortPin>;
-}
-
 const EMPTY: ElementsBySet = new Map();
-
-/** The first error, with the failures of its undo steps attached. */
-function withUndoErrors(err: unknown, undo: readonly unknown[]): unknown {
-  return undo.length === 0 ? err : new AggregateError([err, ...undo], `${String((err as Error).message ?? err)} (undo failed too)`);
-}
 
 export class NftablesBackend implements FirewallBackend {
   readonly name = "nftables";
@@ -303,15 +294,19 @@ export class NftablesBackend implements FirewallBackend {
     }));
     // Nothing but our own commits since the tables were verified: they cannot differ (own-generation.ts).
     const trusted = this.#synced && start.generation !== undefined && start.generation === this.#own.verified;
-    const problems: string[] = [];
-    if (!trusted) for (const t of this.#tables) problems.push(...await tableProblems(this.#run, t, start.elements, start.nets.length > 0));
-    if (this.#compat !== undefined && start.nets.length > 0) problems.push(...await this.#compat.drift(start.nets));
+    const problems = await driftProblems(this.#run, trusted ? [] : this.#tables, start.elements, start.nets, this.#compat);
     return this.#serial(async () => {
       if (this.#version !== start.version) return { drifted: false, problems: [] };
       if (problems.length > 0) this.#synced = false;
       if (!trusted) this.#own.checkedClean(problems.length === 0 ? start.generation : undefined);
       return { drifted: problems.length > 0, problems };
     });
+  }
+
+  /** Commits not ours, as they happen (nft-watch.ts): ours leave the generation at the one own-generation.ts verified. */
+  watchChanges(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined {
+    const open = this.#options.openMonitor;
+    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, isOwn: (gen) => this.#serial(async () => this.#synced && gen === this.#own.verified) });
   }
 
   async restore(): Promise<void> {

@@ -1,7 +1,9 @@
-// The drift check of one of our tables: `nft -j list table` compared with the table and elements we want.
+// The drift check: `nft -j list table` of our tables compared with the tables and elements we want, and the coexistence rules.
 
+import type { FirewallNetwork } from "./contract.js";
 import { parseListedTable, tableDrift } from "./drift.js";
 import { CommandError, type CommandRunner } from "./exec.js";
+import type { IptablesCompat } from "./iptables-compat.js";
 import type { ElementsBySet, NftTableSpec } from "./nft-ast.js";
 
 /** One line per difference; `wanted` false: the table should not exist at all. */
@@ -16,4 +18,17 @@ export async function tableProblems(run: CommandRunner, t: NftTableSpec, element
   if (listed === undefined) return wanted ? [`table ${id} is missing`] : [];
   if (!wanted) return [`table ${id} exists but no network is programmed`];
   return tableDrift(parseListedTable(listed), t, elements);
+}
+
+/**
+ * Every difference between the kernel and what `nets` need: our `tables` (none when they are trusted as
+ * they are) and the coexistence rules. The listings run at once: a repair waits on the slowest, not the sum.
+ */
+export async function driftProblems(run: CommandRunner, tables: readonly NftTableSpec[], elements: ElementsBySet,
+  nets: readonly FirewallNetwork[], compat: IptablesCompat | undefined): Promise<string[]> {
+  const lists = await Promise.all([
+    ...tables.map((t) => tableProblems(run, t, elements, nets.length > 0)),
+    compat !== undefined && nets.length > 0 ? compat.drift(nets) : Promise.resolve([]),
+  ]);
+  return lists.flat();
 }

@@ -3,6 +3,7 @@
 import { internal } from "../errors/index.js";
 import type { NativeAddon } from "../native/index.js";
 import { NETLINK_NETFILTER, NETLINK_ROUTE } from "../netlink/constants.js";
+import { NetlinkMonitor, type NetlinkMonitorOptions } from "../netlink/monitor.js";
 import { NetlinkSocket } from "../netlink/socket.js";
 import { closeFd, openNetnsFd } from "./namespace.js";
 import { openProcSysNet, readSysctl, writeSysctl } from "./sysctl.js";
@@ -75,6 +76,12 @@ export class NetnsHandle {
   openSocket(protocol: number, options: { readonly receiveBufferBytes?: number } = {}): NetlinkSocket {
     this.#assertOpen();
     return NetlinkSocket.open(this.native, { ...options, protocol, nsFd: this.nsFd });
+  }
+
+  /** A new listening socket of this netns, bound to multicast groups (see NetlinkMonitor); the caller closes it. */
+  openMonitor(protocol: number, options: Omit<NetlinkMonitorOptions, "protocol" | "nsFd">): NetlinkMonitor {
+    this.#assertOpen();
+    return NetlinkMonitor.open(this.native, { ...options, protocol, nsFd: this.nsFd });
   }
 
   /** The nfnetlink socket of this netns, opened on first use. */

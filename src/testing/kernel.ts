@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { NetfilterOpener } from "../firewall/nfnl-writer.js";
+import type { NftMonitorOpener } from "../firewall/nft-watch.js";
 import { loadNative } from "../native/index.js";
 import { NETLINK_NETFILTER } from "../netlink/index.js";
 import { HandleCache } from "../osl/index.js";
@@ -45,11 +46,14 @@ export function openHandleCache(): HandleCache {
  * For a firewall under test in the netns `name` (under /run/netns, which must exist): `open` is its
  * `openNetfilter`, as the composition root gives it. `close` after the suite releases the netns handle.
  */
-export function netfilterIn(name: string): { readonly open: NetfilterOpener; close(): void } {
+export function netfilterIn(name: string): { readonly open: NetfilterOpener; readonly monitor: NftMonitorOpener; close(): void } {
   const handles = openHandleCache();
   try {
     const handle = handles.get(`/run/netns/${name}`);
-    return { open: (o) => handle.openSocket(NETLINK_NETFILTER, o), close: () => handles.closeAll() };
+    return {
+      open: (o) => handle.openSocket(NETLINK_NETFILTER, o), monitor: (o) => handle.openMonitor(NETLINK_NETFILTER, o),
+      close: () => handles.closeAll(),
+    };
   } catch (err) {
     handles.closeAll();
     throw err;

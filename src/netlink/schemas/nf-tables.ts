@@ -30,6 +30,10 @@ export const NFT_MSG_GETGEN = 16;
 export const NFTA_GEN_ID = 1;
 export const NFT_MSG_NEWCHAIN = 3;
 export const NFT_MSG_GETCHAIN = 4;
+export const NFTA_GEN_PROC_PID = 2;
+export const NFTA_GEN_PROC_NAME = 3;
+/** The multicast group nf_tables announces every change on (enum nfnetlink_groups). */
+export const NFNLGRP_NFTABLES = 7;
 export const NFT_MSG_NEWSETELEM = 12;
 export const NFT_MSG_GETSETELEM = 13;
 export const NFT_MSG_DELSETELEM = 14;
