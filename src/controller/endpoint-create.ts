@@ -42,7 +42,7 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
   return ctx.locks.run([lockKeys.network(networkId)], async () => {
     const network = ctx.state.network(networkId);
     if (network === undefined || network.state !== "ready") throw errNetworkNotFound(networkId);
-    if (ctx.state.endpointsOf(networkId).some((e) => e.name === o.name)) throw errEndpointExists(o.name, network.name);
+    if (ctx.state.hasEndpointNamed(networkId, o.name)) throw errEndpointExists(o.name, network.name);
     const driver = await driverOf(ctx, network.driver);
     const ipam = await ipamOf(ctx, network.ipam.driver);
     const capabilities = await ipam.capabilities();

@@ -14,7 +14,7 @@ export async function renameEndpoint(ctx: ControllerContext, endpointId: string,
     if (ep === undefined || ep.state !== "ready") throw errEndpointNotFound(endpointId);
     if (ep.name === name) return;
     const network = ctx.state.network(ep.networkId);
-    if (ctx.state.endpointsOf(ep.networkId).some((e) => e.name === name)) throw errEndpointExists(name, network?.name ?? ep.networkId);
+    if (ctx.state.hasEndpointNamed(ep.networkId, name)) throw errEndpointExists(name, network?.name ?? ep.networkId);
     const renamed = { ...ep, name };
     await ctx.state.putEndpoint(renamed);
     syncEndpoint(ctx, renamed);
