@@ -25,6 +25,7 @@ export {
 export { MemoryStore, type KVStore, type KVEntry, type Revision, type ExpectRevision, type WriteOptions, type TxnOp, type TxnOptions, type TxnResult, type Durability } from "./store/index.js";
 export type { AddressPoolConfig } from "./ipam/default/index.js";
 export type { HandleCache, NetnsHandle, InterfaceStatistics } from "./osl/index.js";
+export type { NetlinkMonitor, NetlinkMonitorOptions, RawMessage } from "./netlink/index.js";
 export type { ExtraHost } from "./dns/index.js";
 export type { DriftReport, FirewallChange, FirewallChangeWatch } from "./firewall/contract.js";
 export type { IpAddress, IpPrefix, IpFamily } from "./types/index.js";
