@@ -64,13 +64,26 @@ describe("firewall watch: repair without waiting for the poll (root)", { ...root
   });
 
   it("`nft flush ruleset` is repaired long before the 60 s poll: the table is back and the port answers", async () => {
-    const repaired = (): number => countLines(d.log, /firewall drifted; rules re-applied.*trigger=watch|firewall drifted; rules re-applied.*"trigger":"watch"/);
+    const repaired = (): number => countLines(d.log, /our tables rewritten at once/);
     const before0 = repaired();
     d.inHost("nft", ["flush", "ruleset"]);
     assert.ok(await waitFor(() => /10\.97\.31\.0\/24/.test(listed()), 10_000), `inet dnet back:\n${d.log.slice(-1500)}`);
     assert.ok(await waitFor(() => /^web 10\.97\.31\.2 /.test(fromOutside(8080)), 10_000), "the published port answers again");
-    assert.ok(await waitFor(() => repaired() > before0, 5_000), `the repair was the watch's:\n${d.log.slice(-1500)}`);
-    assert.ok(await watchChecks() >= 1);
+    assert.ok(await waitFor(() => repaired() > before0, 5_000), `the watch rewrote our tables on the notice alone:\n${d.log.slice(-1500)}`);
+    assert.ok(await waitFor(async () => await watchChecks() >= 1, 5_000), "and a check followed");
+  });
+
+  it("a change to another table (Docker's, say) is checked but rewrites nothing of ours", async () => {
+    const repairs = (): Promise<number> => metric('dnet_repairs_total{object="firewall"}');
+    const handle = (): string => /# handle (\d+)/.exec(d.inHost("nft", ["-a", "list", "table", "inet", "dnet"]))?.[1] ?? "";
+    const [checks, repaired, h] = [await watchChecks(), await repairs(), handle()];
+    d.inHost("nft", ["add", "table", "ip", "someone_else"]);
+    d.inHost("nft", ["add", "chain", "ip", "someone_else", "FORWARD", "{ type filter hook forward priority 0; }"]);
+    assert.ok(await waitFor(async () => await watchChecks() > checks, 5_000), "the change was checked");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await repairs(), repaired, "no repair");
+    assert.equal(handle(), h, "our table is the same table (a rewrite makes a new one)");
+    d.inHost("nft", ["delete", "table", "ip", "someone_else"]);
   });
 
   it("rules flushed inside our table are put back too", async () => {

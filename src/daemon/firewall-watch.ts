@@ -1,5 +1,6 @@
 // When the daemon checks its firewall for drift (someone flushed or deleted our table) and repairs it: at
 // once when nftables announces a commit that is not ours (the controller's firewall watch, nft-watch.ts),
+// (the backend already rewrote its tables when the commit touched them: the check then confirms),
 // and on a slower poll as the fallback for what no notification tells (iptables-legacy, a watch that
 // could not open): 10 s with the watch, 1 s without. A check that keeps failing is logged when it starts
 // failing and when it works again, not each time; while file descriptors are short the checks wait
@@ -71,7 +72,12 @@ export class FirewallWatch {
   }
 
   #changed(change: FirewallChange): void {
-    if (this.#checking) { this.#again = change; return; }
+    if (change.rewritten === true) {
+      // The backend put its tables back on the notice alone; the check below confirms (and sees to the rest).
+      this.#logger.warn("firewall changed behind our back; our tables rewritten at once", { reason: change.reason, trigger: "watch" });
+      this.#metrics.count("repairs", "firewall", "object");
+    }
+    if (this.#checking) { this.#again = { reason: change.reason }; return; } // told once, checked again
     this.#logger.debug("firewall changed behind our back; checking now", { reason: change.reason });
     this.#check("watch");
   }

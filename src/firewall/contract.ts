@@ -70,6 +70,8 @@ export interface FirewallChange {
   readonly reason: string;
   /** The ruleset generation after it, when known. */
   readonly generation?: number;
+  /** It touched the backend's own tables, which were rewritten already (a check should still follow). */
+  readonly rewritten?: boolean;
 }
 
 export interface FirewallChangeWatch {

@@ -1,6 +1,7 @@
 // Root test of the nftables commit watch in a scratch netns: the backend's own commits (nft -f and
 // nfnetlink batches) are recognised and reported to nobody; someone else's `nft flush ruleset` is
-// reported at once, with who did it; the watch's socket goes with close().
+// reported at once, with who did it, after our tables were rewritten without listing them first; a
+// change to another table rewrites nothing; the watch's socket goes with close().
 
 import assert from "node:assert/strict";
 import { readdirSync, readlinkSync } from "node:fs";
@@ -9,6 +10,7 @@ import { netfilterIn, rootOnly, run, tryRun, uniqueName } from "../testing/kerne
 import { waitFor } from "../testing/test-clients.js";
 import { parseIp, parsePrefix } from "../types/index.js";
 import type { FirewallChange, FirewallChangeWatch, FirewallNetwork, PortMapping } from "./contract.js";
+import { commandRunner, type CommandRunner } from "./exec.js";
 import { NftablesBackend } from "./nftables.js";
 
 const NET: FirewallNetwork = { id: "net-w", bridge: "brw", subnets4: [parsePrefix("10.204.0.1/24")],
@@ -30,6 +32,9 @@ describe("nftables backend: watching commits that are not ours", rootOnly, () =>
   let netfilter: ReturnType<typeof netfilterIn> | undefined;
   let watch: FirewallChangeWatch | undefined;
   const nft = (...args: string[]): string => run("ip", ["netns", "exec", ns, "nft", ...args]);
+  /** Every command the backend ran, as "nft -f -", "nft -j list table inet dnet", …; cleared by the tests. */
+  const ran: string[] = [];
+  const counting = (inner: CommandRunner): CommandRunner => (cmd, args, input) => { ran.push([cmd, ...args].join(" ")); return inner(cmd, args, input); };
   /** Lets notifications in flight arrive and be decided (the decision waits for the backend's queue). */
   const settle = async (): Promise<void> => { await new Promise((r) => setTimeout(r, 100)); await fw.check(); };
 
@@ -37,7 +42,8 @@ describe("nftables backend: watching commits that are not ours", rootOnly, () =>
     run("ip", ["netns", "add", ns]);
     run("ip", ["-n", ns, "link", "add", NET.bridge, "type", "bridge"]);
     netfilter = netfilterIn(ns);
-    fw = new NftablesBackend({ netns: ns, openNetfilter: netfilter.open, openMonitor: netfilter.monitor, iptablesCompat: false });
+    fw = new NftablesBackend({ netns: ns, runner: counting(commandRunner(ns)), nfnetlink: true,
+      openNetfilter: netfilter.open, openMonitor: netfilter.monitor, iptablesCompat: false });
     watch = fw.watchChanges((c) => changes.push(c));
   });
 
@@ -61,26 +67,46 @@ describe("nftables backend: watching commits that are not ours", rootOnly, () =>
     console.log(`13 own commits, ${watch?.ownCommits ?? 0} decisions that they were ours`);
   });
 
-  test("`nft flush ruleset` is reported at once with the process that did it; the repair is ours again", async () => {
+  test("`nft flush ruleset`: our tables are rewritten at once, unlisted, then it is reported with who did it", async () => {
+    ran.length = 0;
+    const own = watch?.ownCommits ?? 0;
     nft("flush", "ruleset");
     assert.ok(await waitFor(() => changes.length > 0, 5_000), "the flush was reported (the backend itself polls nothing)");
     assert.match(changes[0]?.reason ?? "", /nftables commit by nft\[\d+\]/);
+    assert.equal(changes[0]?.rewritten, true, "reported as already rewritten");
+    assert.match(nft("list", "table", "inet", "dnet"), /10\.204\.0\.0\/24/, "inet dnet is back when the change is reported");
+    assert.match(nft("list", "table", "bridge", "dnet"), /02:42:0a:cc:00:02/, "bridge dnet too");
+    assert.deepEqual(ran, ["nft -f -"], "one rewrite of both tables, no listing before it");
     const report = await fw.check();
-    assert.ok(report.drifted, "the check that follows finds the table gone");
-    const own = watch?.ownCommits ?? 0;
-    await fw.restore();
-    assert.match(nft("list", "table", "inet", "dnet"), /10\.204\.0\.0\/24/, "restored");
+    assert.deepEqual(report, { drifted: false, problems: [] }, "the check that follows confirms");
+    assert.deepEqual(ran, ["nft -f -"], "and needs no listing either: the generation is the rewrite's own");
     await settle();
     assert.equal(changes.length, 1, "the repair's own commit is not reported");
     assert.ok(await waitFor(() => (watch?.ownCommits ?? 0) > own, 2_000), "and counted as ours");
   });
 
-  test("a change by someone else inside our table is reported too", async () => {
+  test("a change by someone else inside our table is rewritten and reported too", async () => {
     const before0 = changes.length;
+    ran.length = 0;
     nft("delete", "element", "inet", "dnet", "ports4", "{ tcp . 9001 }");
     assert.ok(await waitFor(() => changes.length > before0, 5_000));
-    assert.ok((await fw.check()).drifted);
-    await fw.restore();
+    assert.equal(changes.at(-1)?.rewritten, true);
+    assert.match(nft("list", "table", "inet", "dnet"), /tcp \. 9001 /, "the element is back");
+    assert.deepEqual(ran, ["nft -f -"]);
+    assert.equal((await fw.check()).drifted, false);
+  });
+
+  test("a change to another table (Docker's, say) is reported but rewrites nothing of ours", async () => {
+    const before0 = changes.length;
+    ran.length = 0;
+    nft("add", "table", "ip", "someone_else");
+    nft("add", "chain", "ip", "someone_else", "FORWARD", "{ type filter hook forward priority 0; }");
+    nft("add", "rule", "ip", "someone_else", "FORWARD", "counter");
+    nft("delete", "table", "ip", "someone_else");
+    assert.ok(await waitFor(() => changes.length > before0, 5_000), "reported (the caller's check sees to it)");
+    await settle();
+    assert.ok(changes.slice(before0).every((c) => c.rewritten === undefined), "none says rewritten");
+    assert.ok(!ran.includes("nft -f -"), `no rewrite of ours: ${ran.join(", ")}`);
   });
 
   test("close() releases the monitor socket and nothing is reported after it", async () => {

@@ -2,7 +2,6 @@
 // nfnetlink batch on a persistent socket for element changes: networks, ports, pins).
 
 import { conflict, forbidden, notFound, unavailable } from "../errors/index.js";
-import { formatPrefix, prefixesOverlap, type IpPrefix } from "../types/index.js";
 import type { DriftReport, FirewallBackend, FirewallChange, FirewallChangeWatch, FirewallNetwork, PortMapping, PortPin } from "./contract.js";
 import { CommandError, commandRunner, sysctlWriter, type CommandRunner, type SysctlWriter } from "./exec.js";
 import { IptablesCompat } from "./iptables-compat.js";
@@ -15,7 +14,7 @@ import { pinElements, pinTable } from "./pin-rules.js";
 import { ElementBuilder, desiredElements, dnetTable, mappingElements, networkElements, type NetworkState } from "./rules.js";
 import { withUndoErrors, type MutableNetworkState } from "./nftables-state.js";
 import { driftProblems } from "./table-check.js";
-import { samePin, sameNetwork, validateId, validateMapping, validateNetwork, validatePin } from "./validate.js";
+import { checkConflicts, samePin, sameNetwork, validateId, validateMapping, validateNetwork, validatePin } from "./validate.js";
 
 export interface NftablesBackendOptions {
   /** Run `nft`/`iptables`/`sysctl` inside this netns: a name under /run/netns or a path. Default: ours. */
@@ -125,20 +124,6 @@ export class NftablesBackend implements FirewallBackend {
     return this.#writer ?? undefined;
   }
 
-  #checkConflicts(net: FirewallNetwork): void {
-    for (const { net: other } of this.#nets.values()) {
-      if (other.bridge === net.bridge) {
-        throw conflict("ERR_FIREWALL_BRIDGE_IN_USE", `bridge ${net.bridge} already belongs to network ${other.id}`);
-      }
-      const overlap = (a: readonly IpPrefix[], b: readonly IpPrefix[]): IpPrefix | undefined =>
-        a.find((x) => b.some((y) => prefixesOverlap(x, y)));
-      const hit = overlap(net.subnets4, other.subnets4) ?? overlap(net.subnets6, other.subnets6);
-      if (hit !== undefined) {
-        throw conflict("ERR_FIREWALL_SUBNET_OVERLAP", `subnet ${formatPrefix(hit)} overlaps a subnet of network ${other.id}`);
-      }
-    }
-  }
-
   async #bridgeSysctls(net: FirewallNetwork): Promise<void> {
     const entries: Array<[string, string]> = [];
     // Lets DNATed connections from the host's 127.0.0.1 leave through the bridge (Docker without its proxy).
@@ -168,7 +153,7 @@ export class NftablesBackend implements FirewallBackend {
         if (sameNetwork(existing.net, net)) { await this.#bridgeSysctls(net); return; }
         throw conflict("ERR_FIREWALL_NETWORK_EXISTS", `network ${net.id} is already programmed with other settings`);
       }
-      this.#checkConflicts(net);
+      checkConflicts(net, this.#netList());
       await this.#bridgeSysctls(net);
       const prevEmpty = this.#nets.size === 0;
       this.#nets.set(net.id, { net, endpoints: new Map(), pins: new Map() });
@@ -303,10 +288,11 @@ export class NftablesBackend implements FirewallBackend {
     });
   }
 
-  /** Commits not ours, as they happen (nft-watch.ts): ours leave the generation at the one own-generation.ts verified. */
+  /** Commits not ours, as they happen (nft-watch.ts; ours leave the generation at the one own-generation.ts verified); ones touching our tables are restored at once. */
   watchChanges(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined {
     const open = this.#options.openMonitor;
-    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, isOwn: (gen) => this.#serial(async () => this.#synced && gen === this.#own.verified) });
+    const repair = { tables: this.#tables.map((t) => `${t.family} ${t.name}`), rewrite: () => this.restore() };
+    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, repair, isOwn: (gen) => this.#serial(async () => this.#synced && gen === this.#own.verified) });
   }
 
   async restore(): Promise<void> {

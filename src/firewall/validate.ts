@@ -1,8 +1,8 @@
 // Validation of everything that reaches a ruleset: ids, bridge names, addresses, ports (typed errors).
 
-import { invalidArgument } from "../errors/index.js";
+import { conflict, invalidArgument } from "../errors/index.js";
 import {
-  formatIp, formatPrefix, ifnameProblem, prefixContainsIp, prefixNetwork,
+  formatIp, formatPrefix, ifnameProblem, prefixContainsIp, prefixNetwork, prefixesOverlap,
   type IpAddress, type IpFamily, type IpPrefix,
 } from "../types/index.js";
 import { PORT_PROTOS, type FirewallNetwork, type PortMapping, type PortPin } from "./contract.js";
@@ -121,6 +121,21 @@ export function validateMapping(net: FirewallNetwork, m: PortMapping): PortMappi
   };
   if (hostIp !== undefined && !isUnspecified(hostIp)) out.hostIp = hostIp;
   return Object.freeze(out);
+}
+
+/** A new network must not share a bridge or overlap a subnet with one already programmed (conflict errors). */
+export function checkConflicts(net: FirewallNetwork, others: readonly FirewallNetwork[]): void {
+  const overlap = (a: readonly IpPrefix[], b: readonly IpPrefix[]): IpPrefix | undefined =>
+    a.find((x) => b.some((y) => prefixesOverlap(x, y)));
+  for (const other of others) {
+    if (other.bridge === net.bridge) {
+      throw conflict("ERR_FIREWALL_BRIDGE_IN_USE", `bridge ${net.bridge} already belongs to network ${other.id}`);
+    }
+    const hit = overlap(net.subnets4, other.subnets4) ?? overlap(net.subnets6, other.subnets6);
+    if (hit !== undefined) {
+      throw conflict("ERR_FIREWALL_SUBNET_OVERLAP", `subnet ${formatPrefix(hit)} overlaps a subnet of network ${other.id}`);
+    }
+  }
 }
 
 export function sameMapping(a: PortMapping, b: PortMapping): boolean {
