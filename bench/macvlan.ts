@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { performance } from "node:perf_hooks";
 import { Controller, type Network, type Sandbox } from "../src/index.js";
+import { cycle, type Samples } from "./bridge.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
 const INSIDE = "DNET_MACVLAN_BENCH_INSIDE";
@@ -22,20 +22,6 @@ const WARMUP = 50;
 const ITERATIONS = 200;
 const DHCP_WARMUP = 5;
 const DHCP_ITERATIONS = 60;
-
-interface Samples { attach: number[]; detach: number[] }
-
-async function cycle(net: Network, sb: Sandbox, name: string, into?: Samples): Promise<void> {
-  const t0 = performance.now();
-  const ep = await net.createEndpoint({ name });
-  await ep.join(sb);
-  const t1 = performance.now();
-  await ep.leave(sb);
-  await ep.delete();
-  const t2 = performance.now();
-  into?.attach.push(t1 - t0);
-  into?.detach.push(t2 - t1);
-}
 
 const row = (what: string, s: readonly number[], base?: readonly number[]): string[] => [
   what, String(s.length), fmtMs(median(s)), fmtMs(percentile(s, 99)), base === undefined ? "" : `${(median(s) / median(base)).toFixed(2)}×`,
@@ -66,7 +52,7 @@ async function interleaved(c: Controller): Promise<void> {
   for (let i = 0; i < WARMUP + ITERATIONS; i++) {
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(i + k) % variants.length] as Variant;
-      await cycle(v.net, v.sandboxes[i % 10] as Sandbox, `e${i}`, i >= WARMUP ? v.samples : undefined);
+      await cycle(v.net, v.sandboxes[i % 10] as Sandbox, `e${i}`, false, i >= WARMUP ? v.samples : undefined);
     }
   }
   for (const v of variants) {
@@ -89,7 +75,7 @@ async function dhcp(c: Controller): Promise<void> {
   const sbs: Sandbox[] = [];
   for (let i = 0; i < 10; i++) sbs.push(await c.createSandbox({ containerId: `dh${i}`, hostname: `dh${i}` }));
   const s: Samples = { attach: [], detach: [] };
-  for (let i = 0; i < DHCP_WARMUP + DHCP_ITERATIONS; i++) await cycle(net, sbs[i % 10] as Sandbox, `d${i}`, i >= DHCP_WARMUP ? s : undefined);
+  for (let i = 0; i < DHCP_WARMUP + DHCP_ITERATIONS; i++) await cycle(net, sbs[i % 10] as Sandbox, `d${i}`, false, i >= DHCP_WARMUP ? s : undefined);
   for (const sb of sbs) await sb.delete();
   await net.delete();
   printTable(`macvlan with DHCP (--ipam-driver dhcp) against dnsmasq on the LAN, ${DHCP_ITERATIONS} cycles after ${DHCP_WARMUP}`,

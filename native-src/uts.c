@@ -55,19 +55,26 @@ static int create_uts(const char *path, const char *hostname, const char *domain
   return rc;
 }
 
+// The (path, hostname, domainname) strings both calls take; non-zero (an exception pending, nothing left
+// allocated) when one is missing or not a string.
+static int three_strings(napi_env env, napi_callback_info info, char *out[3]) {
+  napi_value argv[3];
+  if (get_args(env, info, 3, argv)) return 1;
+  out[0] = arg_string(env, argv[0]);
+  out[1] = out[0] == NULL ? NULL : arg_string(env, argv[1]);
+  out[2] = out[1] == NULL ? NULL : arg_string(env, argv[2]);
+  if (out[2] != NULL) return 0;
+  free(out[0]);
+  free(out[1]);
+  return 1;
+}
+
 // utsCreate(path, hostname, domainname): a new UTS namespace with these names, bind-mounted at path
 // (which must not exist).
 napi_value uts_create(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (get_args(env, info, 3, argv)) return NULL;
-  char *path = arg_string(env, argv[0]);
-  char *hostname = path == NULL ? NULL : arg_string(env, argv[1]);
-  char *domainname = hostname == NULL ? NULL : arg_string(env, argv[2]);
-  if (domainname == NULL) {
-    free(path);
-    free(hostname);
-    return NULL;
-  }
+  char *s[3];
+  if (three_strings(env, info, s)) return NULL;
+  char *path = s[0], *hostname = s[1], *domainname = s[2];
   const char *failed = NULL;
   int rc = create_uts(path, hostname, domainname, &failed);
   free(path);
@@ -79,16 +86,9 @@ napi_value uts_create(napi_env env, napi_callback_info info) {
 
 // utsSetNames(path, hostname, domainname): renames the UTS namespace bound at path.
 napi_value uts_set_names(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (get_args(env, info, 3, argv)) return NULL;
-  char *path = arg_string(env, argv[0]);
-  char *hostname = path == NULL ? NULL : arg_string(env, argv[1]);
-  char *domainname = hostname == NULL ? NULL : arg_string(env, argv[2]);
-  if (domainname == NULL) {
-    free(path);
-    free(hostname);
-    return NULL;
-  }
+  char *s[3];
+  if (three_strings(env, info, s)) return NULL;
+  char *path = s[0], *hostname = s[1], *domainname = s[2];
   const char *failed = NULL;
   int rc = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);

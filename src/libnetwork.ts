@@ -101,6 +101,14 @@ function defaultEtcDir(netnsDir: string): string {
   return netnsDir === DEFAULT_NETNS_DIR ? "/etc/netns" : join(dirname(netnsDir), `${basename(netnsDir)}-etc`);
 }
 
+/** The host's IPv4 routes and addresses, which automatic pools avoid. */
+async function hostPrefixes(handles: HandleCache): Promise<IpPrefix[]> {
+  const host = handles.host();
+  const routes = (await listRoutes(host, { family: 4 })).filter((r) => r.destination.length > 0).map((r) => r.destination);
+  const addrs = (await listAddresses(host, { family: 4 })).map((a) => a.address);
+  return [...routes, ...addrs];
+}
+
 async function openController(options: ControllerOptions = {}): Promise<NetworkController> {
   // Refused before anything is opened, so nothing is left half-made.
   if (options.vxlanPort !== undefined) validateVxlanPort(options.vxlanPort);
@@ -109,16 +117,10 @@ async function openController(options: ControllerOptions = {}): Promise<NetworkC
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const store = options.store ?? await SqliteStore.open({ dataDir });
   const handles = new HandleCache(native);
-  const hostPrefixes = async (): Promise<IpPrefix[]> => {
-    const host = handles.host();
-    const routes = (await listRoutes(host, { family: 4 })).filter((r) => r.destination.length > 0).map((r) => r.destination);
-    const addrs = (await listAddresses(host, { family: 4 })).map((a) => a.address);
-    return [...routes, ...addrs];
-  };
   const etcNetnsDir = options.etcNetnsDir ?? defaultEtcDir(netnsDir);
   mkdirSync(etcNetnsDir, { recursive: true });
   const driverOptions = {
-    hostPrefixes,
+    hostPrefixes: () => hostPrefixes(handles),
     ...(options.defaultAddressPools === undefined ? {} : { defaultAddressPools: options.defaultAddressPools }),
     ...(options.drivers === undefined ? {} : { extraDrivers: options.drivers({ handles }) }),
     reclaimUnrecorded: options.reclaimUnrecorded === true,

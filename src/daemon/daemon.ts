@@ -17,6 +17,7 @@ import { dockerRoutes } from "./docker-routes.js";
 import { errorFields } from "./error-info.js";
 import { FdPressure } from "./fd-pressure.js";
 import { FirewallWatch } from "./firewall-watch.js";
+import type { EventBus } from "./events.js";
 import { Logger, type LogFormat, type LogLevel } from "./logging.js";
 import { nativeRoutes } from "./native-routes.js";
 import { Operations } from "./operations.js";
@@ -184,6 +185,32 @@ function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
   process.once("SIGINT", () => onSignal("SIGINT"));
 }
 
+/** The cluster link, the controller, the API socket file and the instance lock, in the order they must go. */
+async function closeCore(
+  cluster: ReturnType<typeof clusterLinkFor>, controller: NetworkController, lock: { release(): Promise<void> }, socketPath?: string,
+): Promise<void> {
+  await cluster?.stop();
+  await controller.close();
+  await cluster?.close();
+  if (socketPath !== undefined) try { unlinkSync(socketPath); } catch { /* already gone */ }
+  await lock.release();
+}
+
+/** The start line in the log (with what the restore did), its errors, and the `daemon start` event. */
+function announceStart(
+  logger: Logger, events: EventBus, controller: NetworkController,
+  fields: { socket: string; dataDir: string; netnsDir: string; plugin: string | undefined; maxConnections: number },
+): void {
+  const report = controller.restoreReport;
+  logger.info("dnet daemon started", {
+    socket: fields.socket, dataDir: fields.dataDir, netnsDir: fields.netnsDir, pid: process.pid, plugin: fields.plugin,
+    networks: controller.networks().length, sandboxes: controller.sandboxes().length, maxConnections: fields.maxConnections,
+    restored: report === undefined ? undefined : restoreSummary(report),
+  });
+  if (report !== undefined) logRestoreErrors(report, logger);
+  events.emit("daemon", "start", controller.id, { socket: fields.socket });
+}
+
 export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
   const logger = new Logger(o.logLevel ?? "info", o.logFormat ?? "text");
   const unprivileged = privilegeError();
@@ -213,19 +240,10 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     if (ui !== undefined) servers.push(await startUiServer({ address: ui, source: daemonUiSource(ops, metrics, etcNetnsDir), logger, connections }));
   } catch (err) {
     for (const s of servers) s.close();
-    await cluster?.stop();
-    await controller.close();
-    await cluster?.close();
-    await lock.release();
+    await closeCore(cluster, controller, lock);
     throw err;
   }
-  const report = controller.restoreReport;
-  logger.info("dnet daemon started", {
-    socket: socketPath, dataDir, netnsDir, pid: process.pid, plugin: o.pluginName, networks: controller.networks().length, sandboxes: controller.sandboxes().length,
-    maxConnections: connections.max, restored: report === undefined ? undefined : restoreSummary(report),
-  });
-  if (report !== undefined) logRestoreErrors(report, logger);
-  events.emit("daemon", "start", controller.id, { socket: socketPath });
+  announceStart(logger, events, controller, { socket: socketPath, dataDir, netnsDir, plugin: o.pluginName, maxConnections: connections.max });
 
   const firewallWatch = new FirewallWatch(controller, logger, fd, metrics, {
     ...(o.firewallCheckMs === undefined ? {} : { pollMs: o.firewallCheckMs }), ...(o.firewallWatch === undefined ? {} : { watch: o.firewallWatch }),
@@ -239,11 +257,7 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     firewallWatch.close();
     fd.close();
     await closeServers(servers);
-    await cluster?.stop();
-    await controller.close();
-    await cluster?.close();
-    try { unlinkSync(socketPath); } catch { /* already gone */ }
-    await lock.release();
+    await closeCore(cluster, controller, lock, socketPath);
     logger.info("dnet daemon stopped");
     resolveStopped();
   });

@@ -27,6 +27,12 @@ function collector(): { events: WatchEvent[]; onEvent: (e: WatchEvent) => void; 
 type Case = (title: string, body: (s: WatchableStore) => Promise<void>) => void;
 
 function cases(test: Case): void {
+  changeCases(test);
+  replayAndCloseCases(test);
+}
+
+/** What a watch delivers: later changes under its prefix, in order, one revision per transaction. */
+function changeCases(test: Case): void {
   test("a watch from a snapshot sees every later change under its prefix, in order", async (s) => {
     await s.put("w/a", "0");
     await s.put("other/x", "0");
@@ -59,6 +65,10 @@ function cases(test: Case): void {
     assert.ok(events[2]!.revision > revision && events[2]!.revision === events[3]!.revision);
     await watch.close();
   });
+}
+
+/** Where a watch starts (an older revision replays) and where it stops (close). */
+function replayAndCloseCases(test: Case): void {
   test("a watch from an older revision replays what happened since", async (s) => {
     const r0 = (await s.snapshot("")).revision;
     const r1 = await s.put("h/a", "1");
