@@ -15,6 +15,7 @@ import type { Network, Sandbox } from "../src/index.js";
 import { DnetClient } from "../src/api/client.js";
 import { addNetns, delNetns, scratchName } from "./compare/peer.js";
 import { rerunInScratchNetns } from "./scratch-netns.js";
+import { runWideBench } from "./scale-wide.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
 const INSIDE = "DNET_SCALE_BENCH_INSIDE";
@@ -24,7 +25,8 @@ const WARMUP_CYCLES = 300;
 const TARGET = { growth: 1.3, totalMs: 3000, rssMiB: 60 } as const;
 const THIS_DIST = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
-interface AttachResult { total: number; first: number; last: number; p99: number }
+export interface AttachResult { total: number; first: number; last: number; p99: number; /** Median attach per block of BLOCK attaches. */ blocks: number[] }
+const BLOCK = 500;
 interface MemoryResult { idle: Record<string, number>; loaded: Record<string, number> }
 /**
  * V8's young generation grows to 2 × 16 MiB semi-spaces once 1,000 endpoints' records survive scavenges and
@@ -33,8 +35,8 @@ interface MemoryResult { idle: Record<string, number>; loaded: Record<string, nu
  */
 const SMALL_YOUNG_GEN = "--max-semi-space-size=1";
 
-/** Inside the scratch netns: warm the attach path up, then attach MANY sandboxes to one /16. */
-async function attachMany(dist: string, out: string): Promise<void> {
+/** Inside the scratch netns: warm the attach path up, then attach `count` sandboxes to one /16 (its `options`). */
+async function attachMany(dist: string, out: string, count = MANY, options: Record<string, string> = {}): Promise<void> {
   const lib = await import(join(dist, "src", "index.js")) as typeof import("../src/index.js");
   const root = mkdtempSync(join(tmpdir(), "dnet-scale-bench-"));
   writeFileSync(join(root, "resolv.conf"), "nameserver 192.0.2.53\n");
@@ -52,9 +54,9 @@ async function attachMany(dist: string, out: string): Promise<void> {
     }
     await sb.delete();
     await warm.delete();
-    const net = await c.createNetwork({ name: "scale-many", driver: "bridge", ipam: { config: [{ subnet: "10.251.0.0/16" }] } });
+    const net = await c.createNetwork({ name: "scale-many", driver: "bridge", options, ipam: { config: [{ subnet: "10.251.0.0/16" }] } });
     const sandboxes: Sandbox[] = [];
-    for (let i = 0; i < MANY; i++) sandboxes.push(await c.createSandbox({ containerId: `m${i}` }));
+    for (let i = 0; i < count; i++) sandboxes.push(await c.createSandbox({ containerId: `m${i}` }));
     writeFileSync(out, JSON.stringify(await timeAttaches(net, sandboxes)));
     for (const s of sandboxes) await s.delete();
     await net.delete();
@@ -75,14 +77,15 @@ async function timeAttaches(net: Network, sandboxes: readonly Sandbox[]): Promis
     each.push(performance.now() - s);
   }
   const total = performance.now() - t0;
-  return { total, first: median(each.slice(0, HEAD)), last: median(each.slice(-HEAD)), p99: percentile(each, 99) };
+  const blocks = Array.from({ length: Math.ceil(each.length / BLOCK) }, (_, b) => median(each.slice(b * BLOCK, (b + 1) * BLOCK)));
+  return { total, first: median(each.slice(0, HEAD)), last: median(each.slice(-HEAD)), p99: percentile(each, 99), blocks };
 }
 
-/** One library run of `dist` in a scratch netns of its own. */
-async function libraryRun(dist: string): Promise<AttachResult> {
+/** One library run of `dist` in a scratch netns of its own: `count` sandboxes on a network with `options`. */
+export async function libraryRun(dist: string, count = MANY, options: Record<string, string> = {}): Promise<AttachResult> {
   const out = join(mkdtempSync(join(tmpdir(), "dnet-scale-out-")), "result.json");
   try {
-    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out]);
+    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out, String(count), JSON.stringify(options)]);
     return JSON.parse(readFileSync(out, "utf8")) as AttachResult;
   } finally {
     rmSync(join(out, ".."), { recursive: true, force: true });
@@ -187,10 +190,11 @@ export async function runScaleBench(baseline?: string, rounds = baseline === und
     b.smallYoung = await daemonMemory(b.dist, [SMALL_YOUNG_GEN]);
   }
   report(builds, rounds);
+  await runWideBench((count, options) => libraryRun(THIS_DIST, count, options));
 }
 
 if (isMain(import.meta.url)) {
-  const [a, b] = process.argv.slice(2);
-  if (process.env[INSIDE] === "1") await attachMany(a as string, b as string);
+  const [a, b, count, options] = process.argv.slice(2);
+  if (process.env[INSIDE] === "1") await attachMany(a as string, b as string, Number(count ?? MANY), JSON.parse(options ?? "{}") as Record<string, string>);
   else await runScaleBench(a, b === undefined ? undefined : Number(b));
 }

@@ -60,10 +60,11 @@ describe("coexistence with Docker's iptables (FORWARD policy DROP)", rootOnly, (
     await fw.addNetwork(B);
     await fw.addPortMappings(A.id, "ep-a1", PUBLISH);
     const user = ipt("iptables", "-S", "DOCKER-USER").trim().split("\n");
-    assert.equal(user.length, 1 + 6 + 1, user.join("\n"));
+    assert.equal(user.length, 1 + 8 + 1, user.join("\n"));
+    assert.ok(user.includes('-A DOCKER-USER -i dnpbnet-a+ -o dnpbnet-a+ -m comment --comment "dnet:net-a:pb" -j ACCEPT'), "port bridges' traffic");
     assert.equal(user.at(-1), "-A DOCKER-USER -j RETURN", "inserted above Docker's RETURN");
     assert.ok(user.includes('-A DOCKER-USER -i bra -m comment --comment "dnet:net-a:out" -j ACCEPT'));
-    assert.equal(ipt("ip6tables", "-S", "DOCKER-USER").trim().split("\n").length, 1 + 3 + 1, "v6 only for net-a");
+    assert.equal(ipt("ip6tables", "-S", "DOCKER-USER").trim().split("\n").length, 1 + 4 + 1, "v6 only for net-a");
     assert.ok(topo.ping(topo.ns("a1"), "10.202.1.3"), "a1 → a2");
     assert.equal(topo.curl(topo.ns("a1"), OUT.peer4, 80), `${OUT.host4} 80`, "masqueraded way out");
     assert.equal(topo.curl(topo.outside, OUT.host4, 8080), `${OUT.peer4} 80`, "published v4 port");
@@ -94,7 +95,7 @@ describe("coexistence with Docker's iptables (FORWARD policy DROP)", rootOnly, (
     const before = snapshot();
     await fw.addNetwork(A);
     const forward = ipt("iptables", "-S", "FORWARD").trim().split("\n");
-    assert.equal(forward.filter((l) => l.includes("dnet:net-a:")).length, 3);
+    assert.equal(forward.filter((l) => l.includes("dnet:net-a:")).length, 4);
     assert.equal(forward[1]?.includes("dnet:net-a:"), true, "inserted at the top");
     assert.ok(topo.ping(topo.ns("a1"), "10.202.1.3"));
     assert.equal(topo.curl(topo.ns("a1"), OUT.peer4, 80), `${OUT.host4} 80`);

@@ -2,6 +2,8 @@
 
 import type { IpAddress, IpPrefix } from "../types/index.js";
 
+export { PORT_BRIDGE_PREFIX, portBridgePrefix } from "../types/index.js";
+
 export type PortProto = "tcp" | "udp" | "sctp";
 
 export const PORT_PROTOS: readonly PortProto[] = Object.freeze(["tcp", "udp", "sctp"]);

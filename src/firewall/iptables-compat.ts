@@ -13,7 +13,7 @@
 // (Not verified here: while such a jump exists, a restarting dockerd 20.10 should fail to delete STAGE-1/2,
 // log a warning, and refill the flushed chain it kept.)
 
-import type { FirewallNetwork } from "./contract.js";
+import { portBridgePrefix, type FirewallNetwork } from "./contract.js";
 import type { CommandRunner } from "./exec.js";
 
 export type IpFamilyName = "ip" | "ip6";
@@ -31,13 +31,13 @@ export interface ForwardState {
 export const DOCKER_ISOLATION_CHAINS: readonly string[] = Object.freeze(["DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2"]);
 
 export interface CompatRule {
-  /** Unique per network and purpose: `dnet:<network id>:out|est|dnat|iso1|iso2`. */
+  /** Unique per network and purpose: `dnet:<network id>:out|est|dnat|iso1|iso2|pb`. */
   readonly tag: string;
   /** iptables arguments after the chain name. */
   readonly spec: readonly string[];
 }
 
-const TAG_RE = /--comment "?(dnet:[A-Za-z0-9_.-]+:(?:out|est|dnat|iso[12]))"?/;
+const TAG_RE = /--comment "?(dnet:[A-Za-z0-9_.-]+:(?:out|est|dnat|iso[12]|pb))"?/;
 
 export function tagPrefix(networkId: string): string {
   return `dnet:${networkId}:`;
@@ -64,6 +64,8 @@ export function compatRules(net: FirewallNetwork, dockerIsolation: readonly stri
     { tag: tag("est"), spec: ["-o", net.bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", ...comment("est"), "-j", "ACCEPT"] },
     // Published ports: one rule per network, whatever the endpoints publish.
     { tag: tag("dnat"), spec: ["-o", net.bridge, "-m", "conntrack", "--ctstate", "DNAT", ...comment("dnat"), "-j", "ACCEPT"] },
+    // What the network's port bridges bridge (br_netfilter shows iif = oif = the port bridge); `+` is iptables' wildcard.
+    { tag: tag("pb"), spec: ["-i", `${portBridgePrefix(net.id)}+`, "-o", `${portBridgePrefix(net.id)}+`, ...comment("pb"), "-j", "ACCEPT"] },
   ];
 }
 

@@ -17,10 +17,14 @@ export type Constant = "dnat" | "new" | "local" | "127.0.0.0/8"
 
 export type Match =
   | { readonly kind: "lookup"; readonly keys: readonly Selector[]; readonly set: string; readonly negate: boolean }
-  | { readonly kind: "cmp"; readonly key: Selector; readonly value: Constant };
+  | { readonly kind: "cmp"; readonly key: Selector; readonly value: Constant; readonly negate?: boolean }
+  /** An interface name starting with `prefix` (nft's `iifname "pre*"`); the prefix is a constant of ours. */
+  | { readonly kind: "ifprefix"; readonly key: "iifname" | "oifname"; readonly prefix: string };
 
 export type Verdict =
   | { readonly kind: "accept" | "drop" | "masquerade" }
+  /** Not a verdict but the rule's last statement: the packet is not tracked by conntrack (raw priority only). */
+  | { readonly kind: "notrack" }
   | { readonly kind: "jump"; readonly chain: string }
   /** `dnat ip to <keys> map @m` / `snat ip6 to …`: the address (and port) come from a map. */
   | { readonly kind: "dnat" | "snat"; readonly family: "ip" | "ip6"; readonly keys: readonly Selector[]; readonly map: string };
@@ -132,13 +136,17 @@ export function renderElement(e: NftElement): string {
 }
 
 function renderMatch(m: Match): string {
-  if (m.kind === "cmp") return `${m.key} ${m.value}`;
+  if (m.kind === "cmp") return `${m.key} ${m.negate === true ? "!= " : ""}${m.value}`;
+  if (m.kind === "ifprefix") {
+    if (!/^[a-z]{1,8}$/.test(m.prefix)) throw new TypeError(`bad interface prefix ${JSON.stringify(m.prefix)}`);
+    return `${m.key} "${m.prefix}*"`;
+  }
   return `${m.keys.join(" . ")} ${m.negate ? "!= " : ""}@${name(m.set)}`;
 }
 
 function renderVerdict(v: Verdict): string {
   switch (v.kind) {
-    case "accept": case "drop": case "masquerade": return v.kind;
+    case "accept": case "drop": case "masquerade": case "notrack": return v.kind;
     case "jump": return `jump ${name(v.chain)}`;
     case "dnat": case "snat": return `${v.kind} ${v.family} to ${v.keys.join(" . ")} map @${name(v.map)}`;
   }

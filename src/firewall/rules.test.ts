@@ -101,6 +101,10 @@ table inet dnet {
 \t\ttype ipv6_addr . inet_proto . inet_service : ipv6_addr
 \t\tflags interval
 \t}
+\tchain raw {
+\t\ttype filter hook prerouting priority -300; policy accept;
+\t\tiifname "dnpb*" fib daddr type != local notrack
+\t}
 \tchain forward {
 \t\ttype filter hook forward priority filter; policy accept;
 \t\tiifname @internal iifname . ip daddr != @internal4 drop
@@ -132,6 +136,7 @@ table inet dnet {
 \t}
 \tchain postrouting {
 \t\ttype nat hook postrouting priority srcnat; policy accept;
+\t\toifname "dnpb*" accept
 \t\tct status dnat oifname @bridges ip saddr 127.0.0.0/8 masquerade
 \t\tct status dnat ip saddr . oifname @nets4 masquerade
 \t\tct status dnat ip6 saddr . oifname @nets6 masquerade
@@ -275,6 +280,7 @@ test("iptables compat: tagged rules per network, restore lines, DROP policy dete
     '-I DOCKER-USER -i br-3f9a -m comment --comment "dnet:3f9a:out" -j ACCEPT',
     '-I DOCKER-USER -o br-3f9a -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "dnet:3f9a:est" -j ACCEPT',
     '-I DOCKER-USER -o br-3f9a -m conntrack --ctstate DNAT -m comment --comment "dnet:3f9a:dnat" -j ACCEPT',
+    '-I DOCKER-USER -i dnpb3f9a+ -o dnpb3f9a+ -m comment --comment "dnet:3f9a:pb" -j ACCEPT',
   ]);
   const chains = (family: string, name: string, policy?: string): object =>
     ({ chain: { family, table: "filter", name, ...(policy === undefined ? {} : { policy }) } });

@@ -9,10 +9,18 @@
 // Docker also requires for ICC off), where iif and oif are both the bridge. The backend checks and sets
 // those sysctls for ICC-off networks. Bridge port isolation (IFLA_BRPORT_ISOLATED on every endpoint
 // port) would work without br_netfilter, but is a per-endpoint link attribute the bridge driver owns.
+//
+// Port bridges (contract.ts' PORT_BRIDGE_PREFIX) are a network's extra bridges behind its bridge. Frames
+// they bridge pass br_netfilter's hooks with iif = oif = the port bridge; they are not tracked (a frame
+// crossing the veth trunk loses its conntrack entry, so tracking them there too would make a second
+// entry clash with the first) and never NATed there, except frames for a host address: those are tracked
+// in the port bridge so that a published port reached from a sandbox behind it is DNATed there and routed
+// to the network's bridge (DNATed on the network's bridge, the frame would have to go back out the trunk
+// it came in on, which a bridge refuses). ICC off on a port bridge is bridge port isolation (the driver's).
 
 import { invalidArgument } from "../errors/index.js";
 import type { IpPrefix } from "../types/index.js";
-import type { FirewallNetwork, PortMapping } from "./contract.js";
+import { PORT_BRIDGE_PREFIX, type FirewallNetwork, type PortMapping } from "./contract.js";
 import type { ElementsBySet, Match, NftElement, NftRule, NftSetSpec, NftTableSpec, NftValue, Selector } from "./nft-ast.js";
 
 export const TABLE_FAMILY = "inet";
@@ -83,6 +91,11 @@ const FORWARD: readonly NftRule[] = [
   rule(DROP, inSet(["oifname"], S.bridges), notInSet(["iifname"], S.bridges), { kind: "cmp", key: "ct state", value: "new" }),
 ];
 
+/** filter/prerouting at raw priority: what port bridges bridge stays untracked (see the file comment). */
+const RAW: readonly NftRule[] = [
+  rule({ kind: "notrack" }, { kind: "ifprefix", key: "iifname", prefix: PORT_BRIDGE_PREFIX }, { kind: "cmp", key: "fib daddr type", value: "local", negate: true }),
+];
+
 const TO_HOSTPORTS: readonly NftRule[] = [rule({ kind: "jump", chain: "hostports" }, { kind: "cmp", key: "fib daddr type", value: "local" })];
 
 /**
@@ -104,6 +117,8 @@ const HOSTPORTS: readonly NftRule[] = [
 ];
 
 const POSTROUTING: readonly NftRule[] = [
+  // Bridged on a port bridge (it has no address to masquerade to): NATed, if at all, on the network's bridge.
+  rule(ACCEPT, { kind: "ifprefix", key: "oifname", prefix: PORT_BRIDGE_PREFIX }),
   // From the host's loopback to a published port (needs route_localnet=1 on the bridge).
   rule(MASQ, DNATED, inSet(["oifname"], S.bridges), { kind: "cmp", key: "ip saddr", value: "127.0.0.0/8" }),
   // Hairpin: a container reached a published port of its own network through a host address.
@@ -126,6 +141,7 @@ export function dnetTable(name: string = TABLE_NAME): NftTableSpec {
     name,
     sets: SETS,
     chains: [
+      { name: "raw", hook: { type: "filter", hook: "prerouting", priority: -300 }, rules: RAW },
       { name: "forward", hook: { type: "filter", hook: "forward", priority: 0 }, rules: FORWARD },
       { name: "prerouting", hook: { type: "nat", hook: "prerouting", priority: -100 }, rules: TO_HOSTPORTS },
       { name: "output", hook: { type: "nat", hook: "output", priority: -100 }, rules: TO_HOSTPORTS },

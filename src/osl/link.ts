@@ -164,6 +164,14 @@ export async function setHairpin(h: NetnsHandle, ref: LinkRef, on: boolean): Pro
   }));
 }
 
+/** Port isolation on a bridge port: it then exchanges frames only with ports that are not isolated. */
+export async function setIsolated(h: NetnsHandle, ref: LinkRef, on: boolean): Promise<void> {
+  const index = await linkIndex(h, ref);
+  await h.route.request(linkRequest(RTM_SETLINK, "set isolated", ref, {
+    ifi: { family: AF_BRIDGE, index }, attrs: { protinfo: { isolated: on ? 1 : 0 } },
+  }));
+}
+
 export function deleteLinkRequest(ref: LinkRef): NetlinkRequest {
   const t = target(ref);
   return linkRequest(RTM_DELLINK, "RTM_DELLINK", ref, { ifi: { index: t.index }, attrs: t.ifname === undefined ? {} : { ifname: t.ifname } });

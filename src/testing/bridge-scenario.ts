@@ -6,6 +6,7 @@
 
 import { lifecycleScenarios } from "./bridge-scenarios-life.js";
 import { connectivityScenario } from "./bridge-scenarios-net.js";
+import { portBridgesScenario } from "./bridge-scenarios-portbr.js";
 import { portsScenario } from "./bridge-scenarios-ports.js";
 import type { ScenarioConfig } from "./bridge-topology.js";
 import { World } from "./bridge-world.js";
@@ -13,6 +14,7 @@ import { World } from "./bridge-world.js";
 const SCENARIOS: Readonly<Record<string, (w: World) => Promise<void>>> = {
   connectivity: connectivityScenario,
   ports: portsScenario,
+  "port-bridges": portBridgesScenario,
   ...lifecycleScenarios,
 };
 

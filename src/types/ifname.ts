@@ -22,3 +22,16 @@ export function validateIfname(name: string): string {
   }
   return name;
 }
+
+/**
+ * Port bridges (a bridge network's extra bridges, each joined to the network's bridge by a veth trunk,
+ * so a network can hold more endpoints than one bridge's 1,024 ports) are named with this prefix. They
+ * carry no address; the firewall leaves what is bridged on them untracked (firewall/rules.ts) and, with Docker's
+ * FORWARD policy, accepts it (firewall/iptables-compat.ts).
+ */
+export const PORT_BRIDGE_PREFIX = "dnpb";
+
+/** The name prefix of one network's port bridges (also matched as a wildcard by iptables). */
+export function portBridgePrefix(networkId: string): string {
+  return `${PORT_BRIDGE_PREFIX}${networkId.slice(0, 9)}`;
+}

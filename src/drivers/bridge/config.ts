@@ -5,7 +5,7 @@ import { forbidden, invalidArgument } from "../../errors/index.js";
 import {
   ifnameProblem, ipOf, tryParseIp, type IpAddress, type IpPrefix,
 } from "../../types/index.js";
-import { BridgeLabels, PIN_PORTS_DEFAULT } from "./labels.js";
+import { BridgeLabels, PIN_PORTS_DEFAULT, PORTS_PER_BRIDGE_DEFAULT, PORTS_PER_BRIDGE_MAX } from "./labels.js";
 
 export interface BridgeNetworkConfig {
   readonly id: string;
@@ -24,6 +24,8 @@ export interface BridgeNetworkConfig {
   readonly v6: { readonly pool: IpPrefix; readonly gateway: IpPrefix | undefined } | undefined;
   /** Each endpoint's bridge port only sends from its own MAC and addresses (`dnet.bridge.pin_ports`). */
   readonly pinPorts: boolean;
+  /** Endpoints on one bridge of the network before another port bridge is added (`dnet.bridge.ports_per_bridge`). */
+  readonly portsPerBridge: number;
 }
 
 const KNOWN = new Set<string>(Object.values(BridgeLabels));
@@ -58,6 +60,15 @@ function parseMtu(value: string | undefined): number | undefined {
   if (mtu < 0) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${mtu}`);
   if (mtu !== 0 && (mtu < 68 || mtu > 65535)) throw invalidArgument("ERR_INVALID_MTU", `invalid MTU number: ${mtu} (must be 68-65535)`);
   return mtu === 0 ? undefined : mtu;
+}
+
+function parsePortsPerBridge(value: string | undefined): number {
+  if (value === undefined || value === "") return PORTS_PER_BRIDGE_DEFAULT;
+  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= PORTS_PER_BRIDGE_MAX)) {
+    throw parseFailure(BridgeLabels.portsPerBridge, value, `must be an integer from 1 to ${PORTS_PER_BRIDGE_MAX}`);
+  }
+  return n;
 }
 
 function bridgeNameFor(id: string, value: string | undefined): string {
@@ -97,6 +108,7 @@ export function parseBridgeConfig(req: CreateNetworkRequest): BridgeNetworkConfi
     v4: { pool: first.pool, gateway: first.gateway },
     v6: v6data === undefined ? undefined : { pool: v6data.pool, gateway: v6data.gateway },
     pinPorts: parseBool(BridgeLabels.pinPorts, o.get(BridgeLabels.pinPorts), PIN_PORTS_DEFAULT),
+    portsPerBridge: parsePortsPerBridge(o.get(BridgeLabels.portsPerBridge)),
   });
 }
 

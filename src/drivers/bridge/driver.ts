@@ -20,7 +20,7 @@ import {
 import { checkPinnable, pinEndpointPort, pinsPorts, unpinLeft } from "./pin.js";
 import { reclaimUnrecorded, type LinkOwners, type OwnedLinks } from "./reclaim.js";
 import { changeConcerns, missingAtStart, repairAll } from "./repair.js";
-import { createEndpointVeth, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
+import { attachEndpoint, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
 
 export interface BridgeDriverDeps {
   readonly handles: HandleCache;
@@ -64,7 +64,11 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   }
 
   #owned(): OwnedLinks {
-    return { bridges: new Set([...this.#networks.values()].map((n) => n.config.bridgeName)), veths: new Set([...this.#endpoints.keys()].map(hostIfnameOf)) };
+    const ports = [...this.#networks.values()].map((n) => n.portBridges.names());
+    return {
+      bridges: new Set([...this.#networks.values()].map((n) => n.config.bridgeName).concat(ports.flatMap((p) => p.bridges))),
+      veths: new Set([...this.#endpoints.keys()].map(hostIfnameOf).concat(ports.flatMap((p) => p.trunks))),
+    };
   }
 
   capability(): Capability {
@@ -109,7 +113,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     const ep = this.#endpoint(req.endpointId);
     const hostIfname = hostIfnameOf(req.endpointId);
     this.#unpins.delete(req.endpointId); // pinned again below: a pending unpin of a previous join must not undo it
-    const created = await createEndpointVeth(this.#deps.handles.host(), net, hostIfname, this.#deps.handles.get(req.sandboxKey), req.ifname);
+    const created = await attachEndpoint(this.#deps.handles.host(), net, req.endpointId, this.#deps.handles.get(req.sandboxKey), req.ifname);
     // Read again: the endpoint may have changed while the kernel worked. The index spares leave a lookup.
     this.#endpoints.set(req.endpointId, {
       ...this.#endpoint(req.endpointId), hostIfname, hostIndex: created?.index, sandboxKey: req.sandboxKey, ifname: req.ifname,
@@ -146,6 +150,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     if (ep === undefined) return;
     // The pin goes with the reaper, off the request path: a port in the trash sends nothing.
     if (pinsPorts(this.#networks.get(ep.networkId), this.#deps.firewall)) this.#unpins.set(endpointId, ep);
+    this.#networks.get(ep.networkId)?.portBridges.release(endpointId);
     if (ep.hostIfname !== undefined) {
       this.#attached.delete(ep.hostIfname);
       await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
@@ -199,11 +204,15 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   async restore(state: RestoreState): Promise<void> {
     const host = this.#deps.handles.host();
     await deleteLinksByGroup(host, TRASH_GROUP);
-    const present = new Set((await listLinks(host)).map((l) => l.name));
+    const links = await listLinks(host);
+    const present = new Set(links.map((l) => l.name));
     for (const req of state.networks) {
       const config = parseBridgeConfig(req);
-      this.#networks.set(req.networkId, await setUpBridge(host, this.#deps.firewall, config));
+      const net = await setUpBridge(host, this.#deps.firewall, config);
+      this.#networks.set(req.networkId, net);
       if (!present.has(config.bridgeName)) this.#unreported.push(missingAtStart(req.networkId, config));
+      const ports = state.endpoints.filter((ep) => ep.networkId === req.networkId && ep.sandboxKey !== undefined).map((ep) => ep.endpointId);
+      net.portBridges.adopt(links, net.bridgeIndex, new Map(ports.map((id) => [id, hostIfnameOf(id)])));
     }
     const failures: unknown[] = [];
     for (const ep of state.endpoints) {

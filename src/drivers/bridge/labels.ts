@@ -14,6 +14,8 @@ export const BridgeLabels = Object.freeze({
   hostIpv4: "com.docker.network.host_ipv4",
   /** dnet's own: pin each endpoint's bridge port to its MAC and addresses (anti-spoofing; docs/security.md). */
   pinPorts: "dnet.bridge.pin_ports",
+  /** dnet's own: endpoints per bridge before the network adds a port bridge (docs/networks.md, "Large networks"). */
+  portsPerBridge: "dnet.bridge.ports_per_bridge",
 } as const);
 
 /**
@@ -21,6 +23,14 @@ export const BridgeLabels = Object.freeze({
  * --pin; docs/security.md), and Docker's bridge does not pin either.
  */
 export const PIN_PORTS_DEFAULT = false;
+
+/**
+ * Every port added to a bridge costs in proportion to the ports already there (the kernel's br_add_if
+ * walks them) and a bridge holds at most 1,024: past this many endpoints, a network's endpoints go on port
+ * bridges behind its bridge (port-bridges.ts). Chosen with bench/scale.ts (see docs/networks.md).
+ */
+export const PORTS_PER_BRIDGE_DEFAULT = 256;
+export const PORTS_PER_BRIDGE_MAX = 1000;
 
 export const PORTMAP_KEY = "com.docker.network.portmap";
 export const MAC_KEY = "com.docker.network.endpoint.macaddress";

@@ -9,6 +9,7 @@ import {
 import { formatPrefix, prefixesOverlap, type IpPrefix } from "../../types/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
 import { OWNED_BRIDGE_GROUP } from "./labels.js";
+import { PortBridges, randomBridgeMac } from "./port-bridges.js";
 
 export interface BridgeNetworkState {
   readonly config: BridgeNetworkConfig;
@@ -23,6 +24,8 @@ export interface BridgeNetworkState {
    * of the network stays behind); addresses the bridge already had are the user's and stay.
    */
   readonly addedAddresses: readonly IpPrefix[];
+  /** The network's port bridges and which bridge each joined endpoint's port is on (port-bridges.ts). */
+  readonly portBridges: PortBridges;
 }
 
 export function firewallNetwork(c: BridgeNetworkConfig): FirewallNetwork {
@@ -46,11 +49,6 @@ export function checkConflicts(c: BridgeNetworkConfig, others: Iterable<BridgeNe
       throw forbidden("ERR_BRIDGE_CONFLICT", `${prefix}: networks have overlapping IPv6`);
     }
   }
-}
-
-function randomBridgeMac(): string {
-  const bytes = [0x02, 0x42, ...Array.from({ length: 4 }, () => Math.floor(Math.random() * 256))];
-  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
 /** Creates (or adopts) the bridge and programs it; idempotent, so a restart can call it again. */
@@ -91,7 +89,7 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
     throw err;
   }
   const index = (await findLink(host, c.bridgeName))?.index ?? 0;
-  return { config: c, createdBridge: created, bridgeIndex: index, addedAddresses: added };
+  return { config: c, createdBridge: created, bridgeIndex: index, addedAddresses: added, portBridges: new PortBridges(c) };
 }
 
 /** The gateway addresses the bridge carries (none for IPv4 with inhibit_ipv4). */
@@ -113,6 +111,7 @@ async function removeAddresses(host: NetnsHandle, bridge: string, addresses: rea
 
 export async function tearDownBridge(host: NetnsHandle, fw: FirewallBackend, s: BridgeNetworkState): Promise<void> {
   await fw.removeNetwork(s.config.id);
+  await s.portBridges.removeAll(host);
   const bridge = await findLink(host, s.config.bridgeName);
   if (bridge === undefined) return;
   if (s.createdBridge) await deleteLink(host, s.config.bridgeName);

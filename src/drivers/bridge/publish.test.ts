@@ -11,6 +11,7 @@ import { LibnetworkError, conflict } from "../../errors/index.js";
 import type { PortReservation, ReservedProto } from "../../osl/index.js";
 import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "../../firewall/contract.js";
 import { formatIp, parseIp, parsePrefix } from "../../types/index.js";
+import { PortBridges } from "./port-bridges.js";
 import { parseBridgeConfig } from "./config.js";
 import { BridgeLabels as L } from "./labels.js";
 import { checkConflicts, firewallNetwork, type BridgeNetworkState } from "./network.js";
@@ -69,7 +70,8 @@ function network(id: string, options: Record<string, string> = {}, more: Partial
     ipv4: [{ addressSpace: "LocalDefault", pool: parsePrefix("10.20.0.0/24"), gateway: parsePrefix("10.20.0.1/24"), auxAddresses: new Map() }],
     ipv6: [], ...more,
   };
-  return { config: parseBridgeConfig(r), createdBridge: true, bridgeIndex: 7, addedAddresses: [] };
+  const config = parseBridgeConfig(r);
+  return { config, createdBridge: true, bridgeIndex: 7, addedAddresses: [], portBridges: new PortBridges(config) };
 }
 
 function endpoint(bindings: PortBinding[], v6 = false): BridgeEndpointState {

@@ -1,5 +1,5 @@
 // What a lost or emptied database leaves in the kernel: bridges of ours (their IFLA_GROUP says so) and
-// veths of our naming (on such a bridge, or on none) that no recorded network or endpoint names. Only
+// veths of our naming (on such a bridge, or on none) and port bridge trunks that no recorded network or endpoint names. Only
 // for a controller that owns its namespace alone (the daemon holds its lock): another controller's
 // objects there would look the same. Within one process, every bridge driver instance (the controller's
 // and a served plugin's, which has records of its own) tells what it holds through LinkOwners.
@@ -7,8 +7,10 @@
 import { deleteLink, listAddresses, listLinks, type NetnsHandle } from "../../osl/index.js";
 import { formatPrefix } from "../../types/index.js";
 import { OWNED_BRIDGE_GROUP } from "./labels.js";
+import { TRUNK_PREFIX } from "./port-bridges.js";
 
 const OUR_VETH = /^veth[0-9a-f]{11}$/;
+
 
 /** Names of the bridges and host-side veths a bridge driver instance holds. */
 export interface OwnedLinks {
@@ -48,6 +50,11 @@ export async function reclaimUnrecorded(host: NetnsHandle, bridges: ReadonlySet<
     });
   };
   for (const l of links) {
+    if (l.kind === "veth" && l.group === OWNED_BRIDGE_GROUP && l.name.startsWith(TRUNK_PREFIX) && !veths.has(l.name)) {
+      await remove(l.index); // a port bridge's trunk (its other end goes with it)
+      out.push(`trunk ${l.name}`);
+      continue;
+    }
     if (l.kind !== "veth" || !OUR_VETH.test(l.name) || veths.has(l.name)) continue;
     if (l.master !== undefined && !ours.has(l.master)) continue; // on a bridge that is not ours
     await remove(l.index);

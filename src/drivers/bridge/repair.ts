@@ -5,13 +5,14 @@
 import type { LinkChange, Repair, RepairReport } from "../../driver-api/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import {
-  addAddress, listAddresses, listLinks, setHairpin, setLink, type HandleCache, type Link,
+  addAddress, listAddresses, listLinks, setHairpin, setIsolated, setLink, type HandleCache, type Link, type NetnsHandle,
 } from "../../osl/index.js";
 import { formatIp, formatPrefix, ipOf } from "../../types/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
 import { TRASH_GROUP } from "./labels.js";
 import { samePrefix, setUpBridge, wantedAddresses, type BridgeNetworkState } from "./network.js";
 import type { BridgeEndpointState } from "./publish.js";
+import { ensurePortBridge, portBridgeNames } from "./port-bridges.js";
 import { createEndpointVeth, hostIfnameOf } from "./veth.js";
 
 export interface RepairDeps {
@@ -32,7 +33,7 @@ export async function repairBridge(deps: RepairDeps, s: BridgeNetworkState, link
   if (link === undefined) {
     // A bridge the user made is theirs to re-create (its settings are unknown); ours comes back as it was.
     if (!s.createdBridge) throw new Error(`bridge ${name} (not created by dnet) is gone: re-create it`);
-    const state = await setUpBridge(host, deps.firewall, s.config);
+    const state = { ...await setUpBridge(host, deps.firewall, s.config), portBridges: s.portBridges };
     return { state, repairs: [`bridge ${name} was missing: re-created${wanted.length === 0 ? "" : ` with ${wanted.map(formatPrefix).join(", ")}`}`] };
   }
   const repairs: string[] = [];
@@ -67,17 +68,37 @@ export async function repairVeth(
   const host = deps.handles.host();
   const name = hostIfnameOf(id);
   const hairpin = ep.published.size > 0 && !net.config.internal;
+  const slot = net.portBridges.slotOf(id) ?? net.portBridges.take(id);
+  const master = await net.portBridges.masterIndex(host, net.bridgeIndex, slot);
   if (link === undefined) {
-    const created = await createEndpointVeth(host, net, name, deps.handles.get(ep.sandboxKey), ep.ifname);
+    const created = await createEndpointVeth(host, net, master, name, deps.handles.get(ep.sandboxKey), ep.ifname);
+    if (slot > 0 && !net.config.icc) await setIsolated(host, name, true);
     if (hairpin) await setHairpin(host, name, true);
     return { ep: { ...ep, hostIfname: name, hostIndex: created?.index }, message: `veth ${name} was missing: re-created with ${ep.ifname} in its sandbox`, recreated: true };
   }
   const fixed = { ...ep, hostIfname: name, hostIndex: link.index };
-  if (link.master === net.bridgeIndex && link.up) return { ep: fixed, message: undefined, recreated: false };
-  await setLink(host, link.index, { master: net.bridgeIndex, up: true });
+  if (link.master === master && link.up) return { ep: fixed, message: undefined, recreated: false };
+  await setLink(host, link.index, { master, up: true });
   if (hairpin) await setHairpin(host, link.index, true);
-  const what = link.master !== net.bridgeIndex ? `detached from ${net.config.bridgeName}: re-attached` : "down: set up";
+  if (slot > 0 && !net.config.icc) await setIsolated(host, link.index, true);
+  const what = link.master !== master ? `detached from its bridge: re-attached` : "down: set up";
   return { ep: fixed, message: `veth ${name} was ${what}`, recreated: false };
+}
+
+/** Each port bridge of `net` present, up and on its trunk to the network's bridge (re-created when not). */
+export async function repairPortBridges(host: NetnsHandle, net: BridgeNetworkState, links: ReadonlyMap<string, Link>): Promise<string[]> {
+  const out: string[] = [];
+  for (const slot of net.portBridges.slots()) {
+    const n = portBridgeNames(net.config.id, slot);
+    const [bridge, trunk, peer] = [links.get(n.bridge), links.get(n.trunk), links.get(n.trunkPeer)];
+    const problem = bridge === undefined ? "missing" : !bridge.up ? "down"
+      : trunk === undefined || peer === undefined ? "without its trunk"
+        : trunk.master !== net.bridgeIndex || peer.master !== bridge.index || !trunk.up || !peer.up ? "cut off from its trunk" : undefined;
+    if (problem === undefined) continue;
+    net.portBridges.setIndex(slot, await ensurePortBridge(host, net.config, net.bridgeIndex, slot));
+    out.push(`port bridge ${n.bridge} was ${problem}: repaired`);
+  }
+  return out;
 }
 
 /** A failure as the report carries it. */
@@ -102,9 +123,12 @@ export function changeConcerns(
   const endpointId = attached.get(change.name);
   if (endpointId !== undefined) {
     const net = networks.get(endpoints.get(endpointId)?.networkId ?? "");
-    return change.deleted || !change.up || change.master !== net?.bridgeIndex;
+    return change.deleted || !change.up || net === undefined || change.master !== net.portBridges.expectedMaster(endpointId, net.bridgeIndex);
   }
   for (const net of networks.values()) {
+    const { bridges, trunks } = net.portBridges.names();
+    if (bridges.includes(change.name)) return change.deleted || !change.up;
+    if (trunks.includes(change.name)) return change.deleted || !change.up || change.master === undefined;
     if (change.addressRemoved === true) { if (change.index === net.bridgeIndex && net.createdBridge) return true; continue; }
     if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
   }
@@ -130,6 +154,17 @@ export async function repairAll(
     }
   }
   if (repairs.length > 0) links = new Map((await listLinks(host)).map((l) => [l.name, l]));
+  let portRepairs = 0;
+  for (const [id, net] of networks) {
+    try {
+      const messages = await repairPortBridges(host, net, links);
+      portRepairs += messages.length;
+      for (const message of messages) repairs.push({ networkId: id, message });
+    } catch (err) {
+      failures.push(failure(id, undefined, err));
+    }
+  }
+  if (portRepairs > 0) links = new Map((await listLinks(host)).map((l) => [l.name, l]));
   for (const [id, ep] of endpoints) {
     const net = networks.get(ep.networkId);
     if (net === undefined || ep.sandboxKey === undefined || ep.ifname === undefined) continue;

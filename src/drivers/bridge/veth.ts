@@ -1,7 +1,7 @@
 // The veth of a joined endpoint: its host end's name, its creation with the peer born inside the sandbox
 // under its final name, and the eviction of a left endpoint's host end still waiting for the reaper.
 
-import { createVeth, findLink, retiredLinkName, setLink, type NetnsHandle, type VethIndexes } from "../../osl/index.js";
+import { createVeth, findLink, retiredLinkName, setIsolated, setLink, type NetnsHandle, type VethIndexes } from "../../osl/index.js";
 import type { RestoreEndpoint } from "../../driver-api/index.js";
 import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
 import { TRASH_GROUP } from "./labels.js";
@@ -38,12 +38,12 @@ export function restoredEndpoint(ep: RestoreEndpoint, present: ReadonlySet<strin
   };
 }
 
-/** The host end `hostIfname` on the network's bridge and up; the peer `ifname` in `sandbox`, down. */
+/** The host end `hostIfname` on the bridge `master` (one of the network's) and up; the peer `ifname` in `sandbox`, down. */
 export async function createEndpointVeth(
-  host: NetnsHandle, net: BridgeNetworkState, hostIfname: string, sandbox: NetnsHandle, ifname: string,
+  host: NetnsHandle, net: BridgeNetworkState, master: number, hostIfname: string, sandbox: NetnsHandle, ifname: string,
 ): Promise<VethIndexes | undefined> {
   const pair = {
-    name: hostIfname, up: true, master: net.bridgeIndex, queues: VETH_QUEUES, ...(net.config.mtu === undefined ? {} : { mtu: net.config.mtu }),
+    name: hostIfname, up: true, master, queues: VETH_QUEUES, ...(net.config.mtu === undefined ? {} : { mtu: net.config.mtu }),
     peer: { name: ifname, netns: sandbox },
   };
   return createVeth(host, pair).catch(async (err: unknown) => {
@@ -51,6 +51,27 @@ export async function createEndpointVeth(
     if ((err as { code?: string }).code !== "EEXIST" || !(await evictTrashed(host, hostIfname))) throw err;
     return createVeth(host, pair);
   });
+}
+
+/**
+ * The endpoint's veth on the bridge its port goes on: the network's bridge until it holds `portsPerBridge`
+ * ports, then a port bridge (port-bridges.ts), whose ports are isolated from each other when ICC is off (the
+ * firewall's ICC rule sees only the network's bridge). The slot is given back when the kernel refuses.
+ */
+export async function attachEndpoint(
+  host: NetnsHandle, net: BridgeNetworkState, endpointId: string, sandbox: NetnsHandle, ifname: string,
+): Promise<VethIndexes | undefined> {
+  const slot = net.portBridges.take(endpointId);
+  const hostIfname = hostIfnameOf(endpointId);
+  try {
+    const master = await net.portBridges.masterIndex(host, net.bridgeIndex, slot);
+    const created = await createEndpointVeth(host, net, master, hostIfname, sandbox, ifname);
+    if (slot > 0 && !net.config.icc) await setIsolated(host, created?.index ?? hostIfname, true);
+    return created;
+  } catch (err) {
+    net.portBridges.release(endpointId);
+    throw err;
+  }
 }
 
 /**
