@@ -3,8 +3,10 @@
 // bridge, and with 1,000 (the fewest bridges the kernel allows) as the in-run baseline. Median attach per
 // block of 500 attaches, growth (last 100 / first 100) and the total.
 
-import type { AttachResult } from "./scale.js";
 import { fmtMs, printTable } from "./stats.js";
+
+/** One library run of bench/scale.ts: attach times of `count` sandboxes on one network. */
+export interface AttachResult { total: number; first: number; last: number; p99: number; /** Median attach per block of 500 attaches. */ blocks: number[] }
 
 export const WIDE = 4000;
 const TARGET_GROWTH = 1.3;

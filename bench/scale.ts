@@ -15,7 +15,7 @@ import type { Network, Sandbox } from "../src/index.js";
 import { DnetClient } from "../src/api/client.js";
 import { addNetns, delNetns, scratchName } from "./compare/peer.js";
 import { rerunInScratchNetns } from "./scratch-netns.js";
-import { runWideBench } from "./scale-wide.js";
+import { runWideBench, type AttachResult } from "./scale-wide.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
 const INSIDE = "DNET_SCALE_BENCH_INSIDE";
@@ -25,7 +25,6 @@ const WARMUP_CYCLES = 300;
 const TARGET = { growth: 1.3, totalMs: 3000, rssMiB: 60 } as const;
 const THIS_DIST = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
-export interface AttachResult { total: number; first: number; last: number; p99: number; /** Median attach per block of BLOCK attaches. */ blocks: number[] }
 const BLOCK = 500;
 interface MemoryResult { idle: Record<string, number>; loaded: Record<string, number> }
 /**
