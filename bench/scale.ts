@@ -84,7 +84,7 @@ async function timeAttaches(net: Network, sandboxes: readonly Sandbox[]): Promis
 export async function libraryRun(dist: string, count = MANY, options: Record<string, string> = {}): Promise<AttachResult> {
   const out = join(mkdtempSync(join(tmpdir(), "dnet-scale-out-")), "result.json");
   try {
-    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out, String(count), JSON.stringify(options)]);
+    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out, String(count), JSON.stringify(options)], 1_048_576);
     return JSON.parse(readFileSync(out, "utf8")) as AttachResult;
   } finally {
     rmSync(join(out, ".."), { recursive: true, force: true });

@@ -20,6 +20,7 @@ import {
 import { checkPinnable, pinEndpointPort, pinsPorts, unpinLeft } from "./pin.js";
 import { reclaimUnrecorded, type LinkOwners, type OwnedLinks } from "./reclaim.js";
 import { changeConcerns, missingAtStart, repairAll } from "./repair.js";
+import { TrashReaper } from "./trash-reaper.js";
 import { attachEndpoint, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
 
 export interface BridgeDriverDeps {
@@ -52,14 +53,16 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   #unreported: Repair[] = [];
   #reclaimed: string[] = [];
   readonly #ports: PortAllocator;
-  #reaper: NodeJS.Timeout | undefined;
-  #reaping: Promise<void> = Promise.resolve();
-  /** When the oldest veth now waiting in the trash group was put there. */
-  #trashSince: number | undefined;
+  readonly #reaper: TrashReaper;
 
   constructor(deps: BridgeDriverDeps) {
     this.#deps = deps;
     this.#ports = deps.ports ?? new PortAllocator();
+    this.#reaper = new TrashReaper({
+      handles: deps.handles, ...(deps.reapDelayMs === undefined ? {} : { delayMs: deps.reapDelayMs }),
+      ...(deps.reapMaxDelayMs === undefined ? {} : { maxDelayMs: deps.reapMaxDelayMs }),
+      afterReap: () => unpinLeft(deps.firewall, this.#unpins, this.#networks),
+    });
     deps.owners?.add(() => this.#owned());
   }
 
@@ -86,7 +89,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
   async deleteNetwork(networkId: string): Promise<void> {
     const state = this.#networks.get(networkId);
     if (state === undefined) return; // unknown: nothing of ours to remove (a restart's roll back may ask)
-    await this.#flushTrash();
+    await this.#reaper.flush();
     await tearDownBridge(this.#deps.handles.host(), this.#deps.firewall, state);
     this.#networks.delete(networkId);
   }
@@ -156,7 +159,7 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
       await setLink(this.#deps.handles.host(), ep.hostIndex ?? ep.hostIfname, { group: TRASH_GROUP, master: null }).catch((err: unknown) => {
         if ((err as { code?: string }).code !== "ENODEV") throw err; // already gone with its sandbox
       });
-      this.#scheduleReap();
+      this.#reaper.schedule();
     }
     // Cleared even when its veth was missing (deleted behind our back): a left endpoint is never repaired.
     this.#endpoints.set(endpointId, { ...ep, hostIfname: undefined, hostIndex: undefined, sandboxKey: undefined, ifname: undefined });
@@ -253,53 +256,13 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
 
   /** Destroys detached veths now (tests, shutdown). */
   async flush(): Promise<void> {
-    await this.#flushTrash();
+    await this.#reaper.flush();
   }
 
   /** The reserving sockets close (the ports' rules stay, as every other rule, for the next start). */
   async close(): Promise<void> {
     for (const ep of this.#endpoints.values()) for (const pb of ep.published.values()) for (const r of pb.reservations) r.release();
-    await this.#flushTrash();
-  }
-
-  /**
-   * The batch is deleted once leaves pause for reapDelayMs (each leave postpones it), and at the latest
-   * reapMaxDelayMs after the first one: group deletion holds the kernel's rtnl lock (~0.35 ms per veth,
-   * measured), and running it between the requests of a busy period made each of them wait for it
-   * (tried: a batch every 32 veths kept the bridge smaller but raised the attach median by 0.2 ms and its
-   * p99 by 6 ms). It is sent off-thread: the call blocks for 20 ms and more (RCU waits after the rtnl
-   * part), which stalled the event loop; off-thread, the attach median fell from 2.0–2.15 to 1.8 ms
-   * (alternating runs, same period).
-   */
-  #scheduleReap(): void {
-    const now = Date.now();
-    this.#trashSince ??= now;
-    const overdue = now - this.#trashSince >= (this.#deps.reapMaxDelayMs ?? 1000);
-    if (this.#reaper !== undefined) {
-      if (overdue) return;
-      clearTimeout(this.#reaper);
-    }
-    this.#reaper = setTimeout(() => {
-      this.#reaper = undefined;
-      this.#trashSince = undefined;
-      const host = this.#deps.handles.host();
-      this.#reaping = this.#reaping.then(() => deleteLinksByGroup(host, TRASH_GROUP, { offThread: true })).then(() => this.#unpinLeft()).catch(() => {});
-    }, overdue ? 0 : this.#deps.reapDelayMs ?? 50);
-    this.#reaper.unref();
-  }
-
-  async #flushTrash(): Promise<void> {
-    if (this.#reaper !== undefined) clearTimeout(this.#reaper);
-    this.#reaper = undefined;
-    this.#trashSince = undefined;
-    await this.#reaping;
-    if (this.#deps.handles.host().closed) return;
-    await deleteLinksByGroup(this.#deps.handles.host(), TRASH_GROUP);
-    await this.#unpinLeft();
-  }
-
-  async #unpinLeft(): Promise<void> {
-    await unpinLeft(this.#deps.firewall, this.#unpins, this.#networks);
+    await this.#reaper.flush();
   }
 
   #publisher(): Publisher {
