@@ -1,9 +1,10 @@
-// `npm run bench:scale [-- <baseline dist>]`: flat scale. 1,000 sandboxes attached one after another to one
+// `npm run bench:scale [-- <baseline dist> | --wide]`: flat scale. 1,000 sandboxes attached one after another to one
 // /16 bridge network through the library (after a warm-up, as a long-running daemon would be): the total and
 // the per-attach growth (median of the last 100 / the first 100); and the daemon's resident memory with
 // 1,000 endpoints (each sandbox connected once through the HTTP API). Given the dist/ of another build (e.g.
 // main's, copied with node_modules and build/ reachable from it, as for bench:pair), both builds run in the
 // same run, the library part alternating between them, so the figures compare under the same machine load.
+// Then 4,000 sandboxes on one network (scale-wide.ts; `--wide` runs that part alone).
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,13 +35,19 @@ interface MemoryResult { idle: Record<string, number>; loaded: Record<string, nu
  */
 const SMALL_YOUNG_GEN = "--max-semi-space-size=1";
 
-/** Inside the scratch netns: warm the attach path up, then attach `count` sandboxes to one /16 (its `options`). */
+/**
+ * Inside the scratch netns: warm the attach path up, then attach `count` sandboxes to one /16 (its `options`).
+ * Past MANY, the controller runs without the embedded resolver: its two sockets per sandbox, with the netns and
+ * netlink handles, would pass this machine's hard limit of 20,000 open files at 4,000 sandboxes (a daemon
+ * under contrib/dnet.service may hold 1,048,576), and what it costs does not depend on the bridges.
+ */
 async function attachMany(dist: string, out: string, count = MANY, options: Record<string, string> = {}): Promise<void> {
   const lib = await import(join(dist, "src", "index.js")) as typeof import("../src/index.js");
   const root = mkdtempSync(join(tmpdir(), "dnet-scale-bench-"));
   writeFileSync(join(root, "resolv.conf"), "nameserver 192.0.2.53\n");
   const c = await lib.Controller.create({
     dataDir: join(root, "data"), netnsDir: join(root, "netns"), etcNetnsDir: join(root, "etc"), hostResolvConf: join(root, "resolv.conf"), firewall: "nftables",
+    embeddedDns: count <= MANY,
   });
   try {
     const warm = await c.createNetwork({ name: "scale-warm", driver: "bridge", ipam: { config: [{ subnet: "10.252.0.0/24" }] } });
@@ -84,7 +91,7 @@ async function timeAttaches(net: Network, sandboxes: readonly Sandbox[]): Promis
 export async function libraryRun(dist: string, count = MANY, options: Record<string, string> = {}): Promise<AttachResult> {
   const out = join(mkdtempSync(join(tmpdir(), "dnet-scale-out-")), "result.json");
   try {
-    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out, String(count), JSON.stringify(options)], 1_048_576);
+    await rerunInScratchNetns(fileURLToPath(import.meta.url), INSIDE, "dnetsc", [dist, out, String(count), JSON.stringify(options)]);
     return JSON.parse(readFileSync(out, "utf8")) as AttachResult;
   } finally {
     rmSync(join(out, ".."), { recursive: true, force: true });
@@ -195,5 +202,6 @@ export async function runScaleBench(baseline?: string, rounds = baseline === und
 if (isMain(import.meta.url)) {
   const [a, b, count, options] = process.argv.slice(2);
   if (process.env[INSIDE] === "1") await attachMany(a as string, b as string, Number(count ?? MANY), JSON.parse(options ?? "{}") as Record<string, string>);
+  else if (a === "--wide") await runWideBench((n, o) => libraryRun(THIS_DIST, n, o));
   else await runScaleBench(a, b === undefined ? undefined : Number(b));
 }

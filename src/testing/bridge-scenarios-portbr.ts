@@ -8,7 +8,7 @@ import { OPT } from "./bridge-scenarios-net.js";
 import { OUTSIDE as O } from "./bridge-topology.js";
 import type { Attached, World } from "./bridge-world.js";
 
-export const PBNET = Object.freeze({ w: "10.243.1", z: "10.243.2", v: "10.243.3" });
+export const PBNET = Object.freeze({ w: "10.243.1", z: "10.243.2", v: "10.243.3", y: "10.243.5", y6: "fd00:243:5" });
 const PER_BRIDGE = "dnet.bridge.ports_per_bridge";
 
 /** Name of the bridge each attached sandbox's host end is on (veth names derive from endpoint IDs). */
@@ -28,12 +28,17 @@ export async function portBridgesScenario(w: World): Promise<void> {
   const zs: Record<string, Attached> = {};
   for (const n of ["z1", "z2", "z3", "z4", "z5"]) zs[n] = await w.attach(Z, n);
   const v1 = await w.attach(V, "v1");
+  const Y = await w.network("net-y", { subnet: `${PBNET.y}.0/24`, subnet6: `${PBNET.y6}::/64`, options: { [PER_BRIDGE]: "1" } });
+  const y1 = await w.attach(Y, "y1");
+  const y2 = await w.attach(Y, "y2", { ports: [{ proto: "tcp", port: 80, hostPort: 8093 }] });
+  const y3 = await w.attach(Y, "y3");
   const [w1, w2, w3, w4, w5] = ["w1", "w2", "w3", "w4", "w5"].map((n) => ws[n] as Attached) as [Attached, Attached, Attached, Attached, Attached];
   const [z1, , z3, z4, z5] = ["z1", "z2", "z3", "z4", "z5"].map((n) => zs[n] as Attached) as [Attached, Attached, Attached, Attached, Attached];
   w.see("port bridge prefix of net-w", `dnpb${W.id.slice(0, 9)}`);
   w.see("masters of net-w", await mastersOf(ws));
   w.see("masters of net-z", await mastersOf(zs));
-  await Promise.all([w.servers.start(w.outside, "out", ["tcp:80"]), w.servers.start(w3.key, "w3", ["tcp:80"]), w.servers.start(w1.key, "w1", ["tcp:80"]), w.servers.start(z4.key, "z4", ["tcp:80"])]);
+  await Promise.all([w.servers.start(w.outside, "out", ["tcp:80"]), w.servers.start(w3.key, "w3", ["tcp:80"]), w.servers.start(w1.key, "w1", ["tcp:80"]), w.servers.start(z4.key, "z4", ["tcp:80"]),
+    w.servers.start(y2.key, "y2", ["tcp:80"])]);
 
   await w.probe({
     "ping w1 → w3 (bridge → port bridge)": () => ping(w1.key, w3.ip),
@@ -56,6 +61,13 @@ export async function portBridgesScenario(w: World): Promise<void> {
     "ping z3 → z5 (icc off, port bridge → port bridge)": () => ping(z3.key, z5.ip),
     "ping z5 → its gateway (icc off)": () => ping(z5.key, `${PBNET.z}.1`),
     "curl z5 → internet (icc off)": () => curl(z5.key, O.internetIp, 80),
+    "ping6 y2 → y1 (port bridge → bridge)": () => ping(y2.key, y1.ip6),
+    "ping6 y2 → y3 (port bridge → port bridge)": () => ping(y2.key, y3.ip6),
+    "ping6 y2 → its gateway": () => ping(y2.key, `${PBNET.y6}::1`),
+    "curl6 y2 → internet": () => curl(y2.key, O.internetIp6, 80),
+    "curl6 outside → host:8093 (y2, on a port bridge)": () => curl(w.outside, O.hostIp6, 8093),
+    "curl6 y3 → host:8093 (hairpin from another port bridge)": () => curl(y3.key, O.hostIp6, 8093),
+    "curl6 y2 → host:8093 (itself)": () => curl(y2.key, O.hostIp6, 8093),
   });
   w.see("H links", await links());
   w.see("port bridge sysctls", (await exec(undefined, "sh", ["-c", `cat /proc/sys/net/ipv4/conf/dnpb${W.id.slice(0, 9)}01/arp_ignore /proc/sys/net/ipv6/conf/dnpb${W.id.slice(0, 9)}01/disable_ipv6`])).out);

@@ -76,6 +76,16 @@ describe("bridge e2e: port bridges", { ...rootOnly, timeout: 180_000 }, () => {
     assert.equal(seen("curl z5 → internet (icc off)"), `out ${O.internetIp} ${O.hostIp}`);
   });
 
+  test("IPv6 on port bridges: between bridges, to the gateway and out; a published port from outside and from port bridges", () => {
+    for (const key of ["ping6 y2 → y1 (port bridge → bridge)", "ping6 y2 → y3 (port bridge → port bridge)", "ping6 y2 → its gateway"]) {
+      assert.equal(seen(key), true, key);
+    }
+    assert.equal(seen("curl6 y2 → internet"), `out ${O.internetIp6} ${O.hostIp6}`);
+    for (const key of ["curl6 outside → host:8093 (y2, on a port bridge)", "curl6 y3 → host:8093 (hairpin from another port bridge)", "curl6 y2 → host:8093 (itself)"]) {
+      assert.match(String(seen(key)), /^y2 /, key);
+    }
+  });
+
   test("a place freed on the network's bridge is taken by the next endpoint", () => {
     assert.equal(seen("master of w6 (after w2 left)"), "dnet-w");
   });
