@@ -292,7 +292,7 @@ export class NftablesBackend implements FirewallBackend {
   watchChanges(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined {
     const open = this.#options.openMonitor;
     const repair = { tables: this.#tables.map((t) => `${t.family} ${t.name}`), rewrite: () => this.restore() };
-    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, repair, isOwn: (gen) => this.#serial(async () => this.#synced && gen === this.#own.verified) });
+    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, repair, isOwn: (gen) => this.#serial(async () => this.#synced && this.#own.isOwn(gen)) });
   }
 
   async restore(): Promise<void> {
