@@ -165,7 +165,7 @@ export class NftablesBackend implements FirewallBackend {
         throw err;
       }
       try {
-        await this.#compat?.ensure([net]);
+        await this.#compat?.add(net);
       } catch (err) {
         const undo: unknown[] = [];
         this.#nets.delete(net.id);
