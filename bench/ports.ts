@@ -3,74 +3,24 @@
 // many single ports (one change each), with the time per change, the total, and how the cost of a port
 // grows (last 1,000 / first 1,000). Docker 20.10 in the same run, through its Engine API: it cannot add a
 // port to a running container, so a container is created and started with that many ports, as far as
-// Docker gets within BOUND_MS a step.
+// Docker gets within BOUND_MS a step. Then bench/ports-network.ts: 1,000 sandboxes on one network, 10 single
+// ports each (10,000 changes), Docker alongside. DNET_PORTS_ONLY=network runs only that part.
 
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DnetClient } from "../src/api/client.js";
 import type { PortBindingDto } from "../src/api/dto.js";
 import { DockerHarness, dockerMissing } from "../src/testing/docker-harness.js";
+import { BOUND_MS, DnetDaemon, IMAGE, proxiesIn, quiet, timed } from "./ports-daemon.js";
+import { runNetworkPorts } from "./ports-network.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
-const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const SIZES = [1, 100, 1000, 10_000] as const;
 const RANGE_BASE = 10_000;
 const SINGLE_BASE = 40_000;
-/** How long one Docker step (create + start with N ports) may take before Docker is left there. */
-const BOUND_MS = 120_000;
-const IMAGE = "dnetports/busybox:latest";
-
-const quiet = (cmd: string, args: readonly string[]): void => {
-  try { execFileSync(cmd, [...args], { stdio: "ignore" }); } catch { /* best effort */ }
-};
-
-async function timed<T>(fn: () => Promise<T>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-/** A `dnet daemon` in a scratch netns, with a network and the API client. */
-class DnetDaemon {
-  readonly ns = `dnbp-${randomBytes(3).toString("hex")}`;
-  readonly tmp = mkdtempSync(join(tmpdir(), "dnet-bench-ports-"));
-  readonly client = new DnetClient(`unix://${join(this.tmp, "dnet.sock")}`);
-  #proc: ChildProcess | undefined;
-
-  async start(): Promise<void> {
-    execFileSync("ip", ["netns", "add", this.ns]);
-    execFileSync("ip", ["-n", this.ns, "link", "set", "lo", "up"]);
-    writeFileSync(join(this.tmp, "resolv.conf"), "nameserver 127.0.0.1\n");
-    this.#proc = spawn("nsenter", [`--net=/run/netns/${this.ns}`, process.execPath, MAIN, "daemon", "--socket", join(this.tmp, "dnet.sock"),
-      "--data-dir", join(this.tmp, "data"), "--netns-dir", join(this.tmp, "netns"), "--dns", "127.0.0.1", "--log-level", "warn"], { stdio: "ignore" });
-    for (let i = 0; ; i++) {
-      try { await this.client.ping(); break; } catch {
-        if (i > 400 || this.#proc.exitCode !== null) throw new Error("dnet daemon did not start");
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    await this.client.createNetwork({ Name: "bports", IPAM: { Config: [{ Subnet: "10.93.0.0/24" }] } });
-  }
-
-  async sandbox(name: string): Promise<void> {
-    await this.client.createSandbox({ Name: name, Networks: [{ Network: "bports" }] });
-  }
-
-  async stop(): Promise<void> {
-    this.client.close();
-    this.#proc?.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 200));
-    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
-      .filter((p) => p.startsWith(`${this.tmp}/`)).sort((a, b) => b.length - a.length);
-    for (const p of mounts) quiet("umount", ["-l", p]);
-    quiet("ip", ["netns", "del", this.ns]);
-    rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
 
 const range = (n: number, base: number): PortBindingDto =>
   (n === 1 ? { Proto: "tcp", Port: base, HostPort: base } : { Proto: "tcp", Port: base, PortEnd: base + n - 1, HostPort: base, HostPortEnd: base + n - 1 });
@@ -140,16 +90,6 @@ async function runDnet(): Promise<void> {
   }
 }
 
-/** docker-proxy processes left in `ns` (Docker's userland proxies, one per port), by PID: ours to kill. */
-function proxiesIn(ns: string): number[] {
-  const inode = statSync(`/run/netns/${ns}`).ino;
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "docker-proxy" && readlinkSync(`/proc/${pid}/ns/net`) === `net:[${inode}]`;
-    } catch { return false; }
-  }).map(Number);
-}
-
 /** Docker: a container created and started with n published ports (Docker's `-p a-b:a-b`); its time, or undefined past BOUND_MS. */
 async function dockerStart(api: DnetClient, n: number): Promise<number | undefined> {
   const ports = Array.from({ length: n }, (_, i) => `${RANGE_BASE + i}/tcp`);
@@ -208,8 +148,11 @@ async function runDocker(): Promise<void> {
 
 export async function runPortsBench(): Promise<void> {
   console.log(`# published ports at scale — ${new Date().toISOString()}, node ${process.version}`);
-  await runDnet();
-  await runDocker();
+  if (process.env["DNET_PORTS_ONLY"] !== "network") {
+    await runDnet();
+    await runDocker();
+  }
+  await runNetworkPorts();
 }
 
 if (isMain(import.meta.url)) await runPortsBench();

@@ -2,6 +2,8 @@
 // in one run, each workload interleaved across peers (A B C A B C …, start rotated every round) so
 // machine noise hits every peer alike. The outer process checks for leaks and writes docs/bench/; the
 // measuring process runs inside a scratch netns that plays the host for dnet's library.
+// DNET_COMPARE_ONLY="network create/delete" (step names, comma-separated) runs only those workloads and
+// prints their report without touching docs/bench/.
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";

@@ -77,7 +77,7 @@ function familiesOf(net: FirewallNetwork): IpFamilyName[] {
 }
 
 /** One `iptables-restore` line; arguments are validated names, the comment is quoted. */
-export function restoreLine(op: "-I" | "-D", chain: string, spec: readonly string[]): string {
+export function restoreLine(op: "-I" | "-D" | "-A", chain: string, spec: readonly string[]): string {
   return [op, chain, ...spec.map((a) => (a.startsWith("dnet:") ? `"${a}"` : a))].join(" ");
 }
 
@@ -125,9 +125,20 @@ interface Plan {
 
 const tool = (f: IpFamilyName, restore = false): string => `${f === "ip" ? "iptables" : "ip6tables"}${restore ? "-restore" : ""}`;
 
+/** A tagged rule of ours as `-A CHAIN …` (as `iptables -S` prints it, or as we inserted it). */
+interface TaggedLine { readonly line: string; readonly chain: string; readonly tag: string }
+
+const asDelete = (t: TaggedLine): string => t.line.replace(/^-A /, "-D ");
+
 export class IptablesCompat {
   readonly #run: CommandRunner;
   readonly #read: ForwardStateReader | undefined;
+  /**
+   * Per family, our tagged rules as the last listing showed them plus our own changes since: a network
+   * added or removed then needs no `iptables -S` (a spawn that lists the whole table). Dropped whenever
+   * a change fails or ensure rewrites rules; a rule deleted behind our back makes the next remove list again.
+   */
+  readonly #known = new Map<IpFamilyName, Map<string, TaggedLine>>();
 
   constructor(run: CommandRunner, read?: ForwardStateReader) {
     this.#run = run;
@@ -142,16 +153,27 @@ export class IptablesCompat {
     return parseForwardStates(stdout);
   }
 
-  /** `-A CHAIN …` lines of the filter table that carry a dnet tag. */
-  async #tagged(family: IpFamilyName): Promise<Array<{ line: string; chain: string; tag: string }>> {
+  /** `-A CHAIN …` lines of the filter table that carry a dnet tag (what #known then holds for the family). */
+  async #tagged(family: IpFamilyName): Promise<TaggedLine[]> {
     const { stdout } = await this.#run(tool(family), ["-w", "-t", "filter", "-S"]);
-    const out: Array<{ line: string; chain: string; tag: string }> = [];
+    const out: TaggedLine[] = [];
     for (const line of stdout.split("\n")) {
       const m = TAG_RE.exec(line);
       const chain = /^-A (\S+) /.exec(line)?.[1];
       if (m?.[1] !== undefined && chain !== undefined) out.push({ line, chain, tag: m[1] });
     }
+    this.#known.set(family, new Map(out.map((t) => [t.tag, t])));
     return out;
+  }
+
+  /** One atomic `*-restore --noflush` of `lines` in the filter table. */
+  async #restore(family: IpFamilyName, lines: readonly string[]): Promise<void> {
+    try {
+      await this.#run(tool(family, true), ["-w", "--noflush"], `*filter\n${lines.join("\n")}\nCOMMIT\n`);
+    } catch (err) {
+      this.#known.delete(family);
+      throw err;
+    }
   }
 
   /** Per family, chain and network where a DROP policy needs rules: the rules it lacks and the lines it has. */
@@ -181,19 +203,56 @@ export class IptablesCompat {
     for (const family of ["ip", "ip6"] as const) {
       const lines = plans.filter((p) => p.family === family).flatMap((p) => [
         ...p.present.map((l) => l.replace(/^-A /, "-D ")), ...p.rules.map((r) => restoreLine("-I", p.chain, r.spec))]);
-      if (lines.length > 0) await this.#run(tool(family, true), ["-w", "--noflush"], `*filter\n${lines.join("\n")}\nCOMMIT\n`);
+      if (lines.length === 0) continue;
+      await this.#restore(family, lines);
+      this.#known.delete(family);
     }
     return plans.reduce((n, p) => n + p.missing.length, 0);
   }
 
-  /** Deletes every rule tagged for the network, in FORWARD, DOCKER-USER or wherever it is. */
+  /**
+   * A network new to the backend: its rules in one iptables-restore per family, without listing the table
+   * (but the first time): what the chains hold of ours is known. A network whose tags are there already
+   * (replayed after a restart) goes through ensure.
+   */
+  async add(net: FirewallNetwork): Promise<number> {
+    const states = (await this.#states()).filter((st) => st.dropPolicy && familiesOf(net).includes(st.family));
+    for (const st of states) {
+      const known = this.#known.get(st.family) ?? new Map((await this.#tagged(st.family)).map((t) => [t.tag, t]));
+      if ([...known.keys()].some((tag) => tag.startsWith(tagPrefix(net.id)))) return this.ensure([net]);
+    }
+    let added = 0;
+    for (const st of states) {
+      const chain = st.dockerUser ? "DOCKER-USER" : "FORWARD";
+      const rules = compatRules(net, st.dockerIsolation);
+      await this.#restore(st.family, rules.map((r) => restoreLine("-I", chain, r.spec)));
+      for (const r of rules) this.#known.get(st.family)?.set(r.tag, { line: restoreLine("-A", chain, r.spec), chain, tag: r.tag });
+      added += rules.length;
+    }
+    return added;
+  }
+
+  /**
+   * Deletes every rule tagged for the network, in FORWARD, DOCKER-USER or wherever it is: the rules known
+   * to be there in one restore per family, listed first when not known or when that restore fails (a rule
+   * gone behind our back).
+   */
   async remove(networkId: string): Promise<number> {
     let removed = 0;
+    const ofNet = (ts: Iterable<TaggedLine>): TaggedLine[] => [...ts].filter((t) => t.tag.startsWith(tagPrefix(networkId)));
     for (const st of await this.#states()) {
-      const ours = (await this.#tagged(st.family)).filter((t) => t.tag.startsWith(tagPrefix(networkId)));
+      const known = this.#known.get(st.family);
+      let ours = known === undefined ? ofNet(await this.#tagged(st.family)) : ofNet(known.values());
       if (ours.length === 0) continue;
-      const lines = ours.map((t) => t.line.replace(/^-A /, "-D "));
-      await this.#run(tool(st.family, true), ["-w", "--noflush"], `*filter\n${lines.join("\n")}\nCOMMIT\n`);
+      try {
+        await this.#restore(st.family, ours.map(asDelete));
+      } catch (err) {
+        if (known === undefined) throw err;
+        ours = ofNet(await this.#tagged(st.family));
+        if (ours.length === 0) continue;
+        await this.#restore(st.family, ours.map(asDelete));
+      }
+      for (const t of ours) this.#known.get(st.family)?.delete(t.tag);
       removed += ours.length;
     }
     return removed;

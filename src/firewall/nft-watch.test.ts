@@ -1,7 +1,8 @@
 // Root test of the nftables commit watch in a scratch netns: the backend's own commits (nft -f and
 // nfnetlink batches) are recognised and reported to nobody; someone else's `nft flush ruleset` is
-// reported at once, with who did it, after our tables were rewritten without listing them first; a
-// change to another table rewrites nothing; the watch's socket goes with close().
+// reported at once, with who did it, after our tables were rewritten without listing them first, and
+// rewritten once even amid a burst of our own changes; a change to another table rewrites nothing; the
+// watch's socket goes with close().
 
 import assert from "node:assert/strict";
 import { readdirSync, readlinkSync } from "node:fs";
@@ -94,6 +95,31 @@ describe("nftables backend: watching commits that are not ours", rootOnly, () =>
     assert.match(nft("list", "table", "inet", "dnet"), /tcp \. 9001 /, "the element is back");
     assert.deepEqual(ran, ["nft -f -"]);
     assert.equal((await fw.check()).drifted, false);
+  });
+
+  test("someone else's commit amid a burst of our changes is repaired once: our commits heard of late are still ours", async () => {
+    const before0 = changes.length;
+    ran.length = 0;
+    let stop = false;
+    const burst = (async () => {
+      for (let i = 100; !stop; i = i < 600 ? i + 1 : 100) {
+        await fw.addPortMappings(NET.id, `ep${i}`, [port(i)]);
+        await fw.removePortMappings(NET.id, `ep${i}`);
+        // As a daemon's requests do: the netlink replies are read at once, so without this the loop
+        // would never let the watch's timer run.
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    nft("delete", "element", "inet", "dnet", "ports4", "{ tcp . 9002 }");
+    assert.ok(await waitFor(() => changes.length > before0, 5_000));
+    await new Promise((r) => setTimeout(r, 500)); // the burst goes on meanwhile
+    stop = true;
+    await burst;
+    await settle();
+    assert.deepEqual(changes.slice(before0).map((c) => c.reason).length, 1, changes.slice(before0).map((c) => c.reason).join("\n"));
+    assert.deepEqual(ran.filter((c) => c === "nft -f -"), ["nft -f -"], "one rewrite, not one after each of our commits");
+    assert.match(nft("list", "table", "inet", "dnet"), /tcp \. 9002 /, "the element is back");
   });
 
   test("a change to another table (Docker's, say) is reported but rewrites nothing of ours", async () => {

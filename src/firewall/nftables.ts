@@ -165,7 +165,7 @@ export class NftablesBackend implements FirewallBackend {
         throw err;
       }
       try {
-        await this.#compat?.ensure([net]);
+        await this.#compat?.add(net);
       } catch (err) {
         const undo: unknown[] = [];
         this.#nets.delete(net.id);
@@ -292,7 +292,7 @@ export class NftablesBackend implements FirewallBackend {
   watchChanges(onChange: (change: FirewallChange) => void): FirewallChangeWatch | undefined {
     const open = this.#options.openMonitor;
     const repair = { tables: this.#tables.map((t) => `${t.family} ${t.name}`), rewrite: () => this.restore() };
-    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, repair, isOwn: (gen) => this.#serial(async () => this.#synced && gen === this.#own.verified) });
+    return open === undefined ? undefined : NftCommitWatch.open(open, { onChange, repair, isOwn: (gen) => this.#serial(async () => this.#synced && this.#own.isOwn(gen)) });
   }
 
   async restore(): Promise<void> {

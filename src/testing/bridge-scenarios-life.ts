@@ -2,7 +2,7 @@
 // (after a network is deleted no link, route, nft rule or set element of it remains; the last network
 // takes the table along). Plus the option scenarios of bridge-scenarios-opts.ts.
 
-import { links, must, nftRuleset, ping, routes } from "./bridge-probes.js";
+import { eventually, links, linksAwaitingReaper, must, nftRuleset, ping, routes } from "./bridge-probes.js";
 import { OPT } from "./bridge-scenarios-net.js";
 import { bridgesScenario, ipv6Scenario } from "./bridge-scenarios-opts.js";
 import type { NetworkSpec, World } from "./bridge-world.js";
@@ -103,6 +103,9 @@ export async function cleanupScenario(w: World): Promise<void> {
   await f2.sb.delete();
   await full.delete();
   const after = await nftRuleset();
+  // The bridge leaves under its name at once (down, renamed, in the trash group); the reaper destroys it.
+  w.see("after: bridge name free at once", !Object.keys(await links()).includes(bridge));
+  w.see("after: reaper done", await eventually(async () => (await linksAwaitingReaper()).length === 0));
   const hostLinks = await links();
   w.see("after: ruleset mentions", mentions(after.text));
   w.see("after: links of full", Object.entries(hostLinks).filter(([n, l]) => n === bridge || l.master === bridge || n.startsWith("dx")).map(([n]) => n));
@@ -113,6 +116,7 @@ export async function cleanupScenario(w: World): Promise<void> {
   await k1.sb.delete();
   await k2.sb.delete();
   await keep.delete();
+  w.see("last: reaper done", await eventually(async () => (await linksAwaitingReaper()).length === 0));
   const last = await nftRuleset();
   w.see("last: table inet dnet exists", last.hasDnetTable);
   w.see("last: ruleset", last.text);

@@ -90,8 +90,9 @@ export class BridgeDriver implements NetworkDriver, ExternalConnectivity, PortCh
     const state = this.#networks.get(networkId);
     if (state === undefined) return; // unknown: nothing of ours to remove (a restart's roll back may ask)
     await this.#reaper.flush();
-    await tearDownBridge(this.#deps.handles.host(), this.#deps.firewall, state);
+    const retired = await tearDownBridge(this.#deps.handles.host(), this.#deps.firewall, state);
     this.#networks.delete(networkId);
+    if (retired) this.#reaper.schedule();
   }
 
   async createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult> {

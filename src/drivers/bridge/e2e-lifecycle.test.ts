@@ -98,6 +98,8 @@ describe("bridge e2e: bad input and cleanup", { ...rootOnly, timeout: 180_000 },
 
   test("after network delete: no link, route, nft rule or set element of it remains", () => {
     assert.deepEqual(seenIn(clean, "after: ruleset mentions"), []);
+    assert.equal(seenIn(clean, "after: bridge name free at once"), true);
+    assert.equal(seenIn(clean, "after: reaper done"), true, "the bridge waits in the trash group until the reaper destroys it");
     assert.deepEqual(seenIn(clean, "after: links of full"), [], String(seenIn(clean, "after: H links")));
     assert.deepEqual(seenIn(clean, "after: routes of full"), []);
   });

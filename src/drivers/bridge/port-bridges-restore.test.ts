@@ -99,6 +99,7 @@ describe("bridge driver: port bridges across a restart (root)", rootOnly, () => 
   test("deleting the network removes every port bridge and trunk with the bridge", async () => {
     for (const n of [0, 1, 2, 3]) await (second as BridgeDriver).leave(networkId, endpointId(n));
     await (second as BridgeDriver).deleteNetwork(networkId);
+    await (second as BridgeDriver).flush(); // the bridges wait for the reaper, as left veths do
     assert.deepEqual(ourLinks(), []);
   });
 });

@@ -8,9 +8,9 @@
 
 import { forbidden } from "../../errors/index.js";
 import { PORT_BRIDGE_PREFIX } from "../../types/index.js";
-import { createBridge, createVeth, deleteLink, findLink, linkIndex, setLink, type Link, type NetnsHandle } from "../../osl/index.js";
+import { createBridge, createVeth, findLink, linkIndex, setLink, type Link, type NetnsHandle } from "../../osl/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
-import { OWNED_BRIDGE_GROUP } from "./labels.js";
+import { OWNED_BRIDGE_GROUP, TRASH_GROUP } from "./labels.js";
 
 /** The trunk's end on the network's bridge is named with this (reclaim.ts finds leftovers by it). */
 export const TRUNK_PREFIX = "dnpt";
@@ -72,16 +72,6 @@ export async function ensurePortBridge(host: NetnsHandle, c: BridgeNetworkConfig
   await setLink(host, n.trunkPeer, { master: index, up: true });
   await setLink(host, n.trunk, { master: mainIndex, up: true });
   return index;
-}
-
-/** Deletes the port bridge and its trunk (either end takes the other along); absent ones are fine. */
-export async function removePortBridge(host: NetnsHandle, networkId: string, slot: number): Promise<void> {
-  const n = portBridgeNames(networkId, slot);
-  for (const name of [n.trunk, n.bridge]) {
-    await deleteLink(host, name).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== "ENODEV") throw err;
-    });
-  }
 }
 
 /**
@@ -181,10 +171,22 @@ export class PortBridges {
     return { bridges: all.map((n) => n.bridge), trunks: all.flatMap((n) => [n.trunk, n.trunkPeer]) };
   }
 
-  /** Deletes every port bridge with its trunk. */
-  async removeAll(host: NetnsHandle): Promise<void> {
-    for (const slot of this.slots()) await removePortBridge(host, this.#config.id, slot);
+  /**
+   * Takes every port bridge and its trunk out of use (down, in the trash group) for the reaper to destroy:
+   * deleting a bridge blocks for the kernel's RCU waits (network.ts' retireBridge). True when there was one.
+   */
+  async retireAll(host: NetnsHandle): Promise<boolean> {
+    const slots = this.slots();
+    for (const slot of slots) {
+      const n = portBridgeNames(this.#config.id, slot);
+      for (const name of [n.trunk, n.bridge]) {
+        await setLink(host, name, { up: false, group: TRASH_GROUP }).catch((err: unknown) => {
+          if ((err as { code?: string }).code !== "ENODEV") throw err;
+        });
+      }
+    }
     this.#indexes.clear();
+    return slots.length > 0;
   }
 
   #place(endpointId: string, slot: number): void {
