@@ -40,11 +40,11 @@ interface MemoryResult {
 /**
  * V8's young generation grows to 2 × 16 MiB semi-spaces under the connect load and shrinks back only when the
  * memory reducer runs; Node offers no way to cap it from inside the process (v8.setFlagsFromString comes too
- * late for the main isolate), so contrib/dnet.service starts the daemon with this in NODE_OPTIONS, and the
- * daemon is measured both ways.
+ * late for the main isolate). It costs connect/disconnect 7–14 % (bench:daemon-pair), so the daemon is not
+ * started with it by default; it is measured both ways for those who add it to NODE_OPTIONS.
  */
 const SMALL_YOUNG_GEN = "--max-semi-space-size=1";
-/** Seconds without requests before the "settled" figures: V8's memory reducer ran ~30 s after the load here. */
+/** Seconds without requests before the "settled" figures: V8's memory reducer ran ~30 s after the load here (not always). */
 const SETTLE_S = 45;
 const HEAP_PROBE = fileURLToPath(new URL("./heap-probe.js", import.meta.url));
 
@@ -131,7 +131,7 @@ async function waitForDaemon(client: DnetClient, proc: ReturnType<typeof spawn>)
 
 /**
  * The daemon of `dist` in a scratch netns: its memory when idle, and with MANY sandboxes each connected once
- * (1 s after the last connect and SETTLE_S later). `nodeOptions` goes to NODE_OPTIONS, as in contrib/dnet.service.
+ * (1 s after the last connect and SETTLE_S later). `nodeOptions` goes to NODE_OPTIONS.
  */
 async function daemonMemory(dist: string, nodeOptions = ""): Promise<MemoryResult> {
   const ns = scratchName("scale");
@@ -178,7 +178,7 @@ function unmountUnder(dir: string): void {
   for (const m of mounts) { try { execFileSync("umount", ["-l", m], { stdio: "ignore" }); } catch { /* gone */ } }
 }
 
-interface Build { readonly label: string; readonly dist: string; readonly runs: AttachResult[]; plain?: MemoryResult; unit?: MemoryResult }
+interface Build { readonly label: string; readonly dist: string; readonly runs: AttachResult[]; plain?: MemoryResult; smallYoung?: MemoryResult }
 
 const verdict = (v: number, target: number): string => (v <= target ? "met" : "NOT met");
 const mib = (v: number): string => `${v.toFixed(1)} MiB`;
@@ -233,7 +233,7 @@ function reportMemory(builds: readonly Build[]): void {
     "File-backed pages (the node binary, libraries) are the floor no code change lowers; anonymous memory is the daemon's own",
   ["measure", ...builds.map((b) => b.label), ...(builds.length === 2 ? ["this / baseline"] : []), "target", "this build"], [
     ...memoryRows(builds, "plain `dnet daemon`", (b) => b.plain),
-    ...memoryRows(builds, `NODE_OPTIONS=${SMALL_YOUNG_GEN} (contrib/dnet.service)`, (b) => b.unit),
+    ...memoryRows(builds, `NODE_OPTIONS=${SMALL_YOUNG_GEN} (optional)`, (b) => b.smallYoung),
   ]);
 }
 
@@ -252,7 +252,7 @@ export async function runScaleBench(baseline?: string, rounds = baseline === und
   }
   for (const b of builds) {
     b.plain = await daemonMemory(b.dist);
-    b.unit = await daemonMemory(b.dist, SMALL_YOUNG_GEN);
+    b.smallYoung = await daemonMemory(b.dist, SMALL_YOUNG_GEN);
   }
   if (!memoryOnly) reportAttaches(builds, rounds);
   reportMemory(builds);
