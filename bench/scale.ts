@@ -1,4 +1,4 @@
-// `npm run bench:scale [-- <baseline dist> | --wide]`: flat scale. 1,000 sandboxes attached one after another to one
+// `npm run bench:scale [-- [--memory] <baseline dist> | --wide]`: flat scale. 1,000 sandboxes attached one after another to one
 // /16 bridge network through the library (after a warm-up, as a long-running daemon would be): the total and
 // the per-attach growth (median of the last 100 / the first 100); and the daemon's resident memory with
 // 1,000 endpoints (each sandbox connected once through the HTTP API). Given the dist/ of another build (e.g.
@@ -7,7 +7,7 @@
 // Then 4,000 sandboxes on one network (scale-wide.ts; `--wide` runs that part alone).
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,7 @@ import { DnetClient } from "../src/api/client.js";
 import { addNetns, delNetns, scratchName } from "./compare/peer.js";
 import { rerunInScratchNetns } from "./scratch-netns.js";
 import { runWideBench, type AttachResult } from "./scale-wide.js";
+import { HEAP_PROBE_DIR, type ThreadHeap } from "./heap-probe.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
 const INSIDE = "DNET_SCALE_BENCH_INSIDE";
@@ -27,13 +28,27 @@ const TARGET = { growth: 1.3, totalMs: 3000, rssMiB: 60 } as const;
 const THIS_DIST = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 const BLOCK = 500;
-interface MemoryResult { idle: Record<string, number>; loaded: Record<string, number> }
+/** Figures of one moment, in MiB (threads: a count). */
+type Memory = Record<"rss" | "anon" | "file" | "pss" | "threads", number>;
+interface MemoryResult {
+  readonly idle: Memory;
+  /** 1 s after the last connect, and SETTLE_S later with no requests (V8's memory reducer has had its turn). */
+  readonly loaded: Memory;
+  readonly settled: Memory;
+  /** V8 heaps 1 s after the last connect: the main thread's first, then each worker's. */
+  readonly heaps: readonly ThreadHeap[];
+  readonly connectMs: number;
+}
 /**
- * V8's young generation grows to 2 × 16 MiB semi-spaces once 1,000 endpoints' records survive scavenges and
- * never shrinks back; Node offers no way to cap it from inside the process (v8.setFlagsFromString comes too
- * late for the main isolate), so the daemon is measured as started plain and with this flag as well.
+ * V8's young generation grows to 2 × 16 MiB semi-spaces under the connect load and shrinks back only when the
+ * memory reducer runs; Node offers no way to cap it from inside the process (v8.setFlagsFromString comes too
+ * late for the main isolate). It costs connect/disconnect 7–14 % (bench:daemon-pair), so the daemon is not
+ * started with it by default; it is measured both ways for those who add it to NODE_OPTIONS.
  */
 const SMALL_YOUNG_GEN = "--max-semi-space-size=1";
+/** Seconds without requests before the "settled" figures: V8's memory reducer ran ~30 s after the load here (not always). */
+const SETTLE_S = 45;
+const HEAP_PROBE = fileURLToPath(new URL("./heap-probe.js", import.meta.url));
 
 /**
  * Inside the scratch netns: warm the attach path up, then attach `count` sandboxes to one /16 (its `options`).
@@ -98,10 +113,20 @@ export async function libraryRun(dist: string, count = MANY, options: Record<str
   }
 }
 
-function memoryOf(pid: number): Record<string, number> {
+function memoryOf(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile"), threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const mib = (text: string, field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0) / 1024;
+  return {
+    rss: mib(status, "VmRSS"), anon: mib(status, "RssAnon"), file: mib(status, "RssFile"), pss: mib(rollup, "Pss"),
+    threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+  };
+}
+
+/** The heap-probe files of `pid`, the main thread's first. */
+function heapsOf(dir: string, pid: number): ThreadHeap[] {
+  return readdirSync(dir).filter((f) => f.startsWith(`${pid}-`))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ThreadHeap).sort((x, y) => x.threadId - y.threadId);
 }
 
 async function waitForDaemon(client: DnetClient, proc: ReturnType<typeof spawn>): Promise<void> {
@@ -113,27 +138,38 @@ async function waitForDaemon(client: DnetClient, proc: ReturnType<typeof spawn>)
   }
 }
 
-/** The daemon of `dist` in a scratch netns: RSS when idle, and with MANY sandboxes each connected once. */
-async function daemonMemory(dist: string, nodeFlags: readonly string[] = []): Promise<MemoryResult> {
+/**
+ * The daemon of `dist` in a scratch netns: its memory when idle, and with MANY sandboxes each connected once
+ * (1 s after the last connect and SETTLE_S later). `nodeOptions` goes to NODE_OPTIONS.
+ */
+async function daemonMemory(dist: string, nodeOptions = ""): Promise<MemoryResult> {
   const ns = scratchName("scale");
   const tmp = mkdtempSync(join(tmpdir(), "dnet-scale-daemon-"));
+  const probe = join(tmp, "heaps");
+  mkdirSync(probe);
   addNetns(ns);
   writeFileSync(join(tmp, "resolv.conf"), "nameserver 127.0.0.1\n");
-  const proc = spawn("nsenter", [`--net=/run/netns/${ns}`, process.execPath, ...nodeFlags, join(dist, "src", "cli", "main.js"), "daemon",
+  const proc = spawn("nsenter", [`--net=/run/netns/${ns}`, process.execPath, "--import", HEAP_PROBE, join(dist, "src", "cli", "main.js"), "daemon",
     "--socket", join(tmp, "dnet.sock"), "--data-dir", join(tmp, "data"), "--netns-dir", join(tmp, "netns"), "--dns", "127.0.0.1", "--log-level", "warn"],
-  { stdio: "ignore" });
+  { stdio: "ignore", env: { ...process.env, NODE_OPTIONS: nodeOptions, [HEAP_PROBE_DIR]: probe } });
   const client = new DnetClient(`unix://${join(tmp, "dnet.sock")}`);
+  const pause = (ms: number): Promise<unknown> => new Promise((r) => setTimeout(r, ms));
   try {
     await waitForDaemon(client, proc);
-    await new Promise((r) => setTimeout(r, 1000));
+    await pause(1000);
     const idle = memoryOf(proc.pid as number);
     await client.createNetwork({ Name: "scale", IPAM: { Config: [{ Subnet: "10.97.0.0/16" }] } });
+    const t0 = performance.now();
     for (let s = 0; s < MANY; s++) {
       await client.createSandbox({ Name: `s${s}` });
       await client.connect("scale", { Container: `s${s}` });
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    return { idle, loaded: memoryOf(proc.pid as number) };
+    const connectMs = performance.now() - t0;
+    await pause(1000);
+    const loaded = memoryOf(proc.pid as number);
+    const heaps = heapsOf(probe, proc.pid as number);
+    await pause(SETTLE_S * 1000);
+    return { idle, loaded, settled: memoryOf(proc.pid as number), heaps, connectMs };
   } finally {
     client.close();
     const exited = new Promise((r) => proc.once("exit", r));
@@ -151,35 +187,67 @@ function unmountUnder(dir: string): void {
   for (const m of mounts) { try { execFileSync("umount", ["-l", m], { stdio: "ignore" }); } catch { /* gone */ } }
 }
 
-interface Build { readonly label: string; readonly dist: string; readonly runs: AttachResult[]; memory?: MemoryResult; smallYoung?: MemoryResult }
+interface Build { readonly label: string; readonly dist: string; readonly runs: AttachResult[]; plain?: MemoryResult; smallYoung?: MemoryResult }
 
-function report(builds: readonly Build[], rounds: number): void {
+const verdict = (v: number, target: number): string => (v <= target ? "met" : "NOT met");
+const mib = (v: number): string => `${v.toFixed(1)} MiB`;
+/** Columns per build, then the ratio of the last to the first when there are two. */
+type Columns = (f: (b: Build) => number, show?: (v: number) => string) => string[];
+
+function columnsOf(builds: readonly Build[]): Columns {
+  return (f, show = mib) => [...builds.map((b) => show(f(b))),
+    ...(builds.length === 2 ? [`${(f(builds[1] as Build) / f(builds[0] as Build)).toFixed(2)}`] : [])];
+}
+
+function reportAttaches(builds: readonly Build[], rounds: number): void {
   const med = (b: Build, f: (r: AttachResult) => number): number => median(b.runs.map(f));
-  const cols = (f: (b: Build) => string): string[] => builds.map(f);
-  const ratio = (f: (b: Build) => number): string[] => (builds.length === 2
-    ? [`${(f(builds[1] as Build) / f(builds[0] as Build)).toFixed(2)}`] : []);
-  const verdict = (v: number, target: number): string => (v <= target ? "met" : "NOT met");
+  const cols = columnsOf(builds);
   const mine = builds[builds.length - 1] as Build;
   const growth = (b: Build): number => med(b, (r) => r.last / r.first);
-  const mem = (b: Build, k: "idle" | "loaded", f: string, m = b.memory): number => m?.[k][f] ?? Number.NaN;
-  const mib = (v: number): string => `${v.toFixed(1)} MiB`;
   printTable(`scale: ${MANY} sandboxes attached to one /16 bridge network (library, nftables, after ${WARMUP_CYCLES} warm-up cycles; ` +
-    `median of ${rounds} run(s) per build${builds.length === 2 ? ", the builds alternating" : ""}) and the daemon's memory with ${MANY} endpoints`,
-  ["measure", ...cols((b) => b.label), ...(builds.length === 2 ? ["this / baseline"] : []), "target", "this build"], [
-    [`total of ${MANY} attaches`, ...cols((b) => fmtMs(med(b, (r) => r.total))), ...ratio((b) => med(b, (r) => r.total)), `≤ ${fmtMs(TARGET.totalMs)}`, verdict(med(mine, (r) => r.total), TARGET.totalMs)],
-    [`median attach, first ${HEAD}`, ...cols((b) => fmtMs(med(b, (r) => r.first))), ...ratio((b) => med(b, (r) => r.first)), "", ""],
-    [`median attach, last ${HEAD}`, ...cols((b) => fmtMs(med(b, (r) => r.last))), ...ratio((b) => med(b, (r) => r.last)), "", ""],
-    [`growth (last ${HEAD} / first ${HEAD})`, ...cols((b) => `${growth(b).toFixed(2)}×`), ...ratio(growth), `≤ ${TARGET.growth}×`, verdict(growth(mine), TARGET.growth)],
-    ["p99 attach", ...cols((b) => fmtMs(med(b, (r) => r.p99))), ...ratio((b) => med(b, (r) => r.p99)), "", ""],
-    [`daemon RSS with ${MANY} endpoints`, ...cols((b) => mib(mem(b, "loaded", "rss"))), ...ratio((b) => mem(b, "loaded", "rss")), `≤ ${TARGET.rssMiB} MiB`, verdict(mem(mine, "loaded", "rss"), TARGET.rssMiB)],
-    ["… of it anonymous / file-backed", ...cols((b) => `${mib(mem(b, "loaded", "anon"))} / ${mib(mem(b, "loaded", "file"))}`), ...(builds.length === 2 ? [""] : []), "", ""],
-    ["daemon RSS idle (no network)", ...cols((b) => mib(mem(b, "idle", "rss"))), ...ratio((b) => mem(b, "idle", "rss")), "", ""],
-    [`… started with node ${SMALL_YOUNG_GEN}`, ...cols((b) => mib(mem(b, "loaded", "rss", b.smallYoung))), ...ratio((b) => mem(b, "loaded", "rss", b.smallYoung)), "", ""],
-    ["daemon threads with endpoints", ...cols((b) => String(mem(b, "loaded", "threads"))), ...(builds.length === 2 ? [""] : []), "", ""],
+    `median of ${rounds} run(s) per build${builds.length === 2 ? ", the builds alternating" : ""})`,
+  ["measure", ...builds.map((b) => b.label), ...(builds.length === 2 ? ["this / baseline"] : []), "target", "this build"], [
+    [`total of ${MANY} attaches`, ...cols((b) => med(b, (r) => r.total), fmtMs), `≤ ${fmtMs(TARGET.totalMs)}`, verdict(med(mine, (r) => r.total), TARGET.totalMs)],
+    [`median attach, first ${HEAD}`, ...cols((b) => med(b, (r) => r.first), fmtMs), "", ""],
+    [`median attach, last ${HEAD}`, ...cols((b) => med(b, (r) => r.last), fmtMs), "", ""],
+    [`growth (last ${HEAD} / first ${HEAD})`, ...cols(growth, (v) => `${v.toFixed(2)}×`), `≤ ${TARGET.growth}×`, verdict(growth(mine), TARGET.growth)],
+    ["p99 attach", ...cols((b) => med(b, (r) => r.p99), fmtMs), "", ""],
   ]);
 }
 
-export async function runScaleBench(baseline?: string, rounds = baseline === undefined ? 1 : 2): Promise<void> {
+/** Rows for one way of starting the daemon: RSS judged against the target, then where the memory is. */
+function memoryRows(builds: readonly Build[], how: string, pick: (b: Build) => MemoryResult | undefined): string[][] {
+  const cols = columnsOf(builds);
+  const m = (b: Build): MemoryResult => pick(b) as MemoryResult;
+  const mine = m(builds[builds.length - 1] as Build);
+  const heap = (h: ThreadHeap | undefined): string => (h === undefined ? "–" : `${(h.total / 2 ** 20).toFixed(1)}`);
+  const target = `≤ ${TARGET.rssMiB} MiB`;
+  return [
+    [`${how}: RSS idle (no network)`, ...cols((b) => m(b).idle.rss), "", ""],
+    [`${how}: RSS with ${MANY} endpoints, 1 s after the last connect`, ...cols((b) => m(b).loaded.rss), target, verdict(mine.loaded.rss, TARGET.rssMiB)],
+    [`${how}: RSS with ${MANY} endpoints, ${SETTLE_S} s later`, ...cols((b) => m(b).settled.rss), target, verdict(mine.settled.rss, TARGET.rssMiB)],
+    ["… anonymous (private) / file-backed / Pss, 1 s after", ...builds.map((b) => `${mib(m(b).loaded.anon)} / ${mib(m(b).loaded.file)} / ${mib(m(b).loaded.pss)}`), ...(builds.length === 2 ? [""] : []), "", ""],
+    [`… anonymous (private) / file-backed / Pss, ${SETTLE_S} s later`, ...builds.map((b) => `${mib(m(b).settled.anon)} / ${mib(m(b).settled.file)} / ${mib(m(b).settled.pss)}`), ...(builds.length === 2 ? [""] : []), "", ""],
+    ["… V8 heaps committed, 1 s after: main (young gen) + each DNS worker, MiB", ...builds.map((b) => {
+      const [main, ...workers] = m(b).heaps;
+      return `${heap(main)} (${main === undefined ? "–" : (main.young / 2 ** 20).toFixed(0)}) + ${workers.map(heap).join(" + ")}`;
+    }), ...(builds.length === 2 ? [""] : []), "", ""],
+    [`… ${MANY} sandbox creates + connects (HTTP API), total`, ...cols((b) => m(b).connectMs, fmtMs), "", ""],
+    ["… threads", ...builds.map((b) => String(m(b).loaded.threads)), ...(builds.length === 2 ? [""] : []), "", ""],
+  ];
+}
+
+function reportMemory(builds: readonly Build[]): void {
+  printTable(`daemon memory (\`dnet daemon\` in a scratch netns, ${MANY} sandboxes each connected once through the HTTP API). ` +
+    "File-backed pages (the node binary, libraries) are the floor no code change lowers; anonymous memory is the daemon's own",
+  ["measure", ...builds.map((b) => b.label), ...(builds.length === 2 ? ["this / baseline"] : []), "target", "this build"], [
+    ...memoryRows(builds, "plain `dnet daemon`", (b) => b.plain),
+    ...memoryRows(builds, `NODE_OPTIONS=${SMALL_YOUNG_GEN} (optional)`, (b) => b.smallYoung),
+  ]);
+}
+
+/** `memoryOnly` skips the library attach runs (minutes) and measures the daemon only. */
+export async function runScaleBench(baseline?: string, rounds = baseline === undefined ? 1 : 2, memoryOnly = false): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log("\n### scale: skipped (needs root to create namespaces, bridges and nft tables)");
     return;
@@ -188,20 +256,22 @@ export async function runScaleBench(baseline?: string, rounds = baseline === und
     ...(baseline === undefined ? [] : [{ label: `baseline (${baseline})`, dist: resolve(baseline), runs: [] }]),
     { label: "this build", dist: THIS_DIST, runs: [] },
   ];
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < (memoryOnly ? 0 : rounds); r++) {
     for (const b of r % 2 === 0 ? builds : [...builds].reverse()) b.runs.push(await libraryRun(b.dist));
   }
   for (const b of builds) {
-    b.memory = await daemonMemory(b.dist);
-    b.smallYoung = await daemonMemory(b.dist, [SMALL_YOUNG_GEN]);
+    b.plain = await daemonMemory(b.dist);
+    b.smallYoung = await daemonMemory(b.dist, SMALL_YOUNG_GEN);
   }
-  report(builds, rounds);
-  await runWideBench((count, options) => libraryRun(THIS_DIST, count, options));
+  if (!memoryOnly) reportAttaches(builds, rounds);
+  reportMemory(builds);
+  if (!memoryOnly) await runWideBench((count, options) => libraryRun(THIS_DIST, count, options));
 }
 
 if (isMain(import.meta.url)) {
-  const [a, b, count, options] = process.argv.slice(2);
+  const memoryOnly = process.argv[2] === "--memory";
+  const [a, b, count, options] = process.argv.slice(memoryOnly ? 3 : 2);
   if (process.env[INSIDE] === "1") await attachMany(a as string, b as string, Number(count ?? MANY), JSON.parse(options ?? "{}") as Record<string, string>);
   else if (a === "--wide") await runWideBench((n, o) => libraryRun(THIS_DIST, n, o));
-  else await runScaleBench(a, b === undefined ? undefined : Number(b));
+  else await runScaleBench(a, b === undefined ? undefined : Number(b), memoryOnly);
 }
