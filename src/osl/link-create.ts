@@ -1,13 +1,13 @@
 // Link creation per kind (veth with its peer born in the target netns, bridge, vxlan); the kinds of LAN
 // networks (macvlan, ipvlan, VLAN, dummy) are in link-create-lan.ts.
 
-import { invalidArgument } from "../errors/index.js";
+import { NetlinkError, invalidArgument } from "../errors/index.js";
 import {
-  IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit, IFLA_LINK, iterateAttrs, type NetlinkRequest,
+  IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_NEWLINK, type LinkMessageInit, IFLA_LINK, iterateAttrs, type NetlinkRequest, type RawMessage,
 } from "../netlink/index.js";
 import { parseMac, validateIfname, type IpAddress } from "../types/index.js";
 import type { NetnsHandle } from "./handle.js";
-import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, validateIfindex, type LinkRef } from "./link.js";
+import { checkGroup, indexOfRef, linkIndex, linkRequest, setLink, setLinkRequest, validateIfindex, type LinkRef } from "./link.js";
 
 /** What every kind shares. */
 export interface CommonLinkSpec {
@@ -42,6 +42,12 @@ export interface VethSpec extends CommonLinkSpec {
    * entries: more kernel work per pair, for what only XDP or GRO on the veth would use.
    */
   readonly queues?: number;
+  /**
+   * The link (not its peer) comes up without IPv6 address generation (see LinkChanges.ipv6AddrGenNone):
+   * created down, then address generation off, then up, in one sendmsg. For a bridge port, which needs no
+   * address: its autoconfiguration was flooded to every port of the bridge and held the kernel's rtnl lock.
+   */
+  readonly ipv6AddrGenNone?: true;
 }
 
 export type VxlanSpec = CommonLinkSpec & {
@@ -159,9 +165,10 @@ export function vethRequest(h: NetnsHandle, spec: VethSpec): NetlinkRequest | Pr
  * Resolves to the new indexes when the kernel echoes the link (6.3+), else undefined.
  */
 export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIndexes | undefined> {
-  const built = vethRequest(h, spec);
+  const quiet = spec.ipv6AddrGenNone === true && spec.up === true;
+  const built = vethRequest(h, quiet ? { ...spec, up: false } : spec);
   const request = built instanceof Promise ? await built : built;
-  const replies = await h.route.request(request);
+  const replies = quiet ? await createQuietly(h, request, spec.name) : await h.route.request(request);
   const peerNetns = spec.peer.netns ?? spec.netns;
   if (spec.peer.up === true) await setLink(peerNetns ?? h, spec.peer.name, { up: true });
   const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
@@ -169,6 +176,21 @@ export async function createVeth(h: NetnsHandle, spec: VethSpec): Promise<VethIn
 }
 
 const IFINFOMSG_LEN = 16;
+
+/**
+ * Creates the link down, then turns its IPv6 address generation off (unless IPv6 is off in the kernel) and
+ * brings it up in one sendmsg, by the index the creation echoed: a link of that name that is not the new one
+ * (the creation refused, EEXIST) is never touched.
+ */
+async function createQuietly(h: NetnsHandle, create: NetlinkRequest, name: string): Promise<RawMessage[]> {
+  const replies = await h.route.request(create);
+  const echo = replies.find((m) => m.type === RTM_NEWLINK && m.payload.length >= IFINFOMSG_LEN);
+  const ref = echo === undefined ? name : echo.payload.readInt32LE(4);
+  const [addrGen, up] = await h.route.batch([await setLinkRequest(h, ref, { ipv6AddrGenNone: true }), await setLinkRequest(h, ref, { up: true })]);
+  if (addrGen instanceof NetlinkError && addrGen.code !== "EAFNOSUPPORT") throw addrGen;
+  if (up instanceof NetlinkError) throw up;
+  return replies;
+}
 
 /**
  * ifi_index and the top-level IFLA_LINK of an RTM_NEWLINK message, stopping at IFLA_LINK: decoding the

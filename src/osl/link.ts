@@ -117,7 +117,15 @@ export interface LinkChanges {
   readonly group?: number;
   /** Moves the link into this netns (with `name`, under that name there). */
   readonly netns?: NetnsHandle;
+  /**
+   * IPv6 address generation off (IN6_ADDR_GEN_MODE_NONE): once up, the link gets no link-local address, so
+   * no DAD, router solicitation or MLD report. Applied after `up` within one message, so set it before.
+   */
+  readonly ipv6AddrGenNone?: true;
 }
+
+/** IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE: IN6_ADDR_GEN_MODE_NONE } }, as iproute2's `addrgenmode none`. */
+const AF_SPEC_ADDR_GEN_NONE = Buffer.from([12, 0, 10, 0, 5, 0, 8, 0, 1, 0, 0, 0]);
 
 function checkMtu(mtu: number | undefined): void {
   if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
@@ -148,6 +156,7 @@ export async function setLinkRequest(h: NetnsHandle, ref: LinkRef, changes: Link
     ...(master === undefined ? {} : { master }),
     ...(changes.group === undefined ? {} : { group: changes.group }),
     ...(changes.netns === undefined ? {} : { netNsFd: changes.netns.attrNsFd() }),
+    ...(changes.ipv6AddrGenNone === true ? { afSpec: AF_SPEC_ADDR_GEN_NONE } : {}),
   };
   return linkRequest(RTM_NEWLINK, "set link", ref, { ifi: { index: t.index, ...up }, attrs });
 }

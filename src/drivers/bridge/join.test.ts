@@ -1,8 +1,8 @@
 // Root tests of the bridge driver's join on its own (no controller, firewall "none"): what it leaves for the
 // controller (the peer in the sandbox under its final name, down, nothing configured), the host end on the
-// bridge, and a host end's name still held by a left endpoint's veth or by a link not ours. A bridge of its
-// own in the host netns and sandboxes made here, all named after a random tag and removed afterwards;
-// net.ipv4.ip_forward is restored.
+// bridge without IPv6 address generation, and a host end's name still held by a left endpoint's veth or by a
+// link not ours. A bridge of its own in the host netns and sandboxes made here, all named after a random tag
+// and removed afterwards; net.ipv4.ip_forward is restored.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -72,6 +72,9 @@ describe("bridge driver: join (root)", rootOnly, () => {
     const [host] = ipJson<IpLink[]>(["link", "show", hostEnd(1)]);
     assert.equal(host?.master, bridge);
     assert.ok(host?.flags.includes("UP"));
+    const [v6] = ipJson<Array<{ addr_info: unknown[] }>>(["-6", "addr", "show", "dev", hostEnd(1)]);
+    assert.deepEqual(v6?.addr_info ?? [], [], "no IPv6 address (no link-local) on the host end");
+    assert.equal(readFileSync(`/proc/sys/net/ipv6/conf/${hostEnd(1)}/addr_gen_mode`, "utf8").trim(), "1", "IN6_ADDR_GEN_MODE_NONE");
     await driver.leave(networkId, endpointId(1));
     assert.equal(ipJson<IpLink[]>(["link", "show", hostEnd(1)])[0]?.master, undefined, "left: off the bridge, waiting for the reaper");
   });
