@@ -69,6 +69,7 @@ describe("daemon restarts", () => {
     for (const sb of await d.client.listSandboxes()) await d.client.removeSandbox(sb.Id, true);
     for (const n of await d.client.listNetworks()) if (!["host", "none", "bridge"].includes(n.Name)) await d.client.removeNetwork(n.Id);
     assert.deepEqual(await assertConsistent(d), { networks: 3, sandboxes: 0, endpoints: 0 });
+    await d.reaped();
     const links = [...kernelAddrs((c, x) => d.inHost(c, x)).keys()];
     assert.deepEqual(links.sort(), ["dnet0", "lo"], "no bridge or veth left in the daemon's netns but the default bridge's");
   });

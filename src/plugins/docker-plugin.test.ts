@@ -127,6 +127,7 @@ describe("dnet as Docker's network and IPAM plugin, with a real dockerd", { ...r
     run("network", "rm", "dp1", "dp2");
     for (const sb of ["sbp1", "sbp2"]) await dnet.client.removeSandbox(sb, true);
     await dnetDocker("network", "rm", "dpc");
+    await dnet.reaped();
     const left = hostLinks().filter((l) => l.ifname !== "lo").map((l) => `${l.ifname} (${l.linkinfo?.info_kind ?? "?"})`);
     assert.deepEqual(left, [], "no bridge or veth of the plugin's networks in H");
     const nft = inH("nft", "list", "ruleset");

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DnetClient } from "../api/client.js";
+import { DNET_TRASH_GROUP } from "../osl/index.js";
 
 export const DNET_MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -126,6 +127,21 @@ export class TestDaemon {
   /** Runs a command in the scratch "host" netns of the daemon. */
   inHost(cmd: string, args: readonly string[]): string {
     return sh("nsenter", [`--net=/run/netns/${this.hostNetns}`, cmd, ...args]);
+  }
+
+  /**
+   * Waits until the daemon's reaper has destroyed what waits in its trash group: left endpoints' veths and
+   * deleted networks' bridges (renamed and retired at once, destroyed off the request path).
+   */
+  async reaped(timeoutMs = 5000): Promise<void> {
+    for (const start = Date.now(); ;) {
+      // `ip -j link show group N` prints an empty object for each link it filters out.
+      const waiting = (JSON.parse(this.inHost("ip", ["-j", "link", "show", "group", String(DNET_TRASH_GROUP)]) || "[]") as Array<{ ifname?: string }>)
+        .filter((l) => l.ifname !== undefined);
+      if (waiting.length === 0) return;
+      if (Date.now() - start > timeoutMs) throw new Error(`still waiting for the reaper: ${waiting.map((l) => l.ifname).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Runs a command in a sandbox's netns (by its netns path). */
