@@ -26,6 +26,11 @@ describe("reserved addresses are refused with 400 and change nothing", () => {
   after(async () => { await d.cleanup(); });
 
   const kernel = (): string => JSON.stringify([...kernelAddrs((c, a) => d.inHost(c, a))].sort());
+  /** The kernel before a step, once the reaper has destroyed what an earlier case deleted (retired bridges). */
+  const settledKernel = async (): Promise<string> => {
+    await d.reaped();
+    return kernel();
+  };
   const cases: Array<[string, DockerNetworkCreateRequest, RegExp]> = [
     ["loopback", { Name: "lo1", IPAM: { Config: [{ Subnet: "127.0.0.1/24" }] } }, /127\.0\.0\.1\/24 is in the loopback range 127\.0\.0\.0\/8/],
     ["IPv4 multicast", { Name: "mc1", IPAM: { Config: [{ Subnet: "224.1.1.0/24" }] } }, /multicast range 224\.0\.0\.0\/4/],
@@ -34,7 +39,7 @@ describe("reserved addresses are refused with 400 and change nothing", () => {
   ];
   for (const [what, req, message] of cases) {
     it(`${what}: 400, no bridge, no address`, async () => {
-      const before0 = kernel();
+      const before0 = await settledKernel();
       const r = await status(d.client.createNetwork(req));
       assert.equal(r.status, 400, r.message);
       assert.match(r.message, message);
@@ -53,7 +58,7 @@ describe("reserved addresses are refused with 400 and change nothing", () => {
   it("a multicast MAC on connect: 400, no endpoint, no veth", async () => {
     await d.client.createNetwork({ Name: "macnet", IPAM: { Config: [{ Subnet: "10.160.3.0/24" }] } });
     await d.client.createSandbox({ Name: "macsb" });
-    const before0 = kernel();
+    const before0 = await settledKernel();
     const r = await status(d.client.connect("macnet", { Container: "macsb", EndpointConfig: { MacAddress: "01:00:5e:00:00:01" } }));
     assert.equal(r.status, 400, r.message);
     assert.match(r.message, /multicast address/);
