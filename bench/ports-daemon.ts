@@ -1,5 +1,6 @@
 // What bench:ports' workloads share: a `dnet daemon` in a scratch netns with its API client, Docker's
-// busybox image tag, the bound on a Docker step, and the helpers to time a call and find Docker's proxies.
+// busybox image tag, the bound on a Docker step, a dockerd in a scratch netns, and the helpers to time a call
+// and find Docker's proxies.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DnetClient } from "../src/api/client.js";
+import { DockerHarness, dockerMissing } from "../src/testing/docker-harness.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 /** How long one Docker step may take before Docker is left there. */
@@ -73,3 +75,26 @@ export function proxiesIn(ns: string): number[] {
   }).map(Number);
 }
 
+/**
+ * A real dockerd (DockerHarness) in a scratch netns of its own, with the busybox image: runs `fn` with it,
+ * its netns name and its version, then stops it, kills its docker-proxy processes by PID and deletes the
+ * netns. Without Docker on the machine, says why and runs nothing.
+ */
+export async function withScratchDocker(prefix: string, fn: (h: DockerHarness, ns: string, version: string) => Promise<void>): Promise<void> {
+  const missing = dockerMissing();
+  if (missing !== undefined) { console.log(`\nDocker: skipped (${missing})`); return; }
+  const ns = `${prefix}-${randomBytes(3).toString("hex")}`;
+  execFileSync("ip", ["netns", "add", ns]);
+  execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  let h: DockerHarness | undefined;
+  try {
+    h = await DockerHarness.start({ netns: ns, dir: mkdtempSync(join(tmpdir(), "dnet-bench-ports-docker-")) });
+    h.importBusybox(IMAGE);
+    await fn(h, ns, h.docker(["version", "--format", "{{.Server.Version}}"]).trim());
+  } finally {
+    const problems = (await h?.stop()) ?? [];
+    for (const pid of proxiesIn(ns)) quiet("kill", ["-9", String(pid)]);
+    quiet("ip", ["netns", "del", ns]);
+    if (problems.length > 0) console.log(`Docker teardown: ${problems.join("; ")}`);
+  }
+}

@@ -6,15 +6,9 @@
 // Docker gets within BOUND_MS a step. Then bench/ports-network.ts: 1,000 sandboxes on one network, 10 single
 // ports each (10,000 changes), Docker alongside. DNET_PORTS_ONLY=network runs only that part.
 
-import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { DnetClient } from "../src/api/client.js";
 import type { PortBindingDto } from "../src/api/dto.js";
-import { DockerHarness, dockerMissing } from "../src/testing/docker-harness.js";
-import { BOUND_MS, DnetDaemon, IMAGE, proxiesIn, quiet, timed } from "./ports-daemon.js";
+import { BOUND_MS, DnetDaemon, IMAGE, proxiesIn, timed, withScratchDocker } from "./ports-daemon.js";
 import { runNetworkPorts } from "./ports-network.js";
 import { fmtMs, isMain, median, percentile, printTable } from "./stats.js";
 
@@ -110,17 +104,8 @@ async function dockerStart(api: DnetClient, n: number): Promise<number | undefin
 }
 
 async function runDocker(): Promise<void> {
-  const missing = dockerMissing();
-  if (missing !== undefined) { console.log(`\nDocker: skipped (${missing})`); return; }
-  const ns = `dnbpd-${randomBytes(3).toString("hex")}`;
-  execFileSync("ip", ["netns", "add", ns]);
-  execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
-  let h: DockerHarness | undefined;
-  const rows: string[][] = [];
-  try {
-    h = await DockerHarness.start({ netns: ns, dir: mkdtempSync(join(tmpdir(), "dnet-bench-ports-docker-")) });
-    h.importBusybox(IMAGE);
-    const version = h.docker(["version", "--format", "{{.Server.Version}}"]).trim();
+  await withScratchDocker("dnbpd", async (h, ns, version) => {
+    const rows: string[][] = [];
     const api = new DnetClient(`unix://${h.socket}`);
     const base = await dockerStart(api, 0);
     await api.raw("DELETE", "/containers/dp0?force=1");
@@ -138,12 +123,7 @@ async function runDocker(): Promise<void> {
     api.close();
     printTable(`Docker ${version} (Engine API): a container created and started with N published ports (it cannot add one to a running container); empty container: ${fmtMs(base ?? Number.NaN)}`,
       ["N", "create + start", "rm -f", "per port over the empty one"], rows);
-  } finally {
-    const problems = (await h?.stop()) ?? [];
-    for (const pid of proxiesIn(ns)) quiet("kill", ["-9", String(pid)]);
-    quiet("ip", ["netns", "del", ns]);
-    if (problems.length > 0) console.log(`Docker teardown: ${problems.join("; ")}`);
-  }
+  });
 }
 
 export async function runPortsBench(): Promise<void> {

@@ -5,7 +5,7 @@
 export type { HandleCache, NetnsHandle } from "./osl/index.js";
 export {
   createVeth, createBridge, createVxlan, createMacvlan, createIpvlan, getLink, findLink, linkIndex, listLinks, setLink,
-  setHairpin, setIsolated, deleteLink, deleteLinksByGroup, checkGroup,
+  setHairpin, setIsolated, setLinks, deleteLink, deleteLinksByGroup, checkGroup,
   type LinkRef, type Link, type LinkChanges, type CommonLinkSpec, type VethSpec, type VethIndexes, type BridgeSpec,
   type VxlanSpec, type MacvlanSpec, type MacvlanMode, type IpvlanSpec, type IpvlanMode, type IpvlanFlag,
 } from "./osl/index.js";

@@ -2,7 +2,7 @@
 
 import type { CreateEndpointRequest, NetworkDriver } from "../driver-api/index.js";
 import { IpamLabels, type Ipam } from "../ipam-api/index.js";
-import { parseIp, parsePrefix, randomHex } from "../types/index.js";
+import { parseIp, parsePrefix, randomMac } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
@@ -47,7 +47,7 @@ export async function createEndpoint(ctx: ControllerContext, networkId: string, 
     const ipam = await ipamOf(ctx, network.ipam.driver);
     const capabilities = await ipam.capabilities();
     // An IPAM that needs the MAC (a plugin) gets one made up here when none was given, as Docker does.
-    const mac = macAddress ?? (capabilities.requiresMacAddress ? `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}` : undefined);
+    const mac = macAddress ?? (capabilities.requiresMacAddress ? randomMac() : undefined);
     const record: EndpointRecord = {
       id: newId(), name: o.name, networkId, created: new Date().toISOString(), portBindings, aliases, options,
       anonymous: o.anonymous === true, staticRoutes: [], disableGatewayService: false, state: "creating",

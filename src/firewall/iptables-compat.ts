@@ -128,7 +128,8 @@ const tool = (f: IpFamilyName, restore = false): string => `${f === "ip" ? "ipta
 /** A tagged rule of ours as `-A CHAIN …` (as `iptables -S` prints it, or as we inserted it). */
 interface TaggedLine { readonly line: string; readonly chain: string; readonly tag: string }
 
-const asDelete = (t: TaggedLine): string => t.line.replace(/^-A /, "-D ");
+/** The `-D` line that deletes a rule `iptables -S` printed as `-A …`. */
+const asDelete = (line: string): string => line.replace(/^-A /, "-D ");
 
 export class IptablesCompat {
   readonly #run: CommandRunner;
@@ -202,7 +203,7 @@ export class IptablesCompat {
     const plans = await this.#plan(nets);
     for (const family of ["ip", "ip6"] as const) {
       const lines = plans.filter((p) => p.family === family).flatMap((p) => [
-        ...p.present.map((l) => l.replace(/^-A /, "-D ")), ...p.rules.map((r) => restoreLine("-I", p.chain, r.spec))]);
+        ...p.present.map(asDelete), ...p.rules.map((r) => restoreLine("-I", p.chain, r.spec))]);
       if (lines.length === 0) continue;
       await this.#restore(family, lines);
       this.#known.delete(family);
@@ -245,12 +246,12 @@ export class IptablesCompat {
       let ours = known === undefined ? ofNet(await this.#tagged(st.family)) : ofNet(known.values());
       if (ours.length === 0) continue;
       try {
-        await this.#restore(st.family, ours.map(asDelete));
+        await this.#restore(st.family, ours.map((t) => asDelete(t.line)));
       } catch (err) {
         if (known === undefined) throw err;
         ours = ofNet(await this.#tagged(st.family));
         if (ours.length === 0) continue;
-        await this.#restore(st.family, ours.map(asDelete));
+        await this.#restore(st.family, ours.map((t) => asDelete(t.line)));
       }
       for (const t of ours) this.#known.get(st.family)?.delete(t.tag);
       removed += ours.length;

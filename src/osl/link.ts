@@ -1,7 +1,8 @@
-// Links: read, change (up/down, MTU, MAC, master, name, group, hairpin), delete, delete by group.
+// Links: read, change (up/down, MTU, MAC, master, name, group, hairpin, isolation; one or several links
+// at once), delete, delete by group.
 // Creation of each kind (veth, bridge, vxlan, macvlan, ipvlan) lives in link-create.ts.
 
-import { invalidArgument, notFound } from "../errors/index.js";
+import { NetlinkError, invalidArgument, notFound } from "../errors/index.js";
 import {
   AF_BRIDGE, IFF_UP, NLM_F_ACK, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, decodeLinkMessage,
   encodeLinkMessage, type LinkMessage, type LinkMessageInit, type NetlinkRequest,
@@ -163,6 +164,14 @@ export async function setLinkRequest(h: NetnsHandle, ref: LinkRef, changes: Link
 
 export async function setLink(h: NetnsHandle, ref: LinkRef, changes: LinkChanges): Promise<void> {
   await h.route.request(await setLinkRequest(h, ref, changes));
+}
+
+/** The same `changes` to several links in one sendmsg; a link already gone (ENODEV) is skipped. */
+export async function setLinks(h: NetnsHandle, refs: readonly LinkRef[], changes: LinkChanges): Promise<void> {
+  if (refs.length === 0) return;
+  const results = await h.route.batch(await Promise.all(refs.map((ref) => setLinkRequest(h, ref, changes))));
+  const failed = results.find((r): r is NetlinkError => r instanceof NetlinkError && r.code !== "ENODEV");
+  if (failed !== undefined) throw failed;
 }
 
 /** Hairpin mode on a bridge port: frames may leave through the port they came in on. */

@@ -1,7 +1,13 @@
-// MAC addresses: parsing, formatting and Docker's 02:42:<IPv4> derivation.
+// MAC addresses: parsing, formatting, Docker's 02:42:<IPv4> derivation and random 02:42 MACs.
 
 import { invalidArgument } from "../errors/index.js";
 import type { IpAddress } from "./ip.js";
+import { randomHex } from "./random.js";
+
+/** A random MAC under Docker's 02:42 prefix (locally administered, unicast). */
+export function randomMac(): string {
+  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
+}
 
 export function parseMac(text: string): Buffer {
   if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text)) {

@@ -9,7 +9,7 @@ import type {
 import { internal, notFound } from "../../errors/index.js";
 import type { FirewallBackend } from "../../firewall/contract.js";
 import { checkPortsFree, deleteLinksByGroup, listLinks, reservePort, setHairpin, setLink, type HandleCache } from "../../osl/index.js";
-import { ipOf, macFromIPv4 } from "../../types/index.js";
+import { ipOf, macFromIPv4, randomMac } from "../../types/index.js";
 import { gatewayIp, parseBridgeConfig } from "./config.js";
 import { MAC_KEY, PORTMAP_KEY, TRASH_GROUP } from "./labels.js";
 import { checkConflicts, setUpBridge, tearDownBridge, type BridgeNetworkState } from "./network.js";
@@ -21,7 +21,7 @@ import { checkPinnable, pinEndpointPort, pinsPorts, unpinLeft } from "./pin.js";
 import { reclaimUnrecorded, type LinkOwners, type OwnedLinks } from "./reclaim.js";
 import { changeConcerns, missingAtStart, repairAll } from "./repair.js";
 import { TrashReaper } from "./trash-reaper.js";
-import { attachEndpoint, hostIfnameOf, randomMac, restoredEndpoint } from "./veth.js";
+import { attachEndpoint, hostIfnameOf, restoredEndpoint } from "./veth.js";
 
 export interface BridgeDriverDeps {
   readonly handles: HandleCache;

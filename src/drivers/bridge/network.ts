@@ -6,10 +6,10 @@ import type { FirewallBackend, FirewallNetwork } from "../../firewall/contract.j
 import {
   addAddress, createBridge, deleteAddress, deleteLink, findLink, listAddresses, retiredLinkName, setLink, type NetnsHandle,
 } from "../../osl/index.js";
-import { formatPrefix, prefixesOverlap, type IpPrefix } from "../../types/index.js";
+import { formatPrefix, prefixesOverlap, randomMac, type IpPrefix } from "../../types/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
 import { OWNED_BRIDGE_GROUP, TRASH_GROUP } from "./labels.js";
-import { PortBridges, randomBridgeMac } from "./port-bridges.js";
+import { PortBridges } from "./port-bridges.js";
 
 export interface BridgeNetworkState {
   readonly config: BridgeNetworkConfig;
@@ -64,7 +64,7 @@ export async function setUpBridge(host: NetnsHandle, fw: FirewallBackend, c: Bri
   // Multicast is then flooded to the network's ports, like broadcast (what users of Docker's bridge
   // often set by hand, as snooping without a querier drops groups). A user's bridge keeps its setting.
   if (existing === undefined) {
-    await createBridge(host, { name: c.bridgeName, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false });
+    await createBridge(host, { name: c.bridgeName, mac: randomMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false });
   }
   const wanted = wantedAddresses(c);
   const had = created ? [] : (await listAddresses(host, { link: c.bridgeName })).map((a) => a.address);

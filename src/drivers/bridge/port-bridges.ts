@@ -7,8 +7,8 @@
 // master), read back at restore.
 
 import { forbidden } from "../../errors/index.js";
-import { PORT_BRIDGE_PREFIX } from "../../types/index.js";
-import { createBridge, createVeth, findLink, linkIndex, setLink, type Link, type NetnsHandle } from "../../osl/index.js";
+import { PORT_BRIDGE_PREFIX, randomMac } from "../../types/index.js";
+import { createBridge, createVeth, findLink, linkIndex, setLink, setLinks, type Link, type NetnsHandle } from "../../osl/index.js";
 import type { BridgeNetworkConfig } from "./config.js";
 import { OWNED_BRIDGE_GROUP, TRASH_GROUP } from "./labels.js";
 
@@ -35,12 +35,6 @@ export function portBridgeNames(networkId: string, slot: number): PortBridgeName
   return { bridge: `${PORT_BRIDGE_PREFIX}${id}${n}`, trunk: `${TRUNK_PREFIX}${id}${n}`, trunkPeer: `dnpp${id}${n}` };
 }
 
-/** A MAC for a bridge of ours: a bridge without one takes its lowest port's, which changes as ports come and go. */
-export function randomBridgeMac(): string {
-  const bytes = [0x02, 0x42, ...Array.from({ length: 4 }, () => Math.floor(Math.random() * 256))];
-  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
 /** A port bridge's sysctls: no address of its own, so it answers no ARP and takes no IPv6 address. */
 function configurePortBridge(host: NetnsHandle, c: BridgeNetworkConfig, name: string): void {
   host.writeSysctl(`net/ipv4/conf/${name}/arp_ignore`, "8");
@@ -60,7 +54,8 @@ export async function ensurePortBridge(host: NetnsHandle, c: BridgeNetworkConfig
   const n = portBridgeNames(c.id, slot);
   const mtu = c.mtu === undefined ? {} : { mtu: c.mtu };
   if (await findLink(host, n.bridge) === undefined) {
-    await createBridge(host, { name: n.bridge, mac: randomBridgeMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false, ...mtu });
+    // Its own MAC: a bridge without one takes its lowest port's, which changes as ports come and go.
+    await createBridge(host, { name: n.bridge, mac: randomMac(), group: OWNED_BRIDGE_GROUP, multicastSnooping: false, ...mtu });
   }
   configurePortBridge(host, c, n.bridge);
   await setLink(host, n.bridge, { up: true });
@@ -68,7 +63,10 @@ export async function ensurePortBridge(host: NetnsHandle, c: BridgeNetworkConfig
   if (await findLink(host, n.trunk) === undefined) {
     await createVeth(host, { name: n.trunk, group: OWNED_BRIDGE_GROUP, queues: 1, ...mtu, peer: { name: n.trunkPeer } });
   }
-  for (const end of [n.trunk, n.trunkPeer]) host.writeSysctl(`net/ipv6/conf/${end}/disable_ipv6`, "1");
+  // No IPv6 addresses on the trunk's ends before they come up (as on endpoints' host ends, veth.ts).
+  await setLinks(host, [n.trunk, n.trunkPeer], { ipv6AddrGenNone: true }).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== "EAFNOSUPPORT") throw err; // a kernel without IPv6
+  });
   await setLink(host, n.trunkPeer, { master: index, up: true });
   await setLink(host, n.trunk, { master: mainIndex, up: true });
   return index;
@@ -165,7 +163,15 @@ export class PortBridges {
     this.#indexes.set(slot, index);
   }
 
-  /** Names of the port bridges and trunk ends (what the driver holds, for reclaim and link events). */
+  /** Whether `name` is one of this network's port bridges or trunk ends: O(1), as link events ask it of every change. */
+  roleOf(name: string): "bridge" | "trunk" | undefined {
+    const slot = Number.parseInt(name.slice(-2), 36);
+    if (!this.#indexes.has(slot)) return undefined;
+    const n = portBridgeNames(this.#config.id, slot);
+    return name === n.bridge ? "bridge" : name === n.trunk || name === n.trunkPeer ? "trunk" : undefined;
+  }
+
+  /** Names of the port bridges and trunk ends (what the driver holds, for reclaim). */
   names(): { bridges: string[]; trunks: string[] } {
     const all = this.slots().map((s) => portBridgeNames(this.#config.id, s));
     return { bridges: all.map((n) => n.bridge), trunks: all.flatMap((n) => [n.trunk, n.trunkPeer]) };
@@ -177,16 +183,11 @@ export class PortBridges {
    */
   async retireAll(host: NetnsHandle): Promise<boolean> {
     const slots = this.slots();
-    for (const slot of slots) {
-      const n = portBridgeNames(this.#config.id, slot);
-      for (const name of [n.trunk, n.bridge]) {
-        await setLink(host, name, { up: false, group: TRASH_GROUP }).catch((err: unknown) => {
-          if ((err as { code?: string }).code !== "ENODEV") throw err;
-        });
-      }
-    }
+    if (slots.length === 0) return false;
+    const names = slots.flatMap((slot) => { const n = portBridgeNames(this.#config.id, slot); return [n.trunk, n.bridge]; });
+    await setLinks(host, names, { up: false, group: TRASH_GROUP });
     this.#indexes.clear();
-    return slots.length > 0;
+    return true;
   }
 
   #place(endpointId: string, slot: number): void {

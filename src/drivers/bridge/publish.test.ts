@@ -11,8 +11,8 @@ import { LibnetworkError, conflict } from "../../errors/index.js";
 import type { PortReservation, ReservedProto } from "../../osl/index.js";
 import type { DriftReport, FirewallBackend, FirewallNetwork, PortMapping } from "../../firewall/contract.js";
 import { formatIp, parseIp, parsePrefix } from "../../types/index.js";
-import { PortBridges } from "./port-bridges.js";
 import { parseBridgeConfig } from "./config.js";
+import { PortBridges } from "./port-bridges.js";
 import { BridgeLabels as L } from "./labels.js";
 import { checkConflicts, firewallNetwork, type BridgeNetworkState } from "./network.js";
 import { PortAllocator } from "./ports.js";
@@ -65,12 +65,11 @@ const publishPorts = async (fw: FakeFirewall, ports: PortAllocator, net: BridgeN
   [...(await publish(publisher(fw, ports), net, ep, ep.portBindings)).values()].flatMap((pb) => pb.mappings);
 
 function network(id: string, options: Record<string, string> = {}, more: Partial<CreateNetworkRequest> = {}): BridgeNetworkState {
-  const r: CreateNetworkRequest = {
+  const config = parseBridgeConfig({
     networkId: id, options: new Map(Object.entries(options)), internal: false, enableIPv6: false,
     ipv4: [{ addressSpace: "LocalDefault", pool: parsePrefix("10.20.0.0/24"), gateway: parsePrefix("10.20.0.1/24"), auxAddresses: new Map() }],
     ipv6: [], ...more,
-  };
-  const config = parseBridgeConfig(r);
+  });
   return { config, createdBridge: true, bridgeIndex: 7, addedAddresses: [], portBridges: new PortBridges(config) };
 }
 

@@ -126,9 +126,9 @@ export function changeConcerns(
     return change.deleted || !change.up || net === undefined || change.master !== net.portBridges.expectedMaster(endpointId, net.bridgeIndex);
   }
   for (const net of networks.values()) {
-    const { bridges, trunks } = net.portBridges.names();
-    if (bridges.includes(change.name)) return change.deleted || !change.up;
-    if (trunks.includes(change.name)) return change.deleted || !change.up || change.master === undefined;
+    const role = net.portBridges.roleOf(change.name);
+    if (role === "bridge") return change.deleted || !change.up;
+    if (role === "trunk") return change.deleted || !change.up || change.master === undefined;
     if (change.addressRemoved === true) { if (change.index === net.bridgeIndex && net.createdBridge) return true; continue; }
     if (change.name === net.config.bridgeName || change.index === net.bridgeIndex) return change.deleted || !change.up;
   }

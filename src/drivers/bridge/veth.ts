@@ -3,7 +3,7 @@
 
 import { createVeth, findLink, retiredLinkName, setIsolated, setLink, type NetnsHandle, type VethIndexes } from "../../osl/index.js";
 import type { RestoreEndpoint } from "../../driver-api/index.js";
-import { ipOf, macFromIPv4, randomHex } from "../../types/index.js";
+import { ipOf, macFromIPv4, randomMac } from "../../types/index.js";
 import { TRASH_GROUP } from "./labels.js";
 import type { BridgeNetworkState } from "./network.js";
 import type { BridgeEndpointState } from "./publish.js";
@@ -18,10 +18,6 @@ const VETH_QUEUES = 1;
 /** Derived from the endpoint ID, so a restarted driver finds the host end of a joined endpoint. */
 export function hostIfnameOf(endpointId: string): string {
   return `veth${endpointId.slice(0, 11)}`;
-}
-
-export function randomMac(): string {
-  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type {
 } from "../../driver-api/index.js";
 import { internal, invalidArgument, notFound } from "../../errors/index.js";
 import { getLink, type HandleCache, type NetnsHandle } from "../../osl/index.js";
-import { formatIp, formatPrefix, ipOf, macFromIPv4, randomHex, type IpPrefix } from "../../types/index.js";
+import { formatIp, formatPrefix, ipOf, macFromIPv4, randomMac, type IpPrefix } from "../../types/index.js";
 import { parseLanConfig, type LanNetworkConfig } from "./config.js";
 import { clientIdOf, createChild, leaseJoinInfo, staticJoinInfo, type LanEndpoint } from "./join.js";
 import type { LanKind } from "./kind.js";
@@ -27,9 +27,6 @@ export interface LanDriverDeps {
 
 const code = (err: unknown): string | undefined => (err as { code?: string }).code;
 
-function randomMac(): string {
-  return `02:42:${randomHex(4).replace(/(..)(?!$)/g, "$1:")}`;
-}
 
 export class LanDriver<M> implements NetworkDriver, OperationalInfo, Restorable {
   readonly name: string;
