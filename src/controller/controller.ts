@@ -11,7 +11,7 @@ import type { EmbeddedDns } from "./context.js";
 import { errClosed, errInvalidContainerId } from "./errors.js";
 import { newId, resolveRef } from "./ids.js";
 import { GenerationGate } from "./firewall-gate.js";
-import { LinkRepairs, type RepairListener } from "./link-repair.js";
+import { LinkRepairs, type LinkRepairCounts, type RepairListener } from "./link-repair.js";
 import { attachCluster, type AttachedCluster, type ClusterAttachOptions } from "./cluster-attach.js";
 import type { ClusterStore } from "./cluster-agent.js";
 import type { ClusterLog } from "./cluster-sync.js";
@@ -190,6 +190,11 @@ export class NetworkController {
     const watch = this.#deps.firewall?.watchChanges?.(onChange);
     if (watch !== undefined) this.#firewallWatches.add(watch);
     return watch;
+  }
+
+  /** How often link events led to a full repair of the drivers' links, and how often a recheck dismissed them. */
+  get linkRepairCounts(): LinkRepairCounts {
+    return this.#repairs?.counts ?? { runs: 0, dismissed: 0 };
   }
 
   /** Repairs done at start are told first; then the host's links are watched for what goes missing. */

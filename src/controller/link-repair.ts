@@ -4,7 +4,7 @@
 // again as at join (addresses, MAC, routes, the default route when it is the sandbox's gateway).
 
 import { isRepairable, type LinkChange, type NetworkDriver, type Repairable } from "../driver-api/index.js";
-import { configureInterface, watchLinks, type AddressRemoved, type LinkEvent, type LinkWatch } from "../osl/index.js";
+import { configureInterface, findLink, watchLinks, type AddressRemoved, type Link, type LinkEvent, type LinkWatch } from "../osl/index.js";
 import { lockKeys, type ControllerContext } from "./context.js";
 import { interfaceConfig, joinedEndpoints } from "./endpoint-join.js";
 import { candidates, gatewayEndpoint } from "./gateway.js";
@@ -67,7 +67,33 @@ async function configureSandboxEnd(ctx: ControllerContext, endpointId: string): 
   ctx.ifindexes.set(ep.id, await configureInterface(sandboxHandle(ctx, sb), ep.ifname, interfaceConfig(ep, gw?.endpoint.id === ep.id)));
 }
 
-/** The watch: link events of the host's namespace, coalesced into serial repairs. */
+/** What an event says of a link, as the drivers' `concerns` reads it. */
+function changeOf(e: LinkEvent | AddressRemoved): LinkChange {
+  return "addressRemovedFrom" in e
+    ? { deleted: false, index: e.addressRemovedFrom, name: "", up: true, group: 0, addressRemoved: true }
+    : { deleted: e.deleted, ...linkState(e.link) };
+}
+
+function linkState(link: Link): Omit<LinkChange, "deleted"> {
+  return { index: link.index, name: link.name, up: link.up, group: link.group, ...(link.master === undefined ? {} : { master: link.master }) };
+}
+
+/** How often link events led to a full repair, and how often the kernel's answer dismissed them. */
+export interface LinkRepairCounts {
+  /** Full repairs started by link events (each lists every link of the host's namespace). */
+  readonly runs: number;
+  /** Bursts of events that concerned a driver, about links that were as they should be when asked again. */
+  readonly dismissed: number;
+}
+
+/**
+ * The watch: link events of the host's namespace, coalesced into serial repairs. An event tells a link's
+ * state when it was sent, and a join's veth is created down and brought up at once: read after the join
+ * recorded it, its first events look like an endpoint whose host end went down. So the links events name
+ * are asked for again (one RTM_GETLINK each) before a repair, which lists every link: without that, each
+ * join of a daemon with 1,000 endpoints set off one (63 ms per create + connect through the API at 1,000,
+ * from 15 at the start).
+ */
 export class LinkRepairs {
   readonly #ctx: ControllerContext;
   readonly #notify: RepairListener;
@@ -75,15 +101,32 @@ export class LinkRepairs {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Links whose events concerned a driver since the last run, by ifindex: the latest event of each. */
+  readonly #suspects = new Map<number, LinkChange>();
+  /** An overrun (events lost) or an address removed: repair without asking the kernel first. */
+  #certain = false;
+  #runs = 0;
+  #dismissed = 0;
 
   constructor(ctx: ControllerContext, notify: RepairListener) {
     this.#ctx = ctx;
     this.#notify = notify;
   }
 
+  get counts(): LinkRepairCounts {
+    return { runs: this.#runs, dismissed: this.#dismissed };
+  }
+
   start(): void {
     this.#watch = watchLinks(this.#ctx.handles.host(), (e) => {
-      if (e === "overrun" || this.#concerns(e)) this.#schedule();
+      if (e === "overrun") {
+        this.#certain = true;
+      } else {
+        const change = changeOf(e);
+        if (!this.#concerns(change)) return;
+        if (change.addressRemoved === true) this.#certain = true; else this.#suspects.set(change.index, change);
+      }
+      this.#schedule();
     });
   }
 
@@ -95,10 +138,7 @@ export class LinkRepairs {
     await this.#running;
   }
 
-  #concerns(e: LinkEvent | AddressRemoved): boolean {
-    const change: LinkChange = "addressRemovedFrom" in e
-      ? { deleted: false, index: e.addressRemovedFrom, name: "", up: true, group: 0, addressRemoved: true }
-      : { deleted: e.deleted, index: e.link.index, name: e.link.name, up: e.link.up, group: e.link.group, ...(e.link.master === undefined ? {} : { master: e.link.master }) };
+  #concerns(change: LinkChange): boolean {
     return repairables(this.#ctx).some((d) => d.concerns(change));
   }
 
@@ -113,10 +153,31 @@ export class LinkRepairs {
 
   async #run(): Promise<void> {
     if (this.#closed) return;
+    const suspects = [...this.#suspects.values()];
+    const certain = this.#certain;
+    this.#suspects.clear();
+    this.#certain = false;
     try {
+      if (!certain && !(await this.#stillConcerning(suspects))) {
+        this.#dismissed++;
+        return;
+      }
+      this.#runs++;
       for (const n of (await repairDrivers(this.#ctx)).notices) this.#notify(n);
     } catch (err) {
       this.#notify({ networkId: "", message: `repair failed: ${err instanceof Error ? err.message : String(err)}`, failed: true });
     }
+  }
+
+  /** Whether any suspect, as the kernel has it now, still concerns a driver (a link that is gone: deleted). */
+  async #stillConcerning(suspects: readonly LinkChange[]): Promise<boolean> {
+    const host = this.#ctx.handles.host();
+    for (const s of suspects) {
+      // A link that cannot be read now is repaired rather than trusted.
+      const link = await findLink(host, s.index).catch(() => null);
+      if (link === null) return true;
+      if (this.#concerns(link === undefined ? { ...s, deleted: true, up: false } : { deleted: false, ...linkState(link) })) return true;
+    }
+    return false;
   }
 }

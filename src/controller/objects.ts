@@ -103,6 +103,8 @@ export class Endpoint {
   }
 
   get name(): string { return this.#record().name; }
+  /** The sandbox it is joined to, if it is: `info().sandboxId` without building the whole snapshot. */
+  get sandboxId(): string | undefined { return this.#record().sandboxId; }
   /** The network's name (libnetwork's Endpoint.Network()). */
   get network(): string { return this.#ctx.state.network(this.#record().networkId)?.name ?? ""; }
 

@@ -62,6 +62,17 @@ describe("kernel objects deleted behind the daemon's back are repaired", () => {
     }
   };
 
+  it("joins set off no full check of the links: their veths' creation events are dismissed once the kernel is asked again", { timeout: 60_000 }, async () => {
+    const counter = async (name: string): Promise<number> => metricValue(await d.client.metrics(), `dnet_${name}_total`) ?? Number.NaN;
+    const runs = await counter("link_repair_runs");
+    const dismissed = await counter("link_events_dismissed");
+    for (let i = 0; i < 10; i++) await d.client.createSandbox({ Name: `rj${i}`, Networks: [{ Network: "rep" }] });
+    await sleep(100);
+    assert.equal(await counter("link_repair_runs"), runs, "no join led to a listing of every link");
+    assert.ok(await counter("link_events_dismissed") > dismissed, "the joins' veth events were seen, asked about and dismissed");
+    for (let i = 0; i < 10; i++) await d.client.removeSandbox(`rj${i}`, true);
+  });
+
   it("a deleted bridge comes back with its address and every veth, while running", { timeout: 30_000 }, async () => {
     const t0 = Date.now();
     d.inHost("ip", ["link", "del", bridge]);

@@ -20,6 +20,8 @@ const COUNTERS = {
   repairs: "Kernel objects repaired after someone deleted or changed them (bridge, address, veth, firewall rules), by the object they belong to.",
   repair_failures: "Repairs that could not be made (tried again on the next change), by the object they belong to.",
   firewall_checks: "Drift checks of the firewall, by what started them: watch (an nftables commit not ours) or poll.",
+  link_repair_runs: "Full checks of the drivers' links started by link events (each lists every link of the host's namespace).",
+  link_events_dismissed: "Bursts of link events about links that were as they should be when asked again (no full check was run for them).",
   firewall_own_commits: "nftables commits the firewall watch recognised as the daemon's own (no check was run for them).",
 } as const;
 
