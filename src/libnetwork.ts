@@ -12,7 +12,7 @@ import { PluginLoader, type PluginClientOptions } from "./plugins/index.js";
 import { servePlugin, type ServeDeps, type ServedPlugin } from "./plugin-server.js";
 import type { AddressPoolConfig } from "./ipam/default/index.js";
 import { loadNative, type NativeAddon } from "./native/index.js";
-import { DnsServer, HostUpstreamsWatcher, ServiceRecords } from "./dns/index.js";
+import { DnsServer, HostUpstreamsWatcher, ServiceRecords, validateDnsThreads } from "./dns/index.js";
 import type { EmbeddedDns, RepairListener } from "./controller/index.js";
 import { NETLINK_NETFILTER } from "./netlink/index.js";
 import { DEFAULT_NETNS_DIR, HandleCache, NetnsDirectory, UtsDirectory, listAddresses, listRoutes, utsDirOf } from "./osl/index.js";
@@ -46,7 +46,10 @@ export interface ControllerOptions {
   readonly embeddedDns?: boolean;
   /** Upstream DNS servers for the embedded resolver (`--dns`); default: the host's resolv.conf, followed. */
   readonly dns?: readonly string[];
-  /** Threads serving DNS (0: the controller's own event loop); default 2 on this kind of machine. */
+  /**
+   * Threads serving DNS, 0–16 (0: the controller's own event loop, the smallest footprint: each thread holds
+   * a V8 isolate of ~8 MiB); default 2, or 1 on a one-core machine.
+   */
   readonly dnsThreads?: number;
   /**
    * Told of each repair of kernel objects deleted behind the controller's back (a bridge, a veth), at
@@ -112,6 +115,7 @@ async function hostPrefixes(handles: HandleCache): Promise<IpPrefix[]> {
 async function openController(options: ControllerOptions = {}): Promise<NetworkController> {
   // Refused before anything is opened, so nothing is left half-made.
   if (options.vxlanPort !== undefined) validateVxlanPort(options.vxlanPort);
+  if (options.dnsThreads !== undefined) validateDnsThreads(options.dnsThreads);
   const native = loadNative();
   const netnsDir = options.netnsDir ?? DEFAULT_NETNS_DIR;
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;

@@ -63,6 +63,8 @@ export const daemon: Command = async (p) => {
   const maxConnections = num("max-connections", 1);
   const dataPathPort = num("data-path-port", 1);
   const firewallCheckS = num("firewall-check-interval", 0.01);
+  const dnsThreads = num("dns-threads", 0);
+  if (dnsThreads !== undefined && !Number.isInteger(dnsThreads)) throw new UsageError(`invalid --dns-threads ${JSON.stringify(str(p, "dns-threads"))}: use a whole number`);
   const uiAllowRemote = flag(p, "ui-allow-remote");
   if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   setFlagsFromString(`--heap-growing-percent=${DAEMON_HEAP_GROWING_PERCENT}`);
@@ -76,6 +78,7 @@ export const daemon: Command = async (p) => {
     ...(maxBody === undefined ? {} : { maxBodyBytes: Math.floor(maxBody) }),
     ...(maxConnections === undefined ? {} : { maxConnections: Math.floor(maxConnections) }),
     ...(dataPathPort === undefined ? {} : { dataPathPort }),
+    ...(dnsThreads === undefined ? {} : { dnsThreads }),
     ...(firewallCheckS === undefined ? {} : { firewallCheckMs: Math.round(firewallCheckS * 1000) }),
     ...(flag(p, "firewall-poll-only") ? { firewallWatch: false } : {}),
   });

@@ -3,11 +3,11 @@
 // so the next start finds every network and sandbox where it was.
 
 import { connect } from "node:net";
-import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
 import type { Server } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_SOCKET } from "../api/dto.js";
-import { conflict, notImplemented } from "../errors/index.js";
+import { conflict } from "../errors/index.js";
 import { DEFAULT_DATA_DIR, type Controller as NetworkController, type ControllerOptions } from "../libnetwork.js";
 import type { RepairListener } from "../controller/index.js";
 import { clusterLinkFor } from "./cluster-link.js";
@@ -37,6 +37,8 @@ export interface DaemonOptions {
   readonly etcNetnsDir?: string;
   readonly firewall?: "nftables" | "iptables" | "none";
   readonly dns?: readonly string[];
+  /** Threads serving the embedded DNS (`--dns-threads`); 0 serves on the daemon's event loop. */
+  readonly dnsThreads?: number;
   /** Device of the predefined `bridge` network (Docker's default network); "none": no such network. Default dnet0. */
   readonly bridge?: string;
   readonly defaultAddressPools?: readonly AddressPoolConfig[];
@@ -138,6 +140,7 @@ function controllerOptions(o: DaemonOptions, dirs: { dataDir: string; netnsDir: 
     ...(o.defaultAddressPools === undefined ? {} : { defaultAddressPools: o.defaultAddressPools }),
     // --dns: the embedded resolver's upstreams (sandboxes on user networks get 127.0.0.11).
     ...(o.dns === undefined || o.dns.length === 0 ? {} : { dns: o.dns }),
+    ...(o.dnsThreads === undefined ? {} : { dnsThreads: o.dnsThreads }),
     ...(o.dataPathPort === undefined ? {} : { vxlanPort: o.dataPathPort }),
     plugins: {
       ...(o.pluginName === undefined ? {} : { serve: o.pluginName }), ...(o.pluginsDir === undefined ? {} : { dir: o.pluginsDir }),
@@ -249,6 +252,8 @@ export async function runDaemon(o: DaemonOptions = {}): Promise<DaemonHandle> {
     ...(o.firewallCheckMs === undefined ? {} : { pollMs: o.firewallCheckMs }), ...(o.firewallWatch === undefined ? {} : { watch: o.firewallWatch }),
   });
   metrics.observe("firewall_own_commits", () => firewallWatch.ownCommits);
+  metrics.observe("link_repair_runs", () => controller.linkRepairCounts.runs);
+  metrics.observe("link_events_dismissed", () => controller.linkRepairCounts.dismissed);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });

@@ -24,6 +24,17 @@ export function defaultDnsThreads(): number {
   return Math.min(2, Math.max(1, availableParallelism()));
 }
 
+/** Most serving threads one server takes: each holds a V8 isolate (~8 MiB) and a socket per sandbox. */
+export const MAX_DNS_THREADS = 16;
+
+/** `threads` if it is a thread count DnsServer.start takes (0 to MAX_DNS_THREADS); a typed error if not. */
+export function validateDnsThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 0 || threads > MAX_DNS_THREADS) {
+    throw invalidArgument("ERR_INVALID_DNS_THREADS", `DNS serving threads ${String(threads)} must be an integer from 0 to ${MAX_DNS_THREADS}`);
+  }
+  return threads;
+}
+
 export interface DnsServerOptions extends EngineOptions {
   readonly native: NativeAddon;
   readonly records: ServiceRecords;
@@ -83,7 +94,7 @@ export class DnsServer {
 
   static async start(options: DnsServerOptions): Promise<DnsServer> {
     const server = new DnsServer(options);
-    const threads = options.threads ?? defaultDnsThreads();
+    const threads = validateDnsThreads(options.threads ?? defaultDnsThreads());
     if (threads === 0) server.#threads.push(new LocalThread(server.#records, server.#options));
     for (let i = 0; i < threads; i++) server.#threads.push(server.#spawn(i));
     await server.sync();

@@ -81,6 +81,8 @@ export const ERROR_CODES = [
   "ERR_INVALID_UI_ADDRESS", "ERR_UI_NOT_LOOPBACK",
   // multi-host: the cluster store's data and the overlay's VXLAN socket
   "ERR_CLUSTER_STORE_VERSION", "ERR_VXLAN_PORT_IN_USE", "ERR_INVALID_DATA_PATH_PORT",
+  // the embedded DNS server
+  "ERR_INVALID_DNS_THREADS",
 ] as const;
 
 /** Errno names a {@link NetlinkError} carries as its code (the kernel refused: `EEXIST`, `EPERM` …). */
