@@ -33,3 +33,12 @@ export function printTable(title: string, header: readonly string[], rows: Reado
 export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && metaUrl === new URL(`file://${process.argv[1]}`).href;
 }
+
+/**
+ * Table cells of one measure for each build (shown by `show`), then the last build's figure ÷ the first's
+ * when there are exactly two (this build against a baseline).
+ */
+export function perBuildColumns<B>(builds: readonly B[]): (f: (b: B) => number, show: (v: number) => string) => string[] {
+  return (f, show) => [...builds.map((b) => show(f(b))),
+    ...(builds.length === 2 ? [`${(f(builds[1] as B) / f(builds[0] as B)).toFixed(2)}`] : [])];
+}
