@@ -6,7 +6,6 @@ import { parseIp, parsePrefix, randomMac } from "../types/index.js";
 import { driverOf, ipamOf, lockKeys, type ControllerContext } from "./context.js";
 import { syncEndpoint } from "./dns-sync.js";
 import { errEndpointExists, errInvalidName, errNetworkNotFound } from "./errors.js";
-import { allocateEndpointAddress } from "./endpoint-ipam.js";
 import { driverPortBinding } from "./gateway.js";
 import { allocateGlobalAddress, publishGlobalEndpoint } from "./cluster-hooks.js";
 import {

@@ -1,5 +1,6 @@
 // Public surface of the driver contract.
 export * from "./contract.js";
+export * from "./capabilities.js";
 export * from "./dhcp.js";
 export * from "./registry.js";
 export * from "./single-instance.js";

@@ -3,10 +3,8 @@
 // NetworkDriver directly.)
 
 import { forbidden } from "../errors/index.js";
-import type {
-  Capability, CreateEndpointResult, CreateNetworkRequest, JoinInfo, NetworkDriver, Restorable,
-  RestoreState,
-} from "./contract.js";
+import type { Restorable, RestoreState } from "./capabilities.js";
+import type { Capability, CreateEndpointResult, CreateNetworkRequest, JoinInfo, NetworkDriver } from "./contract.js";
 
 export class SingleInstanceDriver implements NetworkDriver, Restorable {
   readonly name: string;

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { closeSync, readFileSync, readSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { LibnetworkError } from "../errors/index.js";
 import { rootOnly, run } from "../testing/kernel.js";
 import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
