@@ -12,7 +12,7 @@ export {
   type NetworkRecord, type SandboxRecord, type IpamPoolConfig, type IpamPoolInfo, type RecordState, type SandboxEndpointRef, type PortBindingRecord,
   type EndpointInfo, type EndpointPortBinding, type EndpointStaticRoute, type EndpointExtraHost,
   type EndpointDriverInfo, type PortMapEntry, type PortSelector, type PublishedPortBinding, type AddedPorts, type ClusterStore, type ClusterLog,
-  type ClusterAttachOptions, type RepairNotice, type RepairListener,
+  type ClusterAttachOptions, type RepairNotice, type RepairListener, type LinkRepairCounts,
 } from "./controller/index.js";
 export {
   LibnetworkError, NetlinkError, isLibnetworkError, isErrorCode, ERROR_KINDS, ERROR_CODES, ERRNO_CODES,

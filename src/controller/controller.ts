@@ -154,7 +154,8 @@ export class NetworkController {
 
   /** By name, ID, container ID or unique ID prefix. */
   sandbox(ref: string): Sandbox {
-    const ready = this.sandboxes().map((s) => s.info());
+    // Over the records, not a Sandbox object each: every request that names a sandbox comes here.
+    const ready = [...this.#ctx.state.sandboxes.values()].map((s) => s.record).filter((r) => r.state !== "creating");
     const byContainer = ready.find((s) => s.containerId === ref);
     return new Sandbox(this.#ctx, byContainer?.id ?? resolveRef("sandbox", ref, ready).id);
   }

@@ -16,7 +16,7 @@ export type { RestoreReport } from "./restore.js";
 export type { AddedPorts, PortSelector, PublishedPortBinding } from "./sandbox-ports.js";
 export { envFaultHook, type FaultHook } from "./steps.js";
 export type { EmbeddedDns } from "./context.js";
-export type { RepairNotice, RepairListener } from "./link-repair.js";
+export type { LinkRepairCounts, RepairNotice, RepairListener } from "./link-repair.js";
 export type {
   EndpointInfo, EndpointPortBinding, EndpointStaticRoute, EndpointExtraHost, EndpointDriverInfo, PortMapEntry,
 } from "./endpoint-info.js";
