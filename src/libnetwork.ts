@@ -48,7 +48,7 @@ export interface ControllerOptions {
   readonly dns?: readonly string[];
   /**
    * Threads serving DNS, 0–16 (0: the controller's own event loop, the smallest footprint: each thread holds
-   * a V8 isolate of ~8 MiB); default 2, or 1 on a one-core machine.
+   * a V8 isolate of ~11 MiB); default 2, or 1 on a one-core machine.
    */
   readonly dnsThreads?: number;
   /**

@@ -44,7 +44,7 @@ const OTHER_COMMANDS: readonly CommandDef[] = [
       opt("firewall-check-interval", "SECONDS", "How often the firewall is polled for drift; changes nftables announces are repaired at once (default: 10, or 1 with --firewall-poll-only)"),
       sw("firewall-poll-only", "Do not watch nftables changes: find drift by polling only"),
       opts("dns", "IP", "Upstream name server of the embedded DNS; the host's resolv.conf when not given"),
-      opt("dns-threads", "N", "Threads serving the embedded DNS, 0-16; 0 serves on the daemon's main thread, ~8 MiB less memory per thread, fewer queries/s (default: 2, or 1 on one core)"),
+      opt("dns-threads", "N", "Threads serving the embedded DNS, 0-16; 0 serves on the daemon's main thread: ~11 MiB less memory per thread, fewer queries/s (default: 2, or 1 on one core)"),
       opt("bridge", "NAME", "Name of the predefined bridge network's device, or none for no bridge network", { default: "dnet0" }),
       opts("default-address-pool", "base=CIDR,size=N", "Pool that networks without --subnet get subnets from"),
       opt("cluster-store", "etcd://HOST:PORT", "Global store for multi-host networks"),

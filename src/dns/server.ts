@@ -24,7 +24,7 @@ export function defaultDnsThreads(): number {
   return Math.min(2, Math.max(1, availableParallelism()));
 }
 
-/** Most serving threads one server takes: each holds a V8 isolate (~8 MiB) and a socket per sandbox. */
+/** Most serving threads one server takes: each holds a V8 isolate (~11 MiB) and a socket per sandbox. */
 export const MAX_DNS_THREADS = 16;
 
 /** `threads` if it is a thread count DnsServer.start takes (0 to MAX_DNS_THREADS); a typed error if not. */
