@@ -20,7 +20,7 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
     examples: ["dnet daemon", "dnet daemon --socket /run/dnet2.sock --data-dir /var/lib/dnet2 --netns-dir /run/dnet2/netns --log-format json", "# a read-only page of the live topology and metrics at http://127.0.0.1:8080/", "dnet daemon --ui 127.0.0.1:8080"],
   },
   "events": {
-    details: ["Each line is one event: its time, the kind of object (network, sandbox, daemon), the action (create, destroy, connect, disconnect, start) and the object's ID with its attributes."],
+    details: ["Each line is one event: its time, the kind of object (network, sandbox, daemon), the action (create, destroy, connect, disconnect; publish, unpublish of a sandbox's ports; repair, repair_failed of a network's kernel objects; start of the daemon) and the object's ID with its attributes."],
     examples: ["dnet events", "dnet events --filter type=network --filter event=connect", "dnet events --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'"],
   },
   "help": { examples: ["dnet help", "dnet help network create"] },
@@ -66,8 +66,8 @@ export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
   "sandbox rm": { examples: ["dnet sandbox rm -f sb1 sb2"] },
   "system cleanup": {
     details: [
-      "Removes every sandbox (its network namespace, interfaces, files), network (bridge, nftables rules) and file dnet made: the nftables table inet dnet, iptables rules tagged dnet:, the state directory, the socket. It refuses while a daemon runs on that socket or state directory. Shared directories such as /run/netns keep what other tools put there.",
-      "Give it the --data-dir, --netns-dir and --socket the daemon ran with.",
+      "Removes every sandbox (its network namespace, interfaces, files), network (bridge, nftables rules) and file dnet made: the nftables tables inet dnet and bridge dnet, iptables rules tagged dnet:, the state directory, the socket. It refuses while a daemon runs on that socket or state directory. Shared directories such as /run/netns keep what other tools put there.",
+      "Give it the --data-dir, --netns-dir and --socket the daemon ran with, and run it in the network namespace the daemon ran in (the daemon records it in its data directory): anywhere else it refuses (ERR_CLEANUP_OTHER_NETNS) and names a path to enter it with nsenter --net=PATH. When that namespace no longer exists, its bridges and tables went with it, and only the files are removed.",
     ],
     examples: ["systemctl stop dnet", "dnet system cleanup --dry-run", "dnet system cleanup -f"],
   },

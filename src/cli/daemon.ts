@@ -2,7 +2,7 @@
 // `system cleanup` that loads the library (through src/daemon/).
 
 import { setFlagsFromString } from "node:v8";
-import { runDaemon } from "../daemon/daemon.js";
+import { MAX_DNS_THREADS, runDaemon } from "../daemon/daemon.js";
 import { isLogLevel } from "../daemon/logging.js";
 import { UsageError, flag, str, strs, type Command } from "./common.js";
 
@@ -27,6 +27,15 @@ function parseStoreOpts(specs: readonly string[]): Map<string, string> {
     out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** `--dns-threads`: digits only (Number() takes "", "0x2" and "1e1"), 0 to MAX_DNS_THREADS. */
+function dnsThreadCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,3}$/.test(text) || Number(text) > MAX_DNS_THREADS) {
+    throw new UsageError(`invalid --dns-threads ${JSON.stringify(text)}: use a whole number from 0 to ${MAX_DNS_THREADS}`);
+  }
+  return Number(text);
 }
 
 /**
@@ -63,8 +72,7 @@ export const daemon: Command = async (p) => {
   const maxConnections = num("max-connections", 1);
   const dataPathPort = num("data-path-port", 1);
   const firewallCheckS = num("firewall-check-interval", 0.01);
-  const dnsThreads = num("dns-threads", 0);
-  if (dnsThreads !== undefined && !Number.isInteger(dnsThreads)) throw new UsageError(`invalid --dns-threads ${JSON.stringify(str(p, "dns-threads"))}: use a whole number`);
+  const dnsThreads = dnsThreadCount(str(p, "dns-threads"));
   const uiAllowRemote = flag(p, "ui-allow-remote");
   if (uiAllowRemote && str(p, "ui") === undefined) throw new UsageError("--ui-allow-remote needs --ui HOST:PORT");
   setFlagsFromString(`--heap-growing-percent=${DAEMON_HEAP_GROWING_PERCENT}`);

@@ -43,7 +43,9 @@ export function eventMatches(e: EventDto, f: EventFilters): boolean {
 
 /** `2026-01-02T03:04:05.123456789Z network create ID (name=n1, type=bridge)`. */
 export function eventLine(e: EventDto): string {
-  const ns = BigInt(e.timeNano);
+  // timeNano arrives as a double (JSON), exact only to 256 ns at this size: BigInt(double) printed
+  // …843000064; its shortest decimal form is the integer the daemon sent.
+  const ns = BigInt(String(e.timeNano));
   const iso = new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19);
   const frac = String(ns % 1_000_000_000n).padStart(9, "0");
   const attrs = Object.keys(e.Actor.Attributes).sort().map((k) => `${k}=${e.Actor.Attributes[k] ?? ""}`);

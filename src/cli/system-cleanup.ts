@@ -62,6 +62,7 @@ export const systemCleanup: Command = async (p, ctx) => {
   const plan = await planCleanup(o);
   let errors: string[] = [];
   try {
+    for (const note of plan.notes) ctx.out(`note: ${note}`);
     if (plan.steps.length === 0) {
       ctx.out("nothing to remove");
       return 0;

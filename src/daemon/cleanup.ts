@@ -1,13 +1,16 @@
 // `dnet system cleanup`: removes what dnet made on this host, for uninstalling. Through the library first
 // (it knows every sandbox, endpoint and network it recorded, and deletes each the way a user would:
-// netns, veths, bridges, nftables rules), then what only dnet names: the `inet dnet` nftables table, the
-// iptables rules tagged `dnet:…`, its directories and its socket. Shared directories (/run/netns,
+// netns, veths, bridges, nftables rules), then what only dnet names: the `inet dnet` and `bridge dnet`
+// nftables tables, the iptables rules tagged `dnet:…`, its directories and its socket. Kernel objects are
+// removed only in the namespace the daemon ran in (netns-record.ts). Shared directories (/run/netns,
 // /etc/netns) keep what is not a recorded sandbox's. The caller makes sure no daemon is running.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { conflict } from "../errors/index.js";
 import { Controller } from "../libnetwork.js";
+import { currentNetns, netnsPath, recordedNetns } from "./netns-record.js";
 
 export interface CleanupOptions {
   readonly socket: string;
@@ -24,6 +27,8 @@ export interface CleanupStep {
 
 export interface CleanupPlan {
   readonly steps: readonly CleanupStep[];
+  /** What the user should know about the plan (kernel objects left out, and why). */
+  readonly notes: readonly string[];
   /** Releases what planning opened (the controller); call it whether or not the steps ran. */
   close(): Promise<void>;
 }
@@ -150,16 +155,36 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
   return steps;
 }
 
+/** The firewall tables only dnet names (`inet dnet`; `bridge dnet` pins ports to MACs), when present. */
+function tableSteps(): CleanupStep[] {
+  return [["inet", "dnet"], ["bridge", "dnet"]].filter((t) => run("nft", ["list", "table", ...t]) !== undefined).map((t) => ({
+    what: `nftables table ${t.join(" ")}`,
+    run: async () => { if (run("nft", ["list", "table", ...t]) !== undefined) execFileSync("nft", ["delete", "table", ...t], { stdio: "ignore" }); },
+  }));
+}
+
+/**
+ * Whether the daemon's kernel objects are in this network namespace: "here" (or nothing recorded: a data
+ * directory of an older dnet), "gone" (its namespace no longer exists, and its objects went with it). In
+ * any other namespace this refuses, naming where to run it, so it never deletes another's bridges or tables.
+ */
+export function daemonNetnsScope(o: CleanupOptions): "here" | "gone" {
+  const recorded = recordedNetns(o.dataDir);
+  const here = currentNetns();
+  if (recorded === undefined || recorded === here) return "here";
+  const path = netnsPath(recorded);
+  if (path === undefined) return "gone";
+  throw conflict("ERR_CLEANUP_OTHER_NETNS", `the daemon of ${o.dataDir} ran in network namespace ${recorded}, and this command runs in ${here}: ` +
+    `its bridges and firewall tables are there. Run it there: nsenter --net=${path} dnet system cleanup …`);
+}
+
 export async function planCleanup(o: CleanupOptions): Promise<CleanupPlan> {
-  const lib = await librarySteps(o);
-  const steps = [...lib.steps];
-  // Looked at once the library has the state open (opening re-applies the rules of recorded networks).
-  if (run("nft", ["list", "table", "inet", "dnet"]) !== undefined) {
-    steps.push({
-      what: "nftables table inet dnet",
-      run: async () => { if (run("nft", ["list", "table", "inet", "dnet"]) !== undefined) execFileSync("nft", ["delete", "table", "inet", "dnet"], { stdio: "ignore" }); },
-    });
+  if (daemonNetnsScope(o) === "gone") {
+    const note = `the daemon's network namespace (${recordedNetns(o.dataDir) ?? ""}) is gone, and its bridges, veths and firewall tables with it: only its files are left to remove`;
+    return { steps: fileSteps(o, async () => {}), notes: [note], close: async () => {} };
   }
-  steps.push(...iptablesSteps(), ...fileSteps(o, lib.close));
-  return { steps, close: lib.close };
+  const lib = await librarySteps(o);
+  // Looked at once the library has the state open (opening re-applies the rules of recorded networks).
+  const steps = [...lib.steps, ...tableSteps(), ...iptablesSteps(), ...fileSteps(o, lib.close)];
+  return { steps, notes: [], close: lib.close };
 }

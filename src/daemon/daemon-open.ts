@@ -10,6 +10,7 @@ import { ConnectionGuard, DEFAULT_MAX_CONNECTIONS } from "./connection-guard.js"
 import { EventBus } from "./events.js";
 import type { Logger } from "./logging.js";
 import { Metrics } from "./metrics.js";
+import { recordDaemonNetns } from "./netns-record.js";
 import { reportRepair } from "./repairs.js";
 import { logReclaimed, type StoreFileState } from "./restore-log.js";
 
@@ -37,6 +38,11 @@ export interface OpenRequest {
  */
 export async function openLocked(r: OpenRequest, logger: Logger): Promise<OpenedDaemon> {
   const lock = await lockInstance(r.dataDir);
+  try {
+    recordDaemonNetns(r.dataDir);
+  } catch (err) {
+    logger.warn("could not record this daemon's network namespace: dnet system cleanup will not know it", { error: err instanceof Error ? err.message : String(err) });
+  }
   const events = new EventBus();
   const live: { controller?: NetworkController; connections?: ConnectionGuard } = {};
   const metrics = new Metrics(() => (live.controller === undefined ? {} : {

@@ -28,6 +28,9 @@ import { parseUiAddress } from "./ui-address.js";
 import { startUiServer } from "./ui-server.js";
 import { daemonUiSource } from "./ui-state.js";
 
+/** The most `--dns-threads` takes (the embedded DNS server's limit), for the CLI's usage check. */
+export { MAX_DNS_THREADS } from "../dns/index.js";
+
 export interface DaemonOptions {
   readonly socket?: string;
   /** `HOST:PORT`: also listen on TCP (never by default: the API is root-equivalent). */

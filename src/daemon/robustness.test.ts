@@ -97,6 +97,21 @@ describe("daemon robustness", () => {
     assert.equal(await snapshot(d.client), before0);
   });
 
+  it("takes JSON bodies as application/json or with no Content-Type, and refuses any other type with 400", async () => {
+    const post = (type: string, name: string): Promise<string> => {
+      const body = JSON.stringify({ Name: name, IPAM: { Config: [{ Subnet: "10.119.9.0/24" }] } });
+      return rawExchange(d.socket, [`POST /networks/create HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${type === "" ? "" : `Content-Type: ${type}\r\n`}Content-Length: ${body.length}\r\n\r\n${body}`], 0, 3000);
+    };
+    for (const type of ["text/plain", "application/notjson", "application/x-www-form-urlencoded"]) {
+      assert.match(await post(type, "ctbad"), /^HTTP\/1\.1 400[^]*unsupported Content-Type header/, type);
+    }
+    assert.equal(await snapshot(d.client), before0);
+    for (const [type, name] of [["application/json; charset=utf-8", "ctok1"], ["", "ctok2"]] as const) {
+      assert.match(await post(type, name), /^HTTP\/1\.1 201/, type);
+      await d.client.removeNetwork(name);
+    }
+  });
+
   it("times out slow clients with 408 while serving others", async () => {
     const slowHeaders = rawExchange(d.socket, ["POST /networks/create HTTP/1.1\r\n", "Host: x\r\n"], 200, 4000);
     const slowBody = rawExchange(d.socket, ["POST /networks/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"Name\":"], 0, 4000);

@@ -129,7 +129,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function parseJson(buf: Buffer, contentType: string | undefined): unknown {
   if (buf.length === 0) return undefined;
-  if (contentType !== undefined && contentType !== "" && !/json|text\/plain/i.test(contentType)) {
+  // As dockerd: the media type application/json (parameters such as charset allowed), or none.
+  if (contentType !== undefined && contentType.trim() !== "" && !/^\s*application\/json\s*(;|$)/i.test(contentType)) {
     throw invalidArgument("ERR_INVALID_CONTENT_TYPE", `unsupported Content-Type header (${contentType}): must be 'application/json'`);
   }
   try {

@@ -83,6 +83,8 @@ export const ERROR_CODES = [
   "ERR_CLUSTER_STORE_VERSION", "ERR_VXLAN_PORT_IN_USE", "ERR_INVALID_DATA_PATH_PORT",
   // the embedded DNS server
   "ERR_INVALID_DNS_THREADS",
+  // dnet system cleanup
+  "ERR_CLEANUP_OTHER_NETNS",
 ] as const;
 
 /** Errno names a {@link NetlinkError} carries as its code (the kernel refused: `EEXIST`, `EPERM` …). */
