@@ -1,5 +1,6 @@
 // What the man page and docs/cli.md say about each command beyond its row in the command table: a longer
-// description where the summary is not enough, and examples. Loaded only by those generators, never by `dnet`.
+// description where the summary is not enough, and examples. Loaded by those generators and by `--help`
+// (help.ts, itself loaded only to print help), never on a command's path.
 
 export interface CommandDoc {
   /** Paragraphs after the summary. */

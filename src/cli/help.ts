@@ -1,8 +1,10 @@
-// `dnet help [COMMAND]`, `dnet COMMAND --help`: usage text generated from the command table, one line per flag.
+// `dnet help [COMMAND]`, `dnet COMMAND --help`: usage text generated from the command table, one line per
+// flag, then the command's details and examples (as the man page has them).
 
 import {
   commandName, groupCommand, resolveCommand, synopsisTail, topCommands, type Command, type CommandDef, type CommandTable, type FlagDef, type GroupDef,
 } from "./command-def.js";
+import { COMMAND_DOCS } from "./command-docs.js";
 import { UsageError } from "./common.js";
 
 export const PROGRAM_SUMMARY = "Networks for containers and plain network namespaces: Docker's libnetwork as a daemon and its client";
@@ -42,7 +44,23 @@ export function commandHelp(def: CommandDef): string {
     lines.push("", "Aliases:", `  ${[def.path.at(-1) as string, ...def.aliases].map((a) => `${prefix} ${a}`).join(", ")}`);
   }
   lines.push("", "Options:", ...flagLines([...def.flags, HELP_FLAG]));
+  const doc = COMMAND_DOCS[def.path.join(" ")];
+  for (const paragraph of doc?.details ?? []) lines.push("", ...wrap(paragraph, HELP_WIDTH));
+  if (doc !== undefined && doc.examples.length > 0) lines.push("", "Examples:", ...doc.examples.map((e) => `  ${e}`));
   return lines.join("\n");
+}
+
+/** Columns the details paragraphs are wrapped to. */
+const HELP_WIDTH = 100;
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line !== "" && line.length + 1 + word.length > width) { out.push(line); line = word; } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") out.push(line);
+  return out;
 }
 
 export function groupHelp(table: CommandTable, group: GroupDef): string {
