@@ -19,11 +19,15 @@ if (!existsSync(typedoc)) {
 
 const check = process.argv.includes("--check");
 const out = check ? mkdtempSync(join(tmpdir(), "dnet-api-docs-")) : join(root, "docs", "api");
+// The exit comes after the finally: process.exit() inside the try skipped it and left the check's
+// directory behind whenever typedoc warned.
+let status = 0;
 try {
   const r = spawnSync(process.execPath, [typedoc, "--out", out, "--treatWarningsAsErrors", "--logLevel", check ? "Warn" : "Info"],
     { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  console.log(check ? "api-docs: the API reference builds without warnings" : `api-docs: written to ${out}`);
+  status = r.status ?? 1;
+  if (status === 0) console.log(check ? "api-docs: the API reference builds without warnings" : `api-docs: written to ${out}`);
 } finally {
   if (check) rmSync(out, { recursive: true, force: true });
 }
+process.exit(status);

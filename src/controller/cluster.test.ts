@@ -3,6 +3,9 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isLibnetworkError } from "../errors/index.js";
 import { Controller } from "../libnetwork.js";
@@ -99,15 +102,20 @@ describe("cluster: global-scope networks on three hosts sharing etcd (root)", ro
 
 describe("cluster: a global-scope network without a cluster store (root)", rootOnly, () => {
   it("is refused with ERR_CLUSTER_STORE", async () => {
-    const c = await Controller.create({
-      dataDir: `/tmp/${uniqueName("dnet-nc")}`, netnsDir: `/tmp/${uniqueName("dnet-nc")}`, firewall: "none", embeddedDns: false,
-      etcNetnsDir: `/tmp/${uniqueName("dnet-nc")}`, drivers: ({ handles }) => [new GlobalVethDriver(handles, { name: GLOBAL_TEST_DRIVER })],
-    });
+    const root = mkdtempSync(join(tmpdir(), "dnet-nc-"));
     try {
-      await assert.rejects(c.createNetwork({ name: uniqueName("gn"), driver: GLOBAL_TEST_DRIVER }), failsWith("ERR_CLUSTER_STORE"));
-      assert.deepEqual(c.networks().map((n) => n.name).sort(), ["host", "none"]);
+      const c = await Controller.create({
+        dataDir: join(root, "data"), netnsDir: join(root, "netns"), firewall: "none", embeddedDns: false,
+        etcNetnsDir: join(root, "etc"), drivers: ({ handles }) => [new GlobalVethDriver(handles, { name: GLOBAL_TEST_DRIVER })],
+      });
+      try {
+        await assert.rejects(c.createNetwork({ name: uniqueName("gn"), driver: GLOBAL_TEST_DRIVER }), failsWith("ERR_CLUSTER_STORE"));
+        assert.deepEqual(c.networks().map((n) => n.name).sort(), ["host", "none"]);
+      } finally {
+        await c.close();
+      }
     } finally {
-      await c.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

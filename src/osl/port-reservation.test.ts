@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { rootOnly, run } from "../testing/kernel.js";
 import { useScratchNamespaces } from "../testing/scratch-namespaces.js";
 import { parseIp } from "../types/index.js";
@@ -21,7 +21,9 @@ const bindIn = (ns: string, port: number): string => {
 
 describe("osl port reservations and UTS files (root)", rootOnly, () => {
   const ns = useScratchNamespaces();
-  const dir = mkdtempSync(join(tmpdir(), "dnet-uts-"));
+  // Made in a hook, not when the suite is defined: a skipped suite (not root) made it and never removed it.
+  let dir = "";
+  before(() => { dir = mkdtempSync(join(tmpdir(), "dnet-uts-")); });
   after(() => { rmSync(dir, { recursive: true, force: true }); });
 
   it("holds tcp and udp on 0.0.0.0 and [::] side by side; a host program and a second reservation are refused; release frees it", () => {
