@@ -3,14 +3,14 @@
 // small young generation, and with the embedded DNS on its main thread (--dns-threads 0). Next to it the
 // runtime floor (runtime-floor.ts): Node with better-sqlite3, an HTTP server and idle threads, without dnet.
 
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { DnetClient } from "../src/api/client.js";
-import { addNetns, delNetns, scratchName } from "./compare/peer.js";
+import { addNetns, delNetns, scratchName, unmountUnder } from "./compare/peer.js";
 import { HEAP_PROBE_DIR, type ThreadHeap } from "./heap-probe.js";
 import { fmtMs, median, perBuildColumns, printTable } from "./stats.js";
 
@@ -119,12 +119,6 @@ export async function daemonMemory(dist: string, nodeOptions = "", args: readonl
     delNetns(ns, []);
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function unmountUnder(dir: string): void {
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
-    .filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
-  for (const m of mounts) { try { execFileSync("umount", ["-l", m], { stdio: "ignore" }); } catch { /* gone */ } }
 }
 
 /** The runtime floor with `workers` idle threads: its memory 1 s after it is up. */

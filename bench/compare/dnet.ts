@@ -1,22 +1,16 @@
 // dnet peers: the library in this process (whose netns is a scratch "host" netns: compare.ts runs
 // itself inside one), and the daemon's HTTP API (a `dnet daemon` child in its own scratch netns).
 
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Controller, type Endpoint, type Network, type Sandbox } from "../../src/index.js";
 import { DnetClient } from "../../src/api/client.js";
-import { addNetns, delNetns, rssOf, scratchName, type Peer } from "./peer.js";
+import { addNetns, delNetns, rssOf, scratchName, unmountUnder, type Peer } from "./peer.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-
-function unmountUnder(dir: string): void {
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
-    .filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
-  for (const m of mounts) { try { execFileSync("umount", ["-l", m], { stdio: "ignore" }); } catch { /* gone */ } }
-}
 
 export class DnetLibraryPeer implements Peer {
   readonly name = "dnet (library)";

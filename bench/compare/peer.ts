@@ -43,6 +43,13 @@ export function delNetns(name: string, problems: string[]): void {
 export interface ExecResult { readonly code: number; readonly stdout: string; readonly stderr: string }
 
 /** Runs a program with `input` on stdin (a real pipe: execFile writes it, then closes). */
+/** Unmounts (lazily) every mount at or below `dir`, deepest first: a dnet run's netns and UTS bind mounts. */
+export function unmountUnder(dir: string): void {
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "")
+    .filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  for (const m of mounts) { try { execFileSync("umount", ["-l", m], { stdio: "ignore" }); } catch { /* gone */ } }
+}
+
 export function run(file: string, args: readonly string[], input = "", env: NodeJS.ProcessEnv = process.env): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = execFile(file, [...args], { env, timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync } 
 import { basename, dirname, join } from "node:path";
 import { conflict } from "../errors/index.js";
 import { Controller } from "../libnetwork.js";
-import { currentNetns, netnsPath, recordedNetns } from "./netns-record.js";
+import { currentNetns, netnsEntryPath, recordedNetns } from "./netns-record.js";
 
 export interface CleanupOptions {
   readonly socket: string;
@@ -155,32 +155,34 @@ function fileSteps(o: CleanupOptions, closeLibrary: () => Promise<void>): Cleanu
   return steps;
 }
 
-/** The firewall tables only dnet names (`inet dnet`; `bridge dnet` pins ports to MACs), when present. */
+/** The firewall tables only dnet names (`inet dnet`; `bridge dnet` pins ports to MACs) that exist: one listing. */
 function tableSteps(): CleanupStep[] {
-  return [["inet", "dnet"], ["bridge", "dnet"]].filter((t) => run("nft", ["list", "table", ...t]) !== undefined).map((t) => ({
+  const listed = run("nft", ["list", "tables"]) ?? "";
+  return [["inet", "dnet"], ["bridge", "dnet"]].filter((t) => new RegExp(`^table ${t.join(" ")}$`, "m").test(listed)).map((t) => ({
     what: `nftables table ${t.join(" ")}`,
     run: async () => { if (run("nft", ["list", "table", ...t]) !== undefined) execFileSync("nft", ["delete", "table", ...t], { stdio: "ignore" }); },
   }));
 }
 
 /**
- * Whether the daemon's kernel objects are in this network namespace: "here" (or nothing recorded: a data
- * directory of an older dnet), "gone" (its namespace no longer exists, and its objects went with it). In
- * any other namespace this refuses, naming where to run it, so it never deletes another's bridges or tables.
+ * The namespace the daemon ran in when it no longer exists (its kernel objects went with it); undefined
+ * when it is this one (or nothing was recorded: a data directory of an older dnet). In any other namespace
+ * this refuses, naming where to run it, so it never deletes another's bridges or tables.
  */
-export function daemonNetnsScope(o: CleanupOptions): "here" | "gone" {
+function goneDaemonNetns(o: CleanupOptions): string | undefined {
   const recorded = recordedNetns(o.dataDir);
   const here = currentNetns();
-  if (recorded === undefined || recorded === here) return "here";
-  const path = netnsPath(recorded);
-  if (path === undefined) return "gone";
+  if (recorded === undefined || recorded === here) return undefined;
+  const path = netnsEntryPath(recorded);
+  if (path === undefined) return recorded;
   throw conflict("ERR_CLEANUP_OTHER_NETNS", `the daemon of ${o.dataDir} ran in network namespace ${recorded}, and this command runs in ${here}: ` +
     `its bridges and firewall tables are there. Run it there: nsenter --net=${path} dnet system cleanup …`);
 }
 
 export async function planCleanup(o: CleanupOptions): Promise<CleanupPlan> {
-  if (daemonNetnsScope(o) === "gone") {
-    const note = `the daemon's network namespace (${recordedNetns(o.dataDir) ?? ""}) is gone, and its bridges, veths and firewall tables with it: only its files are left to remove`;
+  const gone = goneDaemonNetns(o);
+  if (gone !== undefined) {
+    const note = `the daemon's network namespace (${gone}) is gone, and its bridges, veths and firewall tables with it: only its files are left to remove`;
     return { steps: fileSteps(o, async () => {}), notes: [note], close: async () => {} };
   }
   const lib = await librarySteps(o);

@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const NETNS_RECORD_FILE = "netns";
+const NETNS_RECORD_FILE = "netns";
+/** Where `ip netns add` binds named namespaces. */
+const NAMED_NETNS_DIR = "/run/netns";
 
 /** This process's network namespace, as `net:[inode]`. */
 export function currentNetns(): string {
@@ -33,17 +35,15 @@ function inodeOf(netns: string): number {
 }
 
 /**
- * Where the namespace can be entered from (`nsenter --net=PATH`): a file under /run/netns or `netnsDirs`
- * bound to it, else a process running in it; undefined when nothing holds it any more (it is gone).
+ * Where the namespace can be entered from (`nsenter --net=PATH`): a file under /run/netns bound to it, else
+ * a process running in it; undefined when nothing holds it any more (it is gone).
  */
-export function netnsPath(netns: string, netnsDirs: readonly string[] = []): string | undefined {
+export function netnsEntryPath(netns: string): string | undefined {
   const inode = inodeOf(netns);
-  for (const dir of ["/run/netns", ...netnsDirs]) {
-    let names: string[];
-    try { names = readdirSync(dir); } catch { continue; }
-    for (const name of names) {
-      try { if (statSync(join(dir, name)).ino === inode) return join(dir, name); } catch { /* not a namespace */ }
-    }
+  let names: string[] = [];
+  try { names = readdirSync(NAMED_NETNS_DIR); } catch { /* no named namespaces */ }
+  for (const name of names) {
+    try { if (statSync(join(NAMED_NETNS_DIR, name)).ino === inode) return join(NAMED_NETNS_DIR, name); } catch { /* not a namespace */ }
   }
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try { if (readlinkSync(`/proc/${pid}/ns/net`) === netns) return `/proc/${pid}/ns/net`; } catch { /* gone, or not ours to read */ }

@@ -173,7 +173,7 @@ export class Operations {
       if (ep === undefined) {
         throw notFound("ERR_NOT_CONNECTED", `container ${sb?.name ?? sbRef} is not connected to network ${net.name}`);
       }
-      if (sb !== undefined && ep.info().sandboxId === sb.id) await ep.leave(sb);
+      if (sb !== undefined && ep.sandboxId === sb.id) await ep.leave(sb);
       await ep.delete(force);
       this.events.emit("network", "disconnect", net.id, { name: net.name, container: sb?.id ?? "", sandbox: sb?.name ?? sbRef, endpoint: ep.id });
       this.logger.info("sandbox disconnected", { network: net.name, sandbox: sb?.name ?? sbRef, endpoint: ep.id, force: force || undefined });
